@@ -1,0 +1,124 @@
+// Package audit is SkillCert's tamper-evident trail: every write, every denied attempt and every login
+// appends an entry, in the same transaction as the change, to a hash chain of its tenant. Each entry's
+// hash covers its content and the previous entry's hash, so editing, removing or reordering any past
+// entry breaks the chain from there on; Verify names the first entry that does not fit.
+package audit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Outcome of an audited attempt.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeOK     Outcome = "ok"
+	OutcomeDenied Outcome = "denied" // authorization refused
+	OutcomeFailed Outcome = "failed" // e.g. a failed login
+)
+
+// GenesisHash is the previous hash of a tenant's first entry.
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// Event is what a service records: the tenant, actor, time and request id come from the context.
+type Event struct {
+	Action     string // verb-like, namespaced: "batch.publish", "user.create", "auth.login"
+	Outcome    Outcome
+	TargetType string
+	TargetID   string
+	Before     any // state before the change (nil for creations)
+	After      any // state after the change (nil for deletions)
+}
+
+// Entry is one stored link of a tenant's chain.
+type Entry struct {
+	TenantID   uuid.UUID       `json:"tenant_id"`
+	Seq        int64           `json:"seq"`
+	ID         uuid.UUID       `json:"id"`
+	At         time.Time       `json:"at"`
+	ActorID    *uuid.UUID      `json:"actor_id"`
+	ActorName  string          `json:"actor_name"`
+	Action     string          `json:"action"`
+	Outcome    Outcome         `json:"outcome"`
+	TargetType string          `json:"target_type"`
+	TargetID   string          `json:"target_id"`
+	Before     json.RawMessage `json:"before"`
+	After      json.RawMessage `json:"after"`
+	RequestID  string          `json:"request_id"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
+}
+
+// VerifyResult reports a chain check. FirstBadSeq is set when OK is false.
+type VerifyResult struct {
+	OK          bool       `json:"ok"`
+	Entries     int64      `json:"entries"`
+	Head        string     `json:"head"`
+	FirstBadSeq *int64     `json:"first_bad_seq,omitempty"`
+	FirstBadID  *uuid.UUID `json:"first_bad_id,omitempty"`
+	Reason      string     `json:"reason,omitempty"`
+}
+
+// computeHash is SHA-256 over the previous hash and the entry's canonical content. Before/after JSON is
+// canonicalised (keys sorted, numbers verbatim) because PostgreSQL's jsonb does not keep the bytes it
+// was given; time is UTC at microsecond precision, what both databases store.
+func computeHash(e *Entry) string {
+	h := sha256.New()
+	actor := ""
+	if e.ActorID != nil {
+		actor = e.ActorID.String()
+	}
+	fields := []string{
+		e.PrevHash, e.TenantID.String(), strconv.FormatInt(e.Seq, 10), e.ID.String(),
+		e.At.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), actor, e.ActorName, e.Action,
+		string(e.Outcome), e.TargetType, e.TargetID, string(canonical(e.Before)), string(canonical(e.After)), e.RequestID,
+	}
+	for _, f := range fields {
+		// Length-prefixing each field makes the encoding unambiguous ("ab"+"c" ≠ "a"+"bc").
+		h.Write([]byte(strconv.Itoa(len(f))))
+		h.Write([]byte{':'})
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonical re-encodes JSON with sorted object keys and numbers kept as written; null and empty are "".
+func canonical(raw json.RawMessage) []byte {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(v) // encoding/json sorts map keys
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// toJSON marshals a before/after value; nil stays nil.
+func toJSON(v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		return canonical(raw), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return canonical(b), nil
+}

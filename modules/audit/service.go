@@ -1,0 +1,153 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// Record appends ev to the chain of the tenant in ctx, inside tx — the transaction of the change it
+// records, so the change and its trace commit or vanish together.
+func Record(ctx context.Context, tx bun.IDB, ev Event) error {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return tenants.ErrNoScope
+	}
+	actor := tenants.ActorFrom(ctx)
+	before, err := toJSON(ev.Before)
+	if err != nil {
+		return fmt.Errorf("audit: encoding before: %w", err)
+	}
+	after, err := toJSON(ev.After)
+	if err != nil {
+		return fmt.Errorf("audit: encoding after: %w", err)
+	}
+	outcome := ev.Outcome
+	if outcome == "" {
+		outcome = OutcomeOK
+	}
+	seq, prev, err := advanceHead(ctx, tx, scope.TenantID)
+	if err != nil {
+		return err
+	}
+	e := &Entry{
+		TenantID: scope.TenantID, Seq: seq, ID: uuid.New(), At: time.Now().UTC().Truncate(time.Microsecond),
+		ActorName: actor.Name, Action: ev.Action, Outcome: outcome, TargetType: ev.TargetType, TargetID: ev.TargetID,
+		Before: before, After: after, RequestID: platform.RequestID(ctx), PrevHash: prev,
+	}
+	if actor.UserID != uuid.Nil {
+		id := actor.UserID
+		e.ActorID = &id
+	}
+	e.Hash = computeHash(e)
+	if err := insertEntry(ctx, tx, e); err != nil {
+		return fmt.Errorf("audit: appending: %w", err)
+	}
+	return setHead(ctx, tx, scope.TenantID, e.Hash)
+}
+
+// Service reads and checks audit chains.
+type Service struct {
+	db *bun.DB
+}
+
+// NewService returns the audit service on db.
+func NewService(db *bun.DB) *Service { return &Service{db: db} }
+
+// RecordAlone appends ev in a transaction of its own: for events with no change to join, such as a
+// denied attempt or a failed login.
+func (s *Service) RecordAlone(ctx context.Context, ev Event) error {
+	return tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		return Record(ctx, tx, ev)
+	})
+}
+
+// List returns up to limit entries of the tenant in ctx after sequence afterSeq and at or after since.
+func (s *Service) List(ctx context.Context, afterSeq int64, since time.Time, limit int) ([]Entry, error) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return nil, tenants.ErrNoScope
+	}
+	var out []Entry
+	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
+		out, err = listEntries(ctx, tx, scope.TenantID, afterSeq, since, limit)
+		return err
+	})
+	return out, err
+}
+
+// Verify walks the chain of the tenant in ctx and names the first entry that does not fit.
+func (s *Service) Verify(ctx context.Context) (VerifyResult, error) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return VerifyResult{}, tenants.ErrNoScope
+	}
+	var res VerifyResult
+	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
+		res, err = VerifyChain(ctx, tx, scope.TenantID)
+		return err
+	})
+	return res, err
+}
+
+// VerifyChain checks one tenant's chain through db (a tenant or system read transaction): each entry's
+// hash, its link to the previous one, gap-free sequence numbers, and that the head matches the last
+// entry (so a removed tail is caught too).
+func VerifyChain(ctx context.Context, db bun.IDB, tenantID uuid.UUID) (VerifyResult, error) {
+	res := VerifyResult{OK: true, Head: GenesisHash}
+	prev, last := GenesisHash, int64(0)
+	fail := func(e *Entry, seq int64, reason string) {
+		res.OK, res.Reason = false, reason
+		res.FirstBadSeq = &seq
+		if e != nil {
+			id := e.ID
+			res.FirstBadID = &id
+		}
+	}
+	for {
+		batch, err := listEntries(ctx, db, tenantID, last, time.Time{}, 1000)
+		if err != nil {
+			return res, err
+		}
+		for i := range batch {
+			e := &batch[i]
+			res.Entries++
+			switch {
+			case e.Seq != last+1:
+				fail(e, last+1, fmt.Sprintf("entry %d is missing", last+1))
+			case e.PrevHash != prev:
+				fail(e, e.Seq, "entry does not link to the previous entry")
+			case computeHash(e) != e.Hash:
+				fail(e, e.Seq, "entry content does not match its hash (altered)")
+			}
+			if !res.OK {
+				return res, nil
+			}
+			prev, last = e.Hash, e.Seq
+		}
+		if len(batch) < 1000 {
+			break
+		}
+	}
+	res.Head = prev
+	head, err := loadHead(ctx, db, tenantID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if last != 0 {
+			fail(nil, last, "chain head is missing")
+		}
+	case err != nil:
+		return res, err
+	case head.Seq != last || head.Hash != prev:
+		fail(nil, last+1, fmt.Sprintf("chain head says %d entries, found %d (entries removed from the end)", head.Seq, last))
+	}
+	return res, nil
+}

@@ -1,0 +1,136 @@
+package platform
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything SkillCert reads from its environment. Flags may override single fields.
+type Config struct {
+	Addr             string        // SKILLCERT_ADDR: where the API listens
+	DatabaseURL      string        // SKILLCERT_DATABASE_URL: postgres://…; empty in dev mode
+	RedisURL         string        // SKILLCERT_REDIS_URL: redis://…; empty in dev mode
+	DataDir          string        // SKILLCERT_DATA_DIR: dev mode's SQLite file, keys and files
+	AdminPassword    string        // SKILLCERT_ADMIN_PASSWORD: creates the platform administrator once
+	PublicURL        string        // SKILLCERT_PUBLIC_URL: base of QR codes and credential links
+	PublicRate       int           // SKILLCERT_PUBLIC_RATE: public look-ups per minute per address; 0 = off
+	SyncAllowPrivate bool          // SKILLCERT_SYNC_ALLOW_PRIVATE: allow private sync targets (tests, labs)
+	MasterKey        string        // SKILLCERT_MASTER_KEY: base64 32 bytes encrypting signing keys at rest
+	LogFormat        string        // SKILLCERT_LOG_FORMAT: json or text (serve/worker default json)
+	LogLevel         string        // SKILLCERT_LOG_LEVEL: debug, info, warn, error
+	ShutdownTimeout  time.Duration // SKILLCERT_SHUTDOWN_TIMEOUT: grace period for in-flight work
+}
+
+// LoadConfig reads the environment through getenv (os.Getenv in production, a map in tests) and
+// validates it; the error is one line a human can act on and never contains a secret.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := Config{
+		Addr:             or(getenv("SKILLCERT_ADDR"), "127.0.0.1:8080"),
+		DatabaseURL:      strings.TrimSpace(getenv("SKILLCERT_DATABASE_URL")),
+		RedisURL:         strings.TrimSpace(getenv("SKILLCERT_REDIS_URL")),
+		DataDir:          or(getenv("SKILLCERT_DATA_DIR"), "./data"),
+		AdminPassword:    getenv("SKILLCERT_ADMIN_PASSWORD"),
+		PublicURL:        strings.TrimRight(getenv("SKILLCERT_PUBLIC_URL"), "/"),
+		MasterKey:        getenv("SKILLCERT_MASTER_KEY"),
+		LogFormat:        getenv("SKILLCERT_LOG_FORMAT"),
+		LogLevel:         or(getenv("SKILLCERT_LOG_LEVEL"), "info"),
+		PublicRate:       60,
+		ShutdownTimeout:  15 * time.Second,
+	}
+	if v := getenv("SKILLCERT_PUBLIC_RATE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("SKILLCERT_PUBLIC_RATE must be a whole number ≥ 0, got %q", v)
+		}
+		c.PublicRate = n
+	}
+	if v := getenv("SKILLCERT_SYNC_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("SKILLCERT_SYNC_ALLOW_PRIVATE must be true or false, got %q", v)
+		}
+		c.SyncAllowPrivate = b
+	}
+	if v := getenv("SKILLCERT_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SKILLCERT_SHUTDOWN_TIMEOUT must be a positive duration like 15s, got %q", v)
+		}
+		c.ShutdownTimeout = d
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return c, fmt.Errorf("SKILLCERT_DATABASE_URL must look like postgres://user@host:5432/db, got %s", RedactURL(c.DatabaseURL))
+		}
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return c, fmt.Errorf("SKILLCERT_REDIS_URL must look like redis://host:6379/0, got %s", RedactURL(c.RedisURL))
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("SKILLCERT_PUBLIC_URL must be an http(s) address, got %q", c.PublicURL)
+	}
+	if c.AdminPassword != "" && (len([]rune(c.AdminPassword)) < 8 || len([]rune(c.AdminPassword)) > 128) {
+		return c, fmt.Errorf("SKILLCERT_ADMIN_PASSWORD must have 8 to 128 characters")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c, fmt.Errorf("SKILLCERT_LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		return c, fmt.Errorf("SKILLCERT_LOG_FORMAT must be json or text, got %q", c.LogFormat)
+	}
+	return c, nil
+}
+
+// RequireServices is the check serve, worker and migrate make: they run on PostgreSQL and Redis only.
+func (c Config) RequireServices(needRedis bool) error {
+	if c.DatabaseURL == "" {
+		return fmt.Errorf("SKILLCERT_DATABASE_URL is not set (serve, worker and migrate run on PostgreSQL; use `skillcert dev` for the embedded mode)")
+	}
+	if needRedis && c.RedisURL == "" {
+		return fmt.Errorf("SKILLCERT_REDIS_URL is not set (serve and worker need Redis; use `skillcert dev` for the embedded mode)")
+	}
+	return nil
+}
+
+// RedactURL returns u with any password replaced, for logs and error messages.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func or(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return strings.TrimSpace(v)
+}

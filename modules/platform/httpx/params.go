@@ -1,0 +1,124 @@
+package httpx
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/modules/platform"
+)
+
+// List limits of API.md.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// ListParams are the parsed ?limit=, ?cursor= and ?sort= of a list request.
+type ListParams struct {
+	Limit  int
+	Cursor string // opaque; decode with DecodeCursor
+	Sort   string // a key from the resource's allow-list, without the leading '-'
+	Desc   bool   // sort descending ('-key')
+}
+
+// Page is the list envelope of API.md.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// ParseList reads list parameters; sort must be one of allowed (optionally prefixed with '-'), else
+// 400 invalid_sort. The first allowed key is the default.
+func ParseList(c *fiber.Ctx, allowed ...string) (ListParams, error) {
+	p := ListParams{Limit: DefaultLimit, Cursor: c.Query("cursor")}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLimit {
+			return p, &platform.Error{Kind: platform.KindInvalid, Code: "invalid_limit",
+				Message: "limit must be a whole number from 1 to 500",
+				Fields:  []platform.FieldError{{Field: "limit", Code: "range", Message: "1..500"}}}
+		}
+		p.Limit = n
+	}
+	sortKey := c.Query("sort")
+	if sortKey == "" {
+		if len(allowed) > 0 {
+			p.Sort = allowed[0]
+		}
+		return p, nil
+	}
+	p.Desc = strings.HasPrefix(sortKey, "-")
+	key := strings.TrimPrefix(sortKey, "-")
+	for _, a := range allowed {
+		if a == key {
+			p.Sort = key
+			return p, nil
+		}
+	}
+	return p, &platform.Error{Kind: platform.KindInvalid, Code: "invalid_sort",
+		Message: "sort must be one of: " + strings.Join(allowed, ", ") + " (prefix '-' for descending)",
+		Fields:  []platform.FieldError{{Field: "sort", Code: "not_allowed", Message: "allowed: " + strings.Join(allowed, ", ")}}}
+}
+
+// ErrBadCursor is the 400 for a cursor that was not made by EncodeCursor.
+var ErrBadCursor = &platform.Error{Kind: platform.KindInvalid, Code: "invalid_cursor", Message: "cursor is not valid for this list"}
+
+// EncodeCursor makes the opaque cursor for keyset pagination from the last row's sort values.
+func EncodeCursor(values ...any) string {
+	b, _ := json.Marshal(values)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor into dst pointers; an empty cursor leaves dst alone
+// and returns false.
+func DecodeCursor(cursor string, dst ...any) (bool, error) {
+	if cursor == "" {
+		return false, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return false, ErrBadCursor
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || len(raw) != len(dst) {
+		return false, ErrBadCursor
+	}
+	for i := range dst {
+		if err := json.Unmarshal(raw[i], dst[i]); err != nil {
+			return false, ErrBadCursor
+		}
+	}
+	return true, nil
+}
+
+// Bind decodes a JSON body into dst; malformed JSON is 400 malformed_json with the decoder's reason.
+func Bind(c *fiber.Ctx, dst any) error {
+	body := c.Request().Body() // raw: BodyRules already refused encoded bodies
+	if len(body) == 0 {
+		return platform.E(platform.KindInvalid, "malformed_json", "request body is empty; JSON expected")
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &platform.Error{Kind: platform.KindInvalid, Code: "malformed_json", Message: "a field has the wrong type",
+				Fields: []platform.FieldError{{Field: te.Field, Code: "type", Message: "expected " + te.Type.String()}}}
+		}
+		return platform.Wrap(platform.KindInvalid, "malformed_json", "request body is not valid JSON", err)
+	}
+	return nil
+}
+
+// UUIDParam parses a path parameter as a UUID; a malformed one is 404 (nothing can have that id).
+func UUIDParam(c *fiber.Ctx, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Params(name))
+	if err != nil {
+		return uuid.Nil, platform.NotFound(name)
+	}
+	return id, nil
+}

@@ -1,0 +1,215 @@
+package httpx
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi3"
+)
+
+// Access says who may call an operation.
+type Access int
+
+const (
+	// Authenticated operations need a bearer token and, when Op.Permission is set, that permission.
+	Authenticated Access = iota
+	// Public operations need nothing (announcements, verification, login).
+	Public
+)
+
+// Op describes one operation: the route table is the single source of both the fiber routes and the
+// OpenAPI document. Permission is a casbin action such as "batch:publish"; an authenticated operation
+// without one is open to any logged-in user of any tenant kind and must say so with AnyRole.
+type Op struct {
+	Summary    string
+	Tag        string
+	Access     Access
+	Permission string // casbin action; required for Authenticated operations unless AnyRole
+	AnyRole    bool   // authenticated, no particular permission (e.g. GET /me, logout)
+	Request    any    // a pointer to the request body type, or nil
+	Response   any    // a pointer to the success body type, or nil
+	Status     int    // success status, default 200
+	Produces   string // content type of the success body when not JSON (application/pdf …)
+	Params     []string
+}
+
+// Guard builds the middleware an operation runs behind: authentication, and the permission check.
+type Guard struct {
+	Authenticate fiber.Handler
+	Authorize    func(permission string) fiber.Handler
+}
+
+// Route is one registered operation, for tests that walk the route table.
+type Route struct {
+	Method, Path string
+	Op           Op
+}
+
+// Router registers operations on a fiber router and records them in the OpenAPI document.
+type Router struct {
+	fiber  fiber.Router
+	prefix string
+	guard  Guard
+	spec   *Spec
+}
+
+// Spec accumulates the OpenAPI document and the route table.
+type Spec struct {
+	mu        sync.Mutex
+	reflector *openapi3.Reflector
+	routes    []Route
+	errs      []error
+}
+
+// NewSpec starts an OpenAPI 3 document.
+func NewSpec(title, version string) *Spec {
+	r := openapi3.NewReflector()
+	r.Spec.Info.WithTitle(title).WithVersion(version)
+	r.Spec.Info.WithDescription("SkillCert: vocational skill level recognition (职业技能等级认定). " +
+		"Errors are application/problem+json with a stable `code`.")
+	r.Spec.SetHTTPBearerTokenSecurity("bearer", "opaque", "Opaque bearer token from POST /api/v1/auth/login")
+	return &Spec{reflector: r}
+}
+
+// NewRouter returns a router registering under prefix on r, guarded by g, documented in spec.
+func NewRouter(r fiber.Router, prefix string, g Guard, spec *Spec) *Router {
+	return &Router{fiber: r, prefix: prefix, guard: g, spec: spec}
+}
+
+// Get registers a GET operation.
+func (r *Router) Get(path string, op Op, h fiber.Handler) { r.handle(http.MethodGet, path, op, h) }
+
+// Post registers a POST operation.
+func (r *Router) Post(path string, op Op, h fiber.Handler) { r.handle(http.MethodPost, path, op, h) }
+
+// Put registers a PUT operation.
+func (r *Router) Put(path string, op Op, h fiber.Handler) { r.handle(http.MethodPut, path, op, h) }
+
+// Patch registers a PATCH operation.
+func (r *Router) Patch(path string, op Op, h fiber.Handler) { r.handle(http.MethodPatch, path, op, h) }
+
+// Delete registers a DELETE operation.
+func (r *Router) Delete(path string, op Op, h fiber.Handler) { r.handle(http.MethodDelete, path, op, h) }
+
+func (r *Router) handle(method, path string, op Op, h fiber.Handler) {
+	if op.Access == Authenticated && op.Permission == "" && !op.AnyRole {
+		panic(fmt.Sprintf("httpx: %s %s is authenticated but declares no Permission (set AnyRole if intended)", method, path))
+	}
+	var chain []fiber.Handler
+	if op.Access == Authenticated {
+		chain = append(chain, r.guard.Authenticate)
+		if op.Permission != "" {
+			chain = append(chain, r.guard.Authorize(op.Permission))
+		}
+	}
+	chain = append(chain, h)
+	r.fiber.Add(method, path, chain...)
+	r.spec.add(method, r.prefix+path, op)
+}
+
+var paramPattern = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)\??`)
+
+func (s *Spec) add(method, path string, op Op) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routes = append(s.routes, Route{Method: method, Path: path, Op: op})
+	oapiPath := paramPattern.ReplaceAllString(path, "{$1}")
+	oc, err := s.reflector.NewOperationContext(method, oapiPath)
+	if err != nil {
+		s.errs = append(s.errs, err)
+		return
+	}
+	oc.SetSummary(op.Summary)
+	if op.Tag != "" {
+		oc.SetTags(op.Tag)
+	}
+	if op.Permission != "" {
+		oc.SetDescription("Requires permission `" + op.Permission + "`.")
+	}
+	if op.Access == Authenticated {
+		oc.AddSecurity("bearer")
+	}
+	if op.Request != nil {
+		oc.AddReqStructure(op.Request)
+	}
+	status := op.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	switch {
+	case op.Produces != "":
+		oc.AddRespStructure(nil, openapi.WithHTTPStatus(status), openapi.WithContentType(op.Produces))
+	case op.Response != nil:
+		oc.AddRespStructure(op.Response, openapi.WithHTTPStatus(status))
+	default:
+		oc.AddRespStructure(nil, openapi.WithHTTPStatus(status))
+	}
+	oc.AddRespStructure(new(Problem), openapi.WithHTTPStatus(0), openapi.WithContentType("application/problem+json"))
+	if err := s.reflector.AddOperation(oc); err != nil {
+		s.errs = append(s.errs, fmt.Errorf("%s %s: %w", method, path, err))
+		return
+	}
+	// Path parameters come from the path pattern itself, so no DTO needs a path tag.
+	if o, ok := s.reflector.Spec.Paths.MapOfPathItemValues[oapiPath]; ok {
+		if oper := o.MapOfOperationValues[strings.ToLower(method)]; oper.Responses.MapOfResponseOrRefValues != nil {
+			for _, m := range paramPattern.FindAllStringSubmatch(path, -1) {
+				name := m[1]
+				if hasParam(oper.Parameters, name) {
+					continue
+				}
+				req := true
+				oper.Parameters = append(oper.Parameters, openapi3.ParameterOrRef{Parameter: &openapi3.Parameter{
+					Name: name, In: openapi3.ParameterInPath, Required: &req,
+					Schema: &openapi3.SchemaOrRef{Schema: (&openapi3.Schema{}).WithType(openapi3.SchemaTypeString)},
+				}})
+			}
+			o.MapOfOperationValues[strings.ToLower(method)] = oper
+			s.reflector.Spec.Paths.MapOfPathItemValues[oapiPath] = o
+		}
+	}
+}
+
+func hasParam(ps []openapi3.ParameterOrRef, name string) bool {
+	for _, p := range ps {
+		if p.Parameter != nil && p.Parameter.Name == name && p.Parameter.In == openapi3.ParameterInPath {
+			return true
+		}
+	}
+	return false
+}
+
+// Routes returns the registered operations, sorted by path and method.
+func (s *Spec) Routes() []Route {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]Route(nil), s.routes...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+// JSON returns the OpenAPI document, or the first error met while building it.
+func (s *Spec) JSON() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.errs) > 0 {
+		return nil, s.errs[0]
+	}
+	b, err := s.reflector.Spec.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var pretty json.RawMessage = b
+	return pretty, nil
+}
