@@ -158,11 +158,6 @@ func (d *securedDoc) verify(pub ed25519.PublicKey) error {
 			fmt.Sprintf("proof type %q with cryptosuite %q is not supported, want %s %s",
 				d.proof.Type, d.proof.Cryptosuite, ProofType, Cryptosuite), nil)
 	}
-	if d.proof.Created != "" {
-		if _, err := parseTime(d.proof.Created); err != nil {
-			return reasonErr(ReasonMalformed, "proof created is not a date-time", err)
-		}
-	}
 	sig, err := decodeBase58btc(d.proof.ProofValue)
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return reasonErr(ReasonBadSignature, "proofValue is not a base58btc Ed25519 signature", err)
@@ -183,6 +178,11 @@ func (d *securedDoc) verify(pub ed25519.PublicKey) error {
 	}
 	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, msg, sig) {
 		return reasonErr(ReasonBadSignature, "the signature does not match the document and key", nil)
+	}
+	if d.proof.Created != "" { // checked after the signature, so that tampering reads as such
+		if _, err := parseTime(d.proof.Created); err != nil {
+			return reasonErr(ReasonMalformed, "proof created is not a date-time", err)
+		}
 	}
 	return nil
 }

@@ -90,11 +90,15 @@ func VerifyAt(ctx context.Context, credential []byte, r Resolver, now time.Time)
 	if err != nil {
 		return result(append(reasons, reasonOf(err)))
 	}
-	c, err := parseCredential(d.unsecured)
+	issuer, err := parseIssuer(d.unsecured)
 	if err != nil {
 		return result(append(reasons, reasonOf(err)))
 	}
-	if err := checkProof(ctx, d, c.issuer, r, now); err != nil {
+	if err := checkProof(ctx, d, issuer, r, now); err != nil {
+		return result(append(reasons, reasonOf(err)))
+	}
+	c, err := parseCredential(d.unsecured)
+	if err != nil {
 		return result(append(reasons, reasonOf(err)))
 	}
 	if err := c.checkValidity(now); err != nil {
@@ -157,7 +161,32 @@ type credentialFields struct {
 	subject              json.RawMessage
 }
 
-// parseCredential reads the VC 2.0 members Verify relies on; its errors are ReasonMalformed.
+// parseIssuer reads the issuer id, a URL or the id of an issuer object: the one member needed before
+// the proof is checked, to find the key. Its errors are ReasonMalformed.
+func parseIssuer(m map[string]json.RawMessage) (string, error) {
+	var raw json.RawMessage
+	if ok, _ := member(m, "issuer", &raw); !ok {
+		return "", reasonErr(ReasonMalformed, "the credential has no issuer", nil)
+	}
+	var issuer string
+	if json.Unmarshal(raw, &issuer) != nil {
+		var profile map[string]json.RawMessage
+		if json.Unmarshal(raw, &profile) != nil {
+			return "", reasonErr(ReasonMalformed, "issuer is neither a URL nor an object", nil)
+		}
+		if _, err := member(profile, "id", &issuer); err != nil {
+			return "", reasonErr(ReasonMalformed, "issuer id is not a string", err)
+		}
+	}
+	if issuer == "" {
+		return "", reasonErr(ReasonMalformed, "the issuer has no id", nil)
+	}
+	return issuer, nil
+}
+
+// parseCredential reads the VC 2.0 members Verify relies on; its errors are ReasonMalformed. It runs
+// after the proof holds, so that an altered member reads as bad_signature rather than as whatever
+// the alteration broke.
 func parseCredential(m map[string]json.RawMessage) (*credentialFields, error) {
 	bad := func(msg string, err error) (*credentialFields, error) {
 		return nil, reasonErr(ReasonMalformed, msg, err)
@@ -170,28 +199,16 @@ func parseCredential(m map[string]json.RawMessage) (*credentialFields, error) {
 	if json.Unmarshal(contexts[0], &first) != nil || first != ContextVC2 {
 		return bad("the first @context is not "+ContextVC2, nil)
 	}
-	c := &credentialFields{}
+	issuer, err := parseIssuer(m)
+	if err != nil {
+		return nil, err
+	}
+	c := &credentialFields{issuer: issuer}
 	if _, err := member(m, "id", &c.id); err != nil {
 		return bad("id is not a string", err)
 	}
 	if ok, err := member(m, "type", &c.types); !ok || err != nil || !slices.Contains(c.types, "VerifiableCredential") {
 		return bad("type does not list VerifiableCredential", err)
-	}
-	var issuer json.RawMessage
-	if ok, _ := member(m, "issuer", &issuer); !ok {
-		return bad("the credential has no issuer", nil)
-	}
-	if json.Unmarshal(issuer, &c.issuer) != nil { // an issuer is a URL or an object with an id
-		var profile map[string]json.RawMessage
-		if json.Unmarshal(issuer, &profile) != nil {
-			return bad("issuer is neither a URL nor an object", nil)
-		}
-		if _, err := member(profile, "id", &c.issuer); err != nil {
-			return bad("issuer id is not a string", err)
-		}
-	}
-	if c.issuer == "" {
-		return bad("the issuer has no id", nil)
 	}
 	for name, dst := range map[string]*time.Time{"validFrom": &c.validFrom, "validUntil": &c.validTill} {
 		var s string
@@ -349,18 +366,18 @@ func fetchList(ctx context.Context, listURL, issuer string, r Resolver, now time
 	if err != nil {
 		return invalid("the status list is not a secured credential", err)
 	}
-	c, err := parseCredential(d.unsecured)
-	if err != nil {
-		return invalid("the status list is not a credential", err)
-	}
-	if c.issuer != issuer {
-		return invalid("the status list is issued by another issuer", nil)
+	if listIssuer, err := parseIssuer(d.unsecured); err != nil || listIssuer != issuer {
+		return invalid("the status list is not issued by the credential's issuer", err)
 	}
 	if err := checkProof(ctx, d, issuer, r, now); err != nil {
 		if platform.CodeOf(err) == ReasonKeyUnavailable {
 			return &verifiedList{err: reasonErr(ReasonStatusListUnavailable, "the status list's key cannot be looked up now", err)}
 		}
 		return invalid("the status list's proof does not hold: "+reasonOf(err).Message, err)
+	}
+	c, err := parseCredential(d.unsecured)
+	if err != nil {
+		return invalid("the status list is not a credential", err)
 	}
 	if c.id != listURL || !slices.Contains(c.types, "BitstringStatusListCredential") {
 		return invalid("the document at statusListCredential is not that status list credential", nil)
