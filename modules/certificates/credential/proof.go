@@ -146,6 +146,9 @@ func parseSecured(data []byte) (*securedDoc, error) {
 			return nil, reasonErr(ReasonMalformed, "proof "+name+" is not a string", err)
 		}
 	}
+	if d.proof.ProofValue == "" {
+		return nil, reasonErr(ReasonMalformed, "the proof has no proofValue", nil)
+	}
 	delete(d.unsecured, "proof")
 	delete(d.options, "proofValue")
 	return d, nil
