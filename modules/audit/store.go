@@ -53,12 +53,9 @@ type headRow struct {
 // advanceHead takes the next sequence number of a tenant's chain and returns it with the previous
 // hash. The upsert's row lock serialises concurrent appenders of one tenant until commit.
 func advanceHead(ctx context.Context, db bun.IDB, tenantID uuid.UUID) (seq int64, prev string, err error) {
-	head := &headRow{TenantID: tenantID, Seq: 1, Hash: GenesisHash}
-	err = db.NewInsert().Model(head).
-		On("CONFLICT (tenant_id) DO UPDATE").
-		Set("seq = audit_heads.seq + 1").
-		Returning("seq, hash").
-		Scan(ctx, &seq, &prev)
+	err = db.NewRaw(`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES (?, 1, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + 1
+		RETURNING seq, hash`, tenantID, GenesisHash).Scan(ctx, &seq, &prev)
 	if err != nil {
 		return 0, "", fmt.Errorf("advancing audit head: %w", err)
 	}

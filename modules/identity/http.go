@@ -1,0 +1,186 @@
+package identity
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// Handler serves identity's HTTP API.
+type Handler struct {
+	svc *Service
+}
+
+// NewHandler returns identity's HTTP handler.
+func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+
+type loginRequest struct {
+	Tenant   string `json:"tenant" required:"true"`
+	Username string `json:"username" required:"true"`
+	Password string `json:"password" required:"true"`
+}
+
+type userDTO struct {
+	ID          uuid.UUID `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	TenantID    uuid.UUID `json:"tenant_id"`
+	Roles       []string  `json:"roles"`
+	Status      string    `json:"status,omitempty"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      userDTO   `json:"user"`
+}
+
+type createUserRequest struct {
+	Username    string   `json:"username" required:"true"`
+	Password    string   `json:"password" required:"true"`
+	DisplayName string   `json:"display_name"`
+	Roles       []string `json:"roles" required:"true"`
+}
+
+func toDTO(u User) userDTO {
+	roles := u.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	return userDTO{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, TenantID: u.TenantID, Roles: roles, Status: u.Status}
+}
+
+// Routes registers identity's operations.
+func (h *Handler) Routes(r *httpx.Router) {
+	r.Post("/auth/login", httpx.Op{Summary: "Log in and receive a bearer token", Tag: "identity", Access: httpx.Public,
+		Request: new(loginRequest), Response: new(loginResponse)}, h.login)
+	r.Post("/auth/logout", httpx.Op{Summary: "Revoke the current token", Tag: "identity", AnyRole: true, Status: 204}, h.logout)
+	r.Get("/me", httpx.Op{Summary: "The authenticated user", Tag: "identity", AnyRole: true, Response: new(userDTO)}, h.me)
+	r.Post("/users", httpx.Op{Summary: "Create a user in your tenant", Tag: "identity", Permission: "user:create",
+		Request: new(createUserRequest), Response: new(userDTO), Status: 201}, h.createUser)
+	r.Get("/users", httpx.Op{Summary: "List users of your tenant (sort: created_at, username)", Tag: "identity",
+		Permission: "user:list", Response: new(httpx.Page[userDTO])}, h.listUsers)
+	r.Get("/users/:id", httpx.Op{Summary: "A user of your tenant", Tag: "identity", Permission: "user:list",
+		Response: new(userDTO)}, h.getUser)
+	r.Post("/users/:id/disable", httpx.Op{Summary: "Disable a user and revoke their sessions", Tag: "identity",
+		Permission: "user:disable", Status: 204}, h.disableUser)
+}
+
+const localsPrincipal = "principal"
+
+// Authenticate is the middleware that turns a bearer token into the request's tenant scope and actor.
+// Everything tenant-private runs behind it; the tenant comes from the token, never from the request.
+func (h *Handler) Authenticate(c *fiber.Ctx) error {
+	token, ok := bearer(c)
+	if !ok {
+		return ErrUnauthenticated
+	}
+	p, err := h.svc.Authenticate(c.UserContext(), token)
+	if err != nil {
+		return err
+	}
+	c.Locals(localsPrincipal, p)
+	c.SetUserContext(tenants.WithActor(tenants.WithScope(c.UserContext(), p.Scope), p.Actor))
+	return c.Next()
+}
+
+func bearer(c *fiber.Ctx) (string, bool) {
+	h := c.Get(fiber.HeaderAuthorization)
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+func (h *Handler) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	res, err := h.svc.Login(c.UserContext(), LoginInput{Tenant: req.Tenant, Username: req.Username, Password: req.Password, ClientIP: c.IP()})
+	if err != nil {
+		return err
+	}
+	return c.JSON(loginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt, User: toDTO(res.User)})
+}
+
+func (h *Handler) logout(c *fiber.Ctx) error {
+	token, _ := bearer(c)
+	if err := h.svc.Logout(c.UserContext(), token); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) me(c *fiber.Ctx) error {
+	p, _ := c.Locals(localsPrincipal).(Principal)
+	return c.JSON(toDTO(p.User))
+}
+
+func (h *Handler) createUser(c *fiber.Ctx) error {
+	var req createUserRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	u, err := h.svc.CreateUser(c.UserContext(), NewUser{Username: req.Username, Password: req.Password,
+		DisplayName: req.DisplayName, Roles: req.Roles})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toDTO(u))
+}
+
+func (h *Handler) listUsers(c *fiber.Ctx) error {
+	lp, err := httpx.ParseList(c, "created_at", "username")
+	if err != nil {
+		return err
+	}
+	var after *userCursor
+	var cur userCursor
+	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.CreatedAt, &cur.Username, &cur.ID); err != nil {
+		return err
+	} else if ok {
+		after = &cur
+	}
+	page, err := h.svc.ListUsers(c.UserContext(), lp.Sort, lp.Desc, after, lp.Limit)
+	if err != nil {
+		return err
+	}
+	out := httpx.Page[userDTO]{Items: make([]userDTO, 0, len(page.Users))}
+	for _, u := range page.Users {
+		out.Items = append(out.Items, toDTO(u))
+	}
+	if page.Next != nil {
+		out.NextCursor = httpx.EncodeCursor(page.Next.CreatedAt, page.Next.Username, page.Next.ID)
+	}
+	return c.JSON(out)
+}
+
+func (h *Handler) getUser(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := h.svc.GetUser(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toDTO(u))
+}
+
+func (h *Handler) disableUser(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DisableUser(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

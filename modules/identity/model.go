@@ -1,0 +1,96 @@
+// Package identity knows who is calling: users of a tenant with argon2id passwords, login with
+// throttling, opaque bearer tokens stored hashed with idle and absolute expiry, and the middleware that
+// turns a token into the tenant scope and actor of a request.
+package identity
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// User is a person who logs in to one tenant.
+type User struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	Username    string
+	DisplayName string
+	Roles       []string
+	Status      string // active | disabled
+	CreatedAt   time.Time
+}
+
+// User statuses.
+const (
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+)
+
+// NewUser is the input to create a user.
+type NewUser struct {
+	Username    string
+	Password    string
+	DisplayName string
+	Roles       []string
+}
+
+// Password length bounds: at least 8 (NIST SP 800-63B), and long passphrases up to 128 characters.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 128
+)
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$`)
+
+// Errors of identity, with stable codes.
+var (
+	ErrInvalidCredentials = platform.E(platform.KindUnauthenticated, "invalid_credentials", "tenant, username or password is wrong")
+	ErrUnauthenticated    = platform.E(platform.KindUnauthenticated, "unauthenticated", "a valid bearer token is required")
+	ErrRateLimited        = platform.E(platform.KindRateLimited, "rate_limited", "too many failed attempts; try again later")
+	ErrUsernameTaken      = platform.Conflict("duplicate", "a user with this username exists in the tenant")
+	ErrUserNotFound       = platform.NotFound("user")
+)
+
+// Validate checks a new user for a tenant of kind; validRole says which roles the kind allows.
+func (n *NewUser) Validate(kind tenants.Kind, validRole func(tenants.Kind, string) bool) error {
+	n.Username = strings.TrimSpace(n.Username)
+	n.DisplayName = strings.TrimSpace(n.DisplayName)
+	var v platform.Validation
+	v.Check(usernamePattern.MatchString(n.Username), "username", "format",
+		"2–64 letters, digits and . _ @ -, starting with a letter or digit")
+	checkPassword(&v, "password", n.Password)
+	v.Check(len([]rune(n.DisplayName)) <= 100, "display_name", "too_long", "at most 100 characters")
+	if len(n.Roles) == 0 {
+		v.Add("roles", "required", "at least one role is required")
+	}
+	seen := map[string]bool{}
+	for _, r := range n.Roles {
+		if !validRole(kind, r) {
+			return &platform.Error{Kind: platform.KindUnprocessable, Code: "invalid_role",
+				Message: "role " + r + " does not fit a " + string(kind) + " tenant",
+				Fields:  []platform.FieldError{{Field: "roles", Code: "invalid_role", Message: r}}}
+		}
+		if seen[r] {
+			v.Add("roles", "duplicate", "role "+r+" is listed twice")
+		}
+		seen[r] = true
+	}
+	return v.Err()
+}
+
+func checkPassword(v *platform.Validation, field, p string) {
+	n := len([]rune(p))
+	v.Check(n >= MinPasswordLen && n <= MaxPasswordLen, field, "length", "a password has 8 to 128 characters")
+}
+
+// ValidatePassword checks a password on its own (resets).
+func ValidatePassword(p string) error {
+	var v platform.Validation
+	checkPassword(&v, "password", p)
+	return v.Err()
+}

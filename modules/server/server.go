@@ -1,0 +1,150 @@
+// Package server assembles SkillCert: it builds every module's service on the shared database, Redis
+// and authorizer, and mounts every module's routes on one fiber app — the single list of what the API
+// offers. cmd/skillcert runs it; end-to-end tests and the coming web console reuse it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/directory"
+	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/policies"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// Deps are the outside resources the server runs on.
+type Deps struct {
+	DB       *bun.DB
+	Redis    *redis.Client
+	Log      *slog.Logger
+	Config   platform.Config
+	Registry *prometheus.Registry // nil: a new one
+}
+
+// Server is the assembled application.
+type Server struct {
+	App        *fiber.App
+	Spec       *httpx.Spec
+	Registry   *prometheus.Registry
+	Authorizer *policies.Authorizer
+	Guard      policies.Guard
+
+	Directory *directory.Service
+	Identity  *identity.Service
+	Audit     *audit.Service
+
+	deps Deps
+}
+
+// New builds the services and the HTTP app.
+func New(ctx context.Context, d Deps) (*Server, error) {
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{Registry: d.Registry, deps: d}
+	s.Audit = audit.NewService(d.DB)
+	s.Directory = directory.NewService(d.DB, nil)
+
+	// The authorizer loads assignments through identity's store; identity applies role changes to it.
+	load := func(ctx context.Context) ([]policies.Assignment, error) {
+		as, err := identity.Assignments(ctx, d.DB)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]policies.Assignment, len(as))
+		for i, a := range as {
+			out[i] = policies.Assignment{TenantID: a.TenantID, UserID: a.UserID, Kind: a.Kind, Role: a.Role}
+		}
+		return out, nil
+	}
+	authz, err := policies.New(ctx, load, policies.NewWatcher(d.Redis, d.Log))
+	if err != nil {
+		return nil, err
+	}
+	ident := identity.NewService(d.DB, s.Directory, authz, identity.NewThrottle(d.Redis), policies.ValidRole, d.Log)
+	s.Identity, s.Authorizer = ident, authz
+	s.Directory.SetUsers(ident)
+	s.Guard = policies.Guard{Authorizer: authz, OnDenied: func(ctx context.Context, action string) {
+		if err := s.Audit.RecordAlone(ctx, audit.Event{Action: action, Outcome: audit.OutcomeDenied}); err != nil {
+			d.Log.Error("recording a denied attempt", "err", err)
+		}
+	}}
+
+	s.App = httpx.NewApp(d.Log, httpx.NewMetrics(d.Registry))
+	s.Spec = httpx.NewSpec("SkillCert API", "1")
+	identHTTP := identity.NewHandler(ident)
+	api := httpx.NewRouter(s.App.Group("/api/v1"), "/api/v1",
+		httpx.Guard{Authenticate: identHTTP.Authenticate, Authorize: s.Guard.Require}, s.Spec)
+
+	identHTTP.Routes(api)
+	directory.NewHandler(s.Directory).Routes(api)
+	audit.NewHandler(s.Audit).Routes(api)
+
+	s.mountOps()
+	return s, nil
+}
+
+// mountOps adds health, readiness, metrics and the OpenAPI document.
+func (s *Server) mountOps() {
+	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	s.App.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			return httpx.WriteProblem(c, httpx.Problem{Status: fiber.StatusServiceUnavailable, Code: "not_ready", Title: err.Error()})
+		}
+		return c.JSON(fiber.Map{"status": "ready"})
+	})
+	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	s.App.Get("/api/v1/openapi.json", func(c *fiber.Ctx) error {
+		b, err := s.Spec.JSON()
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(b)
+	})
+}
+
+// Ready reports whether the database and Redis answer.
+func (s *Server) Ready(ctx context.Context) error {
+	if err := s.deps.DB.PingContext(ctx); err != nil {
+		return errors.New("database does not answer")
+	}
+	if err := s.deps.Redis.Ping(ctx).Err(); err != nil {
+		return errors.New("redis does not answer")
+	}
+	return nil
+}
+
+// Bootstrap makes sure the platform tenant exists and, given a password, its administrator `admin`.
+func (s *Server) Bootstrap(ctx context.Context, adminPassword string) (tenants.Tenant, bool, error) {
+	t, err := s.Directory.EnsurePlatform(ctx)
+	if err != nil {
+		return t, false, fmt.Errorf("creating the platform tenant: %w", err)
+	}
+	if adminPassword == "" {
+		return t, false, nil
+	}
+	created, err := s.Identity.EnsureAdmin(ctx, t, adminPassword)
+	return t, created, err
+}
+
+// Listen runs the policy watcher until ctx ends (serve runs it in a goroutine).
+func (s *Server) Listen(ctx context.Context) error { return s.Authorizer.Listen(ctx) }

@@ -1,0 +1,146 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	"github.com/casbin/casbin/v2/persist"
+	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// Assignment is one user's role in one tenant, as stored in user_roles.
+type Assignment struct {
+	TenantID uuid.UUID
+	Kind     tenants.Kind
+	UserID   uuid.UUID
+	Role     string
+}
+
+// AssignmentLoader reads every role assignment of every tenant (a system read at start and reload).
+type AssignmentLoader func(ctx context.Context) ([]Assignment, error)
+
+// Authorizer answers permission checks from an in-memory casbin enforcer with a decision cache.
+// Role changes apply locally at once and reach other instances through the Watcher.
+type Authorizer struct {
+	enforcer *casbin.SyncedCachedEnforcer
+	load     AssignmentLoader
+	watcher  *Watcher
+	mu       sync.Mutex // serialises role rewrites of the enforcer
+}
+
+// New builds an authorizer from the embedded model and role templates and the assignments load
+// returns. watcher may be nil (a single process, or tests of one instance).
+func New(ctx context.Context, load AssignmentLoader, watcher *Watcher) (*Authorizer, error) {
+	m, err := model.NewModelFromString(modelConf)
+	if err != nil {
+		return nil, fmt.Errorf("policies: model.conf: %w", err)
+	}
+	rules, err := Templates()
+	if err != nil {
+		return nil, err
+	}
+	ad := &loadAdapter{rules: rules, load: func() ([]Assignment, error) { return load(ctx) }}
+	e, err := casbin.NewSyncedCachedEnforcer(m, ad)
+	if err != nil {
+		return nil, fmt.Errorf("policies: building enforcer: %w", err)
+	}
+	e.EnableAutoSave(false) // user_roles is written by the identity module in its own transaction
+	return &Authorizer{enforcer: e, load: load, watcher: watcher}, nil
+}
+
+// Allowed reports whether user may perform action in tenant. Deny by default.
+func (a *Authorizer) Allowed(tenantID, userID uuid.UUID, action string) (bool, error) {
+	return a.enforcer.Enforce(Subject(userID.String()), tenantID.String(), action)
+}
+
+// SetRoles replaces a user's roles in a tenant on this instance and tells every other instance.
+// Call it after the transaction that wrote user_roles committed.
+func (a *Authorizer) SetRoles(ctx context.Context, kind tenants.Kind, tenantID, userID uuid.UUID, roles []string) error {
+	if err := a.applyRoles(kind, tenantID, userID, roles); err != nil {
+		return err
+	}
+	if a.watcher != nil {
+		return a.watcher.Publish(ctx, RoleChange{Kind: kind, TenantID: tenantID, UserID: userID, Roles: roles})
+	}
+	return nil
+}
+
+func (a *Authorizer) applyRoles(kind tenants.Kind, tenantID, userID uuid.UUID, roles []string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sub, dom := Subject(userID.String()), tenantID.String()
+	if _, err := a.enforcer.RemoveFilteredGroupingPolicy(0, sub, "", dom); err != nil {
+		return err
+	}
+	if len(roles) > 0 {
+		rules := make([][]string, 0, len(roles))
+		for _, r := range roles {
+			rules = append(rules, []string{sub, RoleSubject(kind, r), dom})
+		}
+		if _, err := a.enforcer.AddGroupingPolicies(rules); err != nil {
+			return err
+		}
+	}
+	// Grouping changes bypass the cached enforcer's own invalidation: drop cached decisions now.
+	return a.enforcer.InvalidateCache()
+}
+
+// Reload rebuilds every assignment from the database (after a missed watcher message, or on a timer).
+func (a *Authorizer) Reload() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.enforcer.LoadPolicy(); err != nil {
+		return err
+	}
+	return a.enforcer.InvalidateCache()
+}
+
+// Listen applies other instances' role changes until ctx ends. Run it in a goroutine.
+func (a *Authorizer) Listen(ctx context.Context) error {
+	if a.watcher == nil {
+		return errors.New("policies: no watcher")
+	}
+	return a.watcher.Listen(ctx, func(c RoleChange) error {
+		return a.applyRoles(c.Kind, c.TenantID, c.UserID, c.Roles)
+	}, a.Reload)
+}
+
+// loadAdapter feeds casbin the role templates and the database's assignments. It is read-only:
+// permissions change by editing roles/*.csv, assignments through the identity module.
+type loadAdapter struct {
+	rules []Rule
+	load  func() ([]Assignment, error)
+}
+
+var _ persist.Adapter = (*loadAdapter)(nil)
+
+func (l *loadAdapter) LoadPolicy(m model.Model) error {
+	for _, r := range l.rules {
+		if err := persist.LoadPolicyArray([]string{"p", r.Role, "*", r.Action}, m); err != nil {
+			return err
+		}
+	}
+	as, err := l.load()
+	if err != nil {
+		return fmt.Errorf("policies: loading role assignments: %w", err)
+	}
+	for _, a := range as {
+		if err := persist.LoadPolicyArray([]string{"g", Subject(a.UserID.String()), RoleSubject(a.Kind, a.Role), a.TenantID.String()}, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errReadOnly = errors.New("not implemented")
+
+func (l *loadAdapter) SavePolicy(model.Model) error                              { return errReadOnly }
+func (l *loadAdapter) AddPolicy(string, string, []string) error                  { return errReadOnly }
+func (l *loadAdapter) RemovePolicy(string, string, []string) error               { return errReadOnly }
+func (l *loadAdapter) RemoveFilteredPolicy(string, string, int, ...string) error { return errReadOnly }
