@@ -48,6 +48,11 @@ type Server struct {
 	Identity  *identity.Service
 	Audit     *audit.Service
 
+	// Each module group wires itself in a file of its own (wire_*.go).
+	Lifecycle    Lifecycle
+	Certificates Certificates
+	Oversight    Oversight
+
 	deps Deps
 }
 
@@ -95,6 +100,15 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	identHTTP.Routes(api)
 	directory.NewHandler(s.Directory).Routes(api)
 	audit.NewHandler(s.Audit).Routes(api)
+	if err := s.wireLifecycle(ctx, api); err != nil {
+		return nil, err
+	}
+	if err := s.wireCertificates(ctx, api); err != nil {
+		return nil, err
+	}
+	if err := s.wireOversight(ctx, api); err != nil {
+		return nil, err
+	}
 
 	s.mountOps()
 	return s, nil

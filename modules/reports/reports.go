@@ -1,0 +1,69 @@
+// Package reports is the outbox of what institutions report to their regulators (DOMAIN.md step 6–7):
+// a module that changes something reportable calls Emit inside the same transaction, so the change and
+// its report commit together or not at all. Delivery (to the regulator's report store and external
+// system) is the oversight module's job; it reads the outbox in order per institution.
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// Kind names a reportable event.
+type Kind string
+
+// Reportable events (issue: filing submitted and decided, batch published, results published,
+// certificate issued, revoked or reissued, decision).
+const (
+	FilingSubmitted     Kind = "filing.submitted"
+	FilingDecided       Kind = "filing.decided"
+	BatchPublished      Kind = "batch.published"
+	ResultsPublished    Kind = "results.published"
+	BatchFinalized      Kind = "batch.finalized"
+	CertificateIssued   Kind = "certificate.issued"
+	CertificateRevoked  Kind = "certificate.revoked"
+	CertificateReissued Kind = "certificate.reissued"
+	DecisionMade        Kind = "decision.made"
+)
+
+// Event is one outbox row.
+type Event struct {
+	bun.BaseModel `bun:"table:report_outbox"`
+
+	Seq          int64           `bun:"seq,pk,autoincrement"`
+	ID           uuid.UUID       `bun:"id,type:uuid"`
+	TenantID     uuid.UUID       `bun:"tenant_id,type:uuid"`
+	RegionCode   string          `bun:"region_code"`
+	Kind         string          `bun:"kind"`
+	SubjectType  string          `bun:"subject_type"`
+	SubjectID    string          `bun:"subject_id"`
+	Payload      json.RawMessage `bun:"payload,type:jsonb"`
+	CreatedAt    time.Time       `bun:"created_at"`
+	DispatchedAt *time.Time      `bun:"dispatched_at"`
+}
+
+// Emit appends a report of the tenant in ctx inside tx. payload is the record as reported: an
+// immutable copy the regulator keeps (mask nothing the regulator is entitled to; never secrets).
+func Emit(ctx context.Context, tx bun.IDB, kind Kind, subjectType, subjectID string, payload any) (uuid.UUID, error) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return uuid.Nil, tenants.ErrNoScope
+	}
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("reports: encoding payload: %w", err)
+	}
+	ev := &Event{ID: uuid.New(), TenantID: scope.TenantID, RegionCode: scope.RegionCode, Kind: string(kind),
+		SubjectType: subjectType, SubjectID: subjectID, Payload: b, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if _, err := tx.NewInsert().Model(ev).ExcludeColumn("seq").Exec(ctx); err != nil {
+		return uuid.Nil, fmt.Errorf("reports: emitting %s: %w", kind, err)
+	}
+	return ev.ID, nil
+}
