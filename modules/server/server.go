@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/identity"
@@ -34,6 +35,7 @@ type Deps struct {
 	Log      *slog.Logger
 	Config   platform.Config
 	Registry *prometheus.Registry // nil: a new one
+	Jobs     jobs.Enqueuer        // the task queue (asynq); services enqueue through it
 }
 
 // Server is the assembled application.
@@ -162,3 +164,15 @@ func (s *Server) Bootstrap(ctx context.Context, adminPassword string) (tenants.T
 
 // Listen runs the policy watcher until ctx ends (serve runs it in a goroutine).
 func (s *Server) Listen(ctx context.Context) error { return s.Authorizer.Listen(ctx) }
+
+// RegisterJobs registers every module's task handlers and periodic schedules (worker and dev mode).
+func (s *Server) RegisterJobs(js *jobs.Server, sch *jobs.Scheduler) error {
+	for _, register := range []func(*jobs.Server, *jobs.Scheduler) error{
+		s.jobsLifecycle, s.jobsCertificates, s.jobsOversight,
+	} {
+		if err := register(js, sch); err != nil {
+			return err
+		}
+	}
+	return nil
+}

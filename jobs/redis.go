@@ -1,0 +1,98 @@
+package jobs
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/skillcert/skillcert/modules/platform"
+)
+
+// RedisFromURL turns SKILLCERT_REDIS_URL (redis://[user:password@]host:port/db, rediss:// for TLS,
+// unix:// for a socket) into asynq's connection options. It parses with go-redis, as
+// platform.OpenRedis does, so both read a URL the same way (asynq's own parser drops the user name).
+// The error never repeats the password.
+func RedisFromURL(rawURL string) (asynq.RedisClientOpt, error) {
+	o, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return asynq.RedisClientOpt{}, fmt.Errorf("jobs: %s is not a valid Redis URL", platform.RedactURL(rawURL))
+	}
+	return asynq.RedisClientOpt{
+		Network:      o.Network,
+		Addr:         o.Addr,
+		Username:     o.Username,
+		Password:     o.Password,
+		DB:           o.DB,
+		DialTimeout:  o.DialTimeout,
+		ReadTimeout:  o.ReadTimeout,
+		WriteTimeout: o.WriteTimeout,
+		PoolSize:     o.PoolSize,
+		TLSConfig:    o.TLSConfig,
+	}, nil
+}
+
+// RedisAddr returns connection options for DB 0 of an unauthenticated Redis at addr ("host:port"),
+// such as DevRedis's.
+func RedisAddr(addr string) asynq.RedisClientOpt {
+	return asynq.RedisClientOpt{Addr: addr}
+}
+
+// DevRedis is the in-process Redis of `skillcert dev` (miniredis), on which asynq runs unchanged.
+// miniredis expires keys only when its clock is moved with FastForward, so DevRedis moves it with
+// the wall clock once a second; otherwise keys with a TTL (asynq's heartbeats and statistics, and
+// anything a module caches with an expiry) would live forever.
+type DevRedis struct {
+	m    *miniredis.Miniredis
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// StartDevRedis starts an in-process Redis on a free localhost port.
+func StartDevRedis() (*DevRedis, error) {
+	m, err := miniredis.Run()
+	if err != nil {
+		return nil, fmt.Errorf("jobs: starting in-process Redis: %w", err)
+	}
+	d := &DevRedis{m: m, stop: make(chan struct{}), done: make(chan struct{})}
+	go d.tick(time.Second)
+	return d, nil
+}
+
+func (d *DevRedis) tick(every time.Duration) {
+	defer close(d.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case now := <-t.C:
+			d.m.FastForward(now.Sub(last))
+			last = now
+		}
+	}
+}
+
+// Addr is the "host:port" the Redis listens on.
+func (d *DevRedis) Addr() string { return d.m.Addr() }
+
+// Conn returns asynq connection options for it.
+func (d *DevRedis) Conn() asynq.RedisClientOpt { return RedisAddr(d.m.Addr()) }
+
+// URL returns a redis:// URL for it, for code that opens Redis by URL (platform.OpenRedis).
+func (d *DevRedis) URL() string { return "redis://" + d.m.Addr() + "/0" }
+
+// Close stops the Redis; its data is gone. Close it after the servers and clients using it.
+func (d *DevRedis) Close() {
+	d.once.Do(func() {
+		close(d.stop)
+		<-d.done
+		d.m.Close()
+	})
+}
