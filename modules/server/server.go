@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -175,4 +176,16 @@ func (s *Server) RegisterJobs(js *jobs.Server, sch *jobs.Scheduler) error {
 		}
 	}
 	return nil
+}
+
+// TaskScope resolves a task's tenant into the scope handlers run in (jobs.Config.Scope).
+func (s *Server) TaskScope(ctx context.Context, tenantID uuid.UUID) (tenants.Scope, error) {
+	t, err := s.Directory.ByID(ctx, tenantID)
+	if err != nil {
+		if errors.Is(err, directory.ErrNotFound) {
+			return tenants.Scope{}, jobs.Permanent(err)
+		}
+		return tenants.Scope{}, err
+	}
+	return tenants.Scope{TenantID: t.ID, Kind: t.Kind, RegionCode: t.RegionCode, Slug: t.Slug}, nil
 }
