@@ -138,7 +138,7 @@ func loadFace(name, path string, data []byte) (*face, error) {
 	return f, nil
 }
 
-// builtinLatin is the last face of every chain: Go Regular (BSD-3-Clause, from the Go module
+// builtinLatin is the second face of every chain: Go Regular (BSD-3-Clause, from the Go module
 // golang.org/x/image), which gives digits, Latin letters and ASCII punctuation to CJK fonts that lack
 // them, as DroidSansFallbackFull does.
 func builtinLatin() (*face, error) {

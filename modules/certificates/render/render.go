@@ -6,9 +6,10 @@
 // the glyphs used (subset.go), hands it to gopdf and draws the QR code as vector rectangles. A Renderer
 // is immutable and safe for concurrent use, so an issuance job can share one across its workers.
 //
-// Text is set in a fallback chain of TrueType fonts: the CJK font (see FindFonts and docs/fonts.md),
-// then Go Regular for the Latin letters and digits CJK fonts may lack. Render refuses a certificate with
-// a character that no font of the chain has, rather than print an empty box (tofu) in a person's name.
+// Text is set in a fallback chain of TrueType fonts, character by character: the main CJK font (see
+// FindFonts and docs/fonts.md), then Go Regular for the Latin letters and digits CJK fonts may lack,
+// then any further fonts configured for rare ideographs. Render refuses a certificate with a character
+// that no font of the chain has, rather than print an empty box (tofu) in a person's name.
 //
 // The layout is data: a Template gives the title, the table rows and their labels, so the national
 // skill level certificate and an enterprise's own post certificate (一岗双证) share one renderer.
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -32,7 +34,8 @@ var ErrMissingGlyphs = platform.E(platform.KindUnprocessable, "missing_glyphs",
 
 // Options configures New.
 type Options struct {
-	// FontPaths are CJK TrueType fonts (.ttf, or face 0 of a .ttc), in order of preference per character.
+	// FontPaths are CJK TrueType fonts (.ttf, or face 0 of a .ttc). The first is the main font; the
+	// others only draw characters the main font and Go Regular lack (e.g. HanaMinB for Extension B).
 	// Empty means FindFonts(os.Getenv): the SKILLCERT_CJK_FONT variable, else the Debian font installed.
 	FontPaths []string
 	// Getenv replaces os.Getenv for font discovery (tests). Nil means os.Getenv.
@@ -41,7 +44,7 @@ type Options struct {
 
 // Renderer renders certificates. Make one with New and share it: it is safe for concurrent use.
 type Renderer struct {
-	faces []*face // fallback chain: CJK fonts first, Go Regular last
+	faces []*face // fallback chain: main CJK font, Go Regular, further CJK fonts
 }
 
 // New loads the fonts once and returns a Renderer. It fails with ErrFontNotFound when no CJK font is
@@ -76,11 +79,13 @@ func New(opts Options) (*Renderer, error) {
 		}
 		r.faces = append(r.faces, f)
 	}
+	// Go Regular comes second: Latin text should take the main font's Latin if it has one and Go
+	// Regular's otherwise, never the Latin of a font added for rare ideographs.
 	latin, err := builtinLatin()
 	if err != nil {
 		return nil, err
 	}
-	r.faces = append(r.faces, latin)
+	r.faces = slices.Insert(r.faces, 1, latin)
 	return r, nil
 }
 
