@@ -25,6 +25,12 @@ var postgresFS embed.FS
 //go:embed sqlite/*.sql
 var sqliteFS embed.FS
 
+//go:embed postgres/*.sql sqlite/*.sql
+var allFS embed.FS
+
+// FS returns both dialects' migration files (directories postgres/ and sqlite/), for tests and tools.
+func FS() fs.FS { return allFS }
+
 // Files returns the migration files of db's dialect.
 func Files(db bun.IDB) fs.FS {
 	if platform.IsPostgres(db) {

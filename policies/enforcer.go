@@ -144,3 +144,8 @@ func (l *loadAdapter) SavePolicy(model.Model) error                             
 func (l *loadAdapter) AddPolicy(string, string, []string) error                  { return errReadOnly }
 func (l *loadAdapter) RemovePolicy(string, string, []string) error               { return errReadOnly }
 func (l *loadAdapter) RemoveFilteredPolicy(string, string, int, ...string) error { return errReadOnly }
+
+// RolesOf lists the role subjects a user holds in a tenant on this instance.
+func (a *Authorizer) RolesOf(tenantID, userID uuid.UUID) ([]string, error) {
+	return a.enforcer.GetRolesForUser(Subject(userID.String()), tenantID.String())
+}

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -96,7 +96,9 @@ func (r *Router) Put(path string, op Op, h fiber.Handler) { r.handle(http.Method
 func (r *Router) Patch(path string, op Op, h fiber.Handler) { r.handle(http.MethodPatch, path, op, h) }
 
 // Delete registers a DELETE operation.
-func (r *Router) Delete(path string, op Op, h fiber.Handler) { r.handle(http.MethodDelete, path, op, h) }
+func (r *Router) Delete(path string, op Op, h fiber.Handler) {
+	r.handle(http.MethodDelete, path, op, h)
+}
 
 func (r *Router) handle(method, path string, op Op, h fiber.Handler) {
 	if op.Access == Authenticated && op.Permission == "" && !op.AnyRole {
@@ -136,6 +138,9 @@ func (s *Spec) add(method, path string, op Op) {
 	if op.Access == Authenticated {
 		oc.AddSecurity("bearer")
 	}
+	if pp := pathParams(path); pp != nil {
+		oc.AddReqStructure(pp)
+	}
 	if op.Request != nil {
 		oc.AddReqStructure(op.Request)
 	}
@@ -151,38 +156,47 @@ func (s *Spec) add(method, path string, op Op) {
 	default:
 		oc.AddRespStructure(nil, openapi.WithHTTPStatus(status))
 	}
-	oc.AddRespStructure(new(Problem), openapi.WithHTTPStatus(0), openapi.WithContentType("application/problem+json"))
+	for _, st := range errorStatuses(method, path, op) {
+		oc.AddRespStructure(new(Problem), openapi.WithHTTPStatus(st), openapi.WithContentType("application/problem+json"))
+	}
 	if err := s.reflector.AddOperation(oc); err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%s %s: %w", method, path, err))
 		return
 	}
-	// Path parameters come from the path pattern itself, so no DTO needs a path tag.
-	if o, ok := s.reflector.Spec.Paths.MapOfPathItemValues[oapiPath]; ok {
-		if oper := o.MapOfOperationValues[strings.ToLower(method)]; oper.Responses.MapOfResponseOrRefValues != nil {
-			for _, m := range paramPattern.FindAllStringSubmatch(path, -1) {
-				name := m[1]
-				if hasParam(oper.Parameters, name) {
-					continue
-				}
-				req := true
-				oper.Parameters = append(oper.Parameters, openapi3.ParameterOrRef{Parameter: &openapi3.Parameter{
-					Name: name, In: openapi3.ParameterInPath, Required: &req,
-					Schema: &openapi3.SchemaOrRef{Schema: (&openapi3.Schema{}).WithType(openapi3.SchemaTypeString)},
-				}})
-			}
-			o.MapOfOperationValues[strings.ToLower(method)] = oper
-			s.reflector.Spec.Paths.MapOfPathItemValues[oapiPath] = o
-		}
-	}
 }
 
-func hasParam(ps []openapi3.ParameterOrRef, name string) bool {
-	for _, p := range ps {
-		if p.Parameter != nil && p.Parameter.Name == name && p.Parameter.In == openapi3.ParameterInPath {
-			return true
+// errorStatuses lists the problem responses an operation can give, for its documentation.
+func errorStatuses(method, path string, op Op) []int {
+	out := []int{http.StatusBadRequest, http.StatusUnprocessableEntity}
+	if op.Access == Authenticated {
+		out = append(out, http.StatusUnauthorized)
+		if op.Permission != "" {
+			out = append(out, http.StatusForbidden)
 		}
 	}
-	return false
+	if paramPattern.MatchString(path) {
+		out = append(out, http.StatusNotFound)
+	}
+	if method != http.MethodGet {
+		out = append(out, http.StatusConflict, http.StatusRequestEntityTooLarge)
+	}
+	return out
+}
+
+// pathParams builds a struct type with one `path:"name"` string field per :name in the route, so
+// the reflector documents path parameters without every DTO declaring them.
+func pathParams(path string) any {
+	var fields []reflect.StructField
+	for i, m := range paramPattern.FindAllStringSubmatch(path, -1) {
+		fields = append(fields, reflect.StructField{
+			Name: fmt.Sprintf("P%d", i), Type: reflect.TypeOf(""),
+			Tag: reflect.StructTag(fmt.Sprintf(`path:"%s" required:"true"`, m[1])),
+		})
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return reflect.New(reflect.StructOf(fields)).Interface()
 }
 
 // Routes returns the registered operations, sorted by path and method.

@@ -1,0 +1,106 @@
+package httpx_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/skillcert/skillcert/modules/platform/httpx"
+)
+
+// TestBodyLimitsOverTheWire runs a real listener: fasthttp enforces the 32 MiB limit while reading,
+// before any handler, and the answer is still problem+json.
+func TestBodyLimitsOverTheWire(t *testing.T) {
+	app := httpx.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)), httpx.NewMetrics(prometheus.NewRegistry()))
+	app.Post("/upload", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	defer app.Shutdown() //nolint:errcheck
+	url := "http://" + ln.Addr().String() + "/upload"
+
+	tests := []struct {
+		name        string
+		size        int
+		contentType string
+		status      int
+		code        string
+	}{
+		{"small JSON passes", 1000, "application/json", 200, ""},
+		{"JSON over 1 MiB", 2 << 20, "application/json", 413, "body_too_large"},
+		{"upload under 32 MiB passes", 8 << 20, "multipart", 200, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ctype := make([]byte, tc.size), tc.contentType
+			if tc.contentType == "multipart" {
+				var buf bytes.Buffer
+				mw := multipart.NewWriter(&buf)
+				fw, _ := mw.CreateFormFile("file", "candidates.csv")
+				_, _ = fw.Write(body)
+				_ = mw.Close()
+				body, ctype = buf.Bytes(), mw.FormDataContentType()
+			}
+			res, err := http.Post(url, ctype, bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
+			}
+			if tc.code != "" {
+				var p httpx.Problem
+				if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
+					t.Fatal(err)
+				}
+				if p.Code != tc.code || res.Header.Get("Content-Type") != "application/problem+json" {
+					t.Fatalf("problem %+v (%s)", p, res.Header.Get("Content-Type"))
+				}
+			}
+		})
+	}
+}
+
+// TestOversizedUploadRefusedBeforeReading declares a 33 MiB body and sends none of it: the server
+// answers 413 from the headers alone, so an oversized upload is never read into memory.
+func TestOversizedUploadRefusedBeforeReading(t *testing.T) {
+	app := httpx.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)), httpx.NewMetrics(prometheus.NewRegistry()))
+	app.Post("/upload", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	defer app.Shutdown() //nolint:errcheck
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: %d\r\n\r\n", 33<<20)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var p httpx.Problem
+	_ = json.NewDecoder(res.Body).Decode(&p)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || p.Code != "body_too_large" {
+		t.Fatalf("status %d problem %+v", res.StatusCode, p)
+	}
+}
