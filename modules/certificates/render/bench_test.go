@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkRender renders the same certificate in a tight loop: the reference for the issuance
-// pipeline, which must reach at least half of it (DOMAIN issue: ≥ 200 certificates/s/core).
+// pipeline, which must reach at least half of it and 200 certificates/s on one core.
 func BenchmarkRender(b *testing.B) {
 	r := mustRenderer(b)
 	c := sample()

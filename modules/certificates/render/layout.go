@@ -121,7 +121,6 @@ func (r *Renderer) plan(res *resolved) (*layout, error) {
 	l := &layout{}
 	t := res.tmpl
 
-	l.spacing = titleSpacing
 	var ok bool
 	for l.spacing = titleSpacing; l.spacing >= 0; l.spacing -= 2 {
 		if l.title, ok = r.fit(t.Title, mm(titleMaxWidth), titleSize, titleMinSize, l.spacing); ok {
@@ -153,7 +152,8 @@ func (r *Renderer) plan(res *resolved) (*layout, error) {
 		l.values = append(l.values, b)
 	}
 
-	addrMax := mm(tableLeft + labelW + valueW - tableLeft)
+	addrMax := mm(labelW + valueW) // the width of the table above
+
 	for i, a := range res.addresses {
 		b, ok := r.fit(a, addrMax, querySize, queryMin, 0)
 		if !ok {
@@ -162,7 +162,9 @@ func (r *Renderer) plan(res *resolved) (*layout, error) {
 		l.addresses = append(l.addresses, b)
 	}
 	l.label = box{size: querySize}
-	l.caption, _ = r.fit(t.QRCaption, mm(qrSide), 9, 6, 0)
+	if l.caption, ok = r.fit(t.QRCaption, mm(qrSide), 9, 6, 0); !ok {
+		v.Add("template.qr_caption", "too_long", "the QR caption is wider than the code")
+	}
 	if t.Footer != "" {
 		if l.footer, ok = r.fit(t.Footer, mm(footerMaxWidth), footerSize, footerMin, 0); !ok {
 			v.Add("template.footer", "too_long", "the footer does not fit on one line")
