@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -140,4 +141,46 @@ func TestIdleExpiry(t *testing.T) {
 func mustJSON(v any) []byte {
 	b, _ := jsonMarshal(v)
 	return b
+}
+
+func TestThrottlePerAddress(t *testing.T) {
+	k := testkit.New(t)
+	org := k.Tenant(t, tenants.KindEnterprise, "110105")
+	svc := k.Server.Identity
+	ctx := context.Background()
+	// Thirty failures against thirty different accounts from one address…
+	for i := 0; i < 30; i++ {
+		_, err := svc.Login(ctx, identity.LoginInput{Tenant: org.Tenant.Slug, Username: fmt.Sprintf("nobody%d", i), Password: "wrong password", ClientIP: "192.0.2.77"})
+		if err == nil {
+			t.Fatal("login succeeded")
+		}
+	}
+	// …block that address even for a correct login, while another address still gets in.
+	if _, err := svc.Login(ctx, identity.LoginInput{Tenant: org.Tenant.Slug, Username: "admin", Password: testkit.Password, ClientIP: "192.0.2.77"}); err != identity.ErrRateLimited {
+		t.Fatalf("blocked address: err = %v, want rate limited", err)
+	}
+	if _, err := svc.Login(ctx, identity.LoginInput{Tenant: org.Tenant.Slug, Username: "admin", Password: testkit.Password, ClientIP: "192.0.2.78"}); err != nil {
+		t.Fatalf("other address: %v", err)
+	}
+}
+
+func TestPasswordHashing(t *testing.T) {
+	h, err := identity.HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash %s is not argon2id at OWASP parameters", h)
+	}
+	for _, c := range []struct {
+		pw   string
+		want bool
+	}{{"correct horse", true}, {"correct horsE", false}, {"", false}} {
+		if ok, err := identity.VerifyPassword(h, c.pw); err != nil || ok != c.want {
+			t.Errorf("VerifyPassword(%q) = %v, %v", c.pw, ok, err)
+		}
+	}
+	if _, err := identity.VerifyPassword("$2a$10$bcrypt", "x"); err == nil {
+		t.Error("a non-argon2id hash verified without error")
+	}
 }
