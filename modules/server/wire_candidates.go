@@ -2,15 +2,34 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/skillcert/skillcert/jobs"
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
 // candidatesParts holds the candidates services (fields are promoted into Lifecycle).
-type candidatesParts struct{}
+type candidatesParts struct {
+	// Candidates is the candidates service; batches installs its ChangeListener and Applier on it.
+	Candidates *candidates.Service
+}
+
+// selfRegistrationsPerMinute is the public self-registration budget per client address: a sixth of the
+// public look-up rate (each registration hashes a password and writes several rows), at least one.
+func selfRegistrationsPerMinute(publicRate int) int {
+	return max(1, publicRate/6)
+}
 
 func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
+	svc := candidates.NewService(s.deps.DB, s.Directory, s.Identity)
+	s.Lifecycle.Candidates = svc
+	var limiter candidates.RateLimiter
+	if rate := s.deps.Config.PublicRate; rate > 0 && s.deps.Redis != nil {
+		limiter = candidates.NewRedisLimiter(s.deps.Redis, "skillcert:ratelimit:self-registration:",
+			selfRegistrationsPerMinute(rate), time.Minute)
+	}
+	candidates.NewHandler(svc, limiter).Routes(api)
 	return nil
 }
 

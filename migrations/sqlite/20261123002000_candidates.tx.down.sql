@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS candidate_photos;
+DROP TABLE IF EXISTS candidates;

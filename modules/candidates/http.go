@@ -1,0 +1,459 @@
+package candidates
+
+import (
+	"io"
+	"mime/multipart"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// Handler serves the candidates API.
+type Handler struct {
+	svc     *Service
+	limiter RateLimiter // public self-registration per client address; nil = no limit
+}
+
+// NewHandler returns the candidates HTTP handler; limiter may be nil (no limit on self-registration).
+func NewHandler(svc *Service, limiter RateLimiter) *Handler {
+	return &Handler{svc: svc, limiter: limiter}
+}
+
+// XLSXType is the media type of XLSX workbooks.
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// candidateRequest is the body that creates a candidate (and the candidate part of a registration).
+type candidateRequest struct {
+	Name                    string   `json:"name" required:"true" description:"stored exactly as given"`
+	IDType                  string   `json:"id_type" enum:"resident_id,passport,hk_macao_permit,taiwan_permit,foreign_permanent_resident" description:"default resident_id"`
+	IDNumber                string   `json:"id_number" required:"true"`
+	Phone                   string   `json:"phone"`
+	Education               string   `json:"education" required:"true" enum:"primary,junior_high,senior_high,technical_school,secondary_vocational,senior_technical_school,technician_college,preparatory_technician,vocational_college,college,bachelor,master,doctorate"`
+	OccupationYears         int      `json:"occupation_years" minimum:"0" maximum:"70"`
+	CurrentLevel            int      `json:"current_level" description:"0 none, 5..1, 7 特级技师, 8 首席技师"`
+	CurrentLevelObtainedOn  string   `json:"current_level_obtained_on" format:"date"`
+	TitleLevel              string   `json:"title_level" enum:",junior,assistant,intermediate,deputy_senior,full_senior"`
+	ApprenticeshipCompleted bool     `json:"apprenticeship_completed"`
+	RelatedDiploma          bool     `json:"related_diploma"`
+	Awards                  []string `json:"awards"`
+	StudentNo               string   `json:"student_no" description:"schools: required"`
+}
+
+func (r candidateRequest) input() (Input, error) {
+	in := Input{Name: r.Name, IDType: r.IDType, IDNumber: r.IDNumber, Phone: r.Phone, Education: r.Education,
+		OccupationYears: r.OccupationYears, CurrentLevel: r.CurrentLevel, TitleLevel: r.TitleLevel,
+		ApprenticeshipCompleted: r.ApprenticeshipCompleted, RelatedDiploma: r.RelatedDiploma, Awards: r.Awards,
+		StudentNo: r.StudentNo}
+	if strings.TrimSpace(r.CurrentLevelObtainedOn) != "" {
+		d, err := parseDateField(r.CurrentLevelObtainedOn)
+		if err != nil {
+			return in, err
+		}
+		in.CurrentLevelObtainedOn = &d
+	}
+	return in, nil
+}
+
+func parseDateField(s string) (time.Time, error) {
+	d, err := ParseDate(s)
+	if err != nil {
+		var v platform.Validation
+		v.Add(fLevelOn, "format", "a date YYYY-MM-DD is expected")
+		return d, v.Err()
+	}
+	return d, nil
+}
+
+// patchRequest changes some fields; absent (or null) fields keep their values. current_level_obtained_on
+// "" clears the date; setting current_level to 0 clears it too.
+type patchRequest struct {
+	Name                    *string   `json:"name"`
+	IDType                  *string   `json:"id_type"`
+	IDNumber                *string   `json:"id_number"`
+	Phone                   *string   `json:"phone"`
+	Education               *string   `json:"education"`
+	OccupationYears         *int      `json:"occupation_years"`
+	CurrentLevel            *int      `json:"current_level"`
+	CurrentLevelObtainedOn  *string   `json:"current_level_obtained_on"`
+	TitleLevel              *string   `json:"title_level"`
+	ApprenticeshipCompleted *bool     `json:"apprenticeship_completed"`
+	RelatedDiploma          *bool     `json:"related_diploma"`
+	Awards                  *[]string `json:"awards"`
+	StudentNo               *string   `json:"student_no"`
+}
+
+func (p patchRequest) apply(in *Input) error {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&in.Name, p.Name)
+	set(&in.IDType, p.IDType)
+	set(&in.IDNumber, p.IDNumber)
+	set(&in.Phone, p.Phone)
+	set(&in.Education, p.Education)
+	set(&in.TitleLevel, p.TitleLevel)
+	set(&in.StudentNo, p.StudentNo)
+	if p.OccupationYears != nil {
+		in.OccupationYears = *p.OccupationYears
+	}
+	if p.CurrentLevel != nil {
+		in.CurrentLevel = *p.CurrentLevel
+		if in.CurrentLevel == 0 && p.CurrentLevelObtainedOn == nil {
+			in.CurrentLevelObtainedOn = nil
+		}
+	}
+	if p.CurrentLevelObtainedOn != nil {
+		if strings.TrimSpace(*p.CurrentLevelObtainedOn) == "" {
+			in.CurrentLevelObtainedOn = nil
+		} else {
+			d, err := parseDateField(*p.CurrentLevelObtainedOn)
+			if err != nil {
+				return err
+			}
+			in.CurrentLevelObtainedOn = &d
+		}
+	}
+	if p.ApprenticeshipCompleted != nil {
+		in.ApprenticeshipCompleted = *p.ApprenticeshipCompleted
+	}
+	if p.RelatedDiploma != nil {
+		in.RelatedDiploma = *p.RelatedDiploma
+	}
+	if p.Awards != nil {
+		in.Awards = *p.Awards
+	}
+	return nil
+}
+
+// candidateDTO is a candidate as the institution's own staff see it: in full.
+type candidateDTO struct {
+	ID                      uuid.UUID  `json:"id"`
+	Name                    string     `json:"name"`
+	IDType                  string     `json:"id_type"`
+	IDNumber                string     `json:"id_number"`
+	Phone                   string     `json:"phone"`
+	Education               string     `json:"education"`
+	OccupationYears         int        `json:"occupation_years"`
+	CurrentLevel            int        `json:"current_level"`
+	CurrentLevelObtainedOn  *string    `json:"current_level_obtained_on"`
+	TitleLevel              string     `json:"title_level"`
+	ApprenticeshipCompleted bool       `json:"apprenticeship_completed"`
+	RelatedDiploma          bool       `json:"related_diploma"`
+	Awards                  []string   `json:"awards"`
+	StudentNo               string     `json:"student_no,omitempty"`
+	UserID                  *uuid.UUID `json:"user_id,omitempty"`
+	HasPhoto                bool       `json:"has_photo"`
+	CreatedAt               time.Time  `json:"created_at"`
+	UpdatedAt               time.Time  `json:"updated_at"`
+}
+
+func toDTO(c Candidate) candidateDTO {
+	d := candidateDTO{ID: c.ID, Name: c.Name, IDType: c.IDType, IDNumber: c.IDNumber, Phone: c.Phone,
+		Education: c.Education, OccupationYears: c.OccupationYears, CurrentLevel: c.CurrentLevel,
+		TitleLevel: c.TitleLevel, ApprenticeshipCompleted: c.ApprenticeshipCompleted, RelatedDiploma: c.RelatedDiploma,
+		Awards: c.Awards, StudentNo: c.StudentNo, UserID: c.UserID, HasPhoto: c.HasPhoto,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if d.Awards == nil {
+		d.Awards = []string{}
+	}
+	if c.CurrentLevelObtainedOn != nil {
+		s := c.CurrentLevelObtainedOn.Format(dateLayout)
+		d.CurrentLevelObtainedOn = &s
+	}
+	return d
+}
+
+type fileUpload struct {
+	File *multipart.FileHeader `formData:"file" required:"true" description:"the file (.xlsx or .csv for imports; JPEG or PNG for photos)"`
+}
+
+type rowErrorDTO struct {
+	Row    int                   `json:"row"`
+	Errors []platform.FieldError `json:"errors"`
+}
+
+type importResponse struct {
+	Created        int           `json:"created"`
+	Updated        int           `json:"updated"`
+	Unchanged      int           `json:"unchanged"`
+	Rejected       []rowErrorDTO `json:"rejected"`
+	RejectedTotal  int           `json:"rejected_total" description:"all rejected rows; rejected lists at most 5,000"`
+	Rows           int           `json:"rows"`
+	Format         string        `json:"format"`
+	SHA256         string        `json:"sha256"`
+	IgnoredColumns []string      `json:"ignored_columns"`
+}
+
+type photoDTO struct {
+	CandidateID uuid.UUID `json:"candidate_id"`
+	ContentType string    `json:"content_type"`
+	Bytes       int       `json:"bytes"`
+	SHA256      string    `json:"sha256"`
+	Width       int       `json:"width"`
+	Height      int       `json:"height"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+type registrationRequest struct {
+	Username string `json:"username" required:"true"`
+	Password string `json:"password" required:"true"`
+	candidateRequest
+}
+
+type registrationResponse struct {
+	CandidateID uuid.UUID `json:"candidate_id"`
+	UserID      uuid.UUID `json:"user_id"`
+	Application any       `json:"application"`
+}
+
+// Routes registers the candidates operations.
+func (h *Handler) Routes(r *httpx.Router) {
+	const tag = "candidates"
+	r.Post("/candidates", httpx.Op{Summary: "Add a candidate", Tag: tag, Permission: "candidate:create",
+		Request: new(candidateRequest), Response: new(candidateDTO), Status: fiber.StatusCreated}, h.create)
+	r.Get("/candidates", httpx.Op{Summary: "List candidates (q: name or ID number; sort: created_at, name)", Tag: tag,
+		Permission: "candidate:list", Response: new(httpx.Page[candidateDTO])}, h.list)
+	r.Get("/candidates/import/template.xlsx", httpx.Op{Summary: "The XLSX template of the candidate import", Tag: tag,
+		Permission: "candidate:import", Produces: XLSXType}, h.template)
+	r.Post("/candidates/import", httpx.Op{Summary: "Import candidates from an XLSX or CSV file (multipart field file)", Tag: tag,
+		Permission: "candidate:import", Request: new(fileUpload), Response: new(importResponse)}, h.importFile)
+	r.Get("/candidates/:id", httpx.Op{Summary: "A candidate", Tag: tag, Permission: "candidate:read",
+		Response: new(candidateDTO)}, h.get)
+	r.Patch("/candidates/:id", httpx.Op{Summary: "Change a candidate (re-evaluates open applications)", Tag: tag,
+		Permission: "candidate:update", Request: new(patchRequest), Response: new(candidateDTO)}, h.update)
+	r.Put("/candidates/:id/photo", httpx.Op{Summary: "Upload the certificate photo (JPEG or PNG, at most 2 MiB; multipart field file)",
+		Tag: tag, Permission: "candidate:update", Request: new(fileUpload), Response: new(photoDTO)}, h.putPhoto)
+	r.Get("/candidates/:id/photo", httpx.Op{Summary: "The certificate photo", Tag: tag, Permission: "candidate:read",
+		Produces: "image/jpeg"}, h.getPhoto)
+	r.Post("/public/institutions/:slug/batches/:id/applications", httpx.Op{
+		Summary: "Self-registration: apply to an open batch of a social organisation and get a candidate login",
+		Tag:     tag, Access: httpx.Public, Request: new(registrationRequest), Response: new(registrationResponse),
+		Status: fiber.StatusCreated}, h.selfRegister)
+}
+
+func (h *Handler) create(c *fiber.Ctx) error {
+	var req candidateRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	in, err := req.input()
+	if err != nil {
+		return err
+	}
+	cand, err := h.svc.Create(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toDTO(cand))
+}
+
+func (h *Handler) list(c *fiber.Ctx) error {
+	lp, err := httpx.ParseList(c, SortCreatedAt, SortName)
+	if err != nil {
+		return err
+	}
+	q := ListQuery{Q: strings.Clone(c.Query("q")), Sort: lp.Sort, Desc: lp.Desc, Limit: lp.Limit}
+	var cur Cursor
+	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.CreatedAt, &cur.NameKey, &cur.ID); err != nil {
+		return err
+	} else if ok {
+		q.After = &cur
+	}
+	page, err := h.svc.List(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	out := httpx.Page[candidateDTO]{Items: make([]candidateDTO, 0, len(page.Items))}
+	for _, it := range page.Items {
+		out.Items = append(out.Items, toDTO(it))
+	}
+	if page.Next != nil {
+		out.NextCursor = httpx.EncodeCursor(page.Next.CreatedAt, page.Next.NameKey, page.Next.ID)
+	}
+	return c.JSON(out)
+}
+
+func (h *Handler) get(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cand, err := h.svc.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toDTO(cand))
+}
+
+func (h *Handler) update(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req patchRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	cand, err := h.svc.Update(c.UserContext(), id, req.apply)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toDTO(cand))
+}
+
+// upload reads the multipart file field (named field, or "photo"/"file" alternatives) in full, at most
+// limit bytes (413 beyond).
+func upload(c *fiber.Ctx, limit int64, tooLarge error, fields ...string) (string, []byte, error) {
+	var fh *multipart.FileHeader
+	for _, f := range fields {
+		if v, err := c.FormFile(f); err == nil {
+			fh = v
+			break
+		}
+	}
+	if fh == nil {
+		var v platform.Validation
+		v.Add(fields[0], "required", "a multipart/form-data body with a file in field "+fields[0]+" is expected")
+		return "", nil, v.Err()
+	}
+	if fh.Size > limit {
+		return "", nil, tooLarge
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", nil, err
+	}
+	if int64(len(data)) > limit {
+		return "", nil, tooLarge
+	}
+	return strings.Clone(fh.Filename), data, nil
+}
+
+func (h *Handler) importFile(c *fiber.Ctx) error {
+	name, data, err := upload(c, httpx.UploadBodyLimit,
+		platform.E(platform.KindTooLarge, "body_too_large", "uploads are limited to 32 MiB"), "file")
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.Import(c.UserContext(), name, data)
+	if err != nil {
+		return err
+	}
+	out := importResponse{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
+		Rejected: make([]rowErrorDTO, 0, len(res.Rejected)), RejectedTotal: res.RejectedTotal, Rows: res.Rows,
+		Format: res.Format, SHA256: res.SHA256, IgnoredColumns: res.IgnoredColumns}
+	if out.IgnoredColumns == nil {
+		out.IgnoredColumns = []string{}
+	}
+	for _, r := range res.Rejected {
+		out.Rejected = append(out.Rejected, rowErrorDTO(r))
+	}
+	return c.JSON(out)
+}
+
+func (h *Handler) template(c *fiber.Ctx) error {
+	scope, ok := tenants.FromContext(c.UserContext())
+	if !ok {
+		return tenants.ErrNoScope
+	}
+	b, err := ImportTemplate(scope.Kind)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, XLSXType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="candidates-template.xlsx"; filename*=UTF-8''%E8%80%83%E7%94%9F%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx`)
+	return c.Send(b)
+}
+
+func (h *Handler) putPhoto(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var data []byte
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		if _, data, err = upload(c, MaxPhotoBytes, ErrPhotoTooLarge, "file", "photo"); err != nil {
+			return err
+		}
+	} else {
+		// A raw image body (Content-Type image/jpeg or image/png), within the 1 MiB of non-multipart bodies.
+		data = append([]byte(nil), c.Body()...)
+	}
+	p, err := h.svc.SetPhoto(c.UserContext(), id, data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(photoDTO{CandidateID: p.CandidateID, ContentType: p.ContentType, Bytes: len(p.Data),
+		SHA256: p.SHA256, Width: p.Width, Height: p.Height, UpdatedAt: p.UpdatedAt})
+}
+
+func (h *Handler) getPhoto(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := h.svc.Photo(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	etag := `"` + p.SHA256 + `"`
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, p.ContentType)
+	return c.Send(p.Data)
+}
+
+// ErrRateLimited is the 429 of the public self-registration.
+var ErrRateLimited = platform.E(platform.KindRateLimited, "rate_limited", "too many registrations from this address; try again later")
+
+func (h *Handler) selfRegister(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if h.limiter != nil {
+		ok, err := h.limiter.Allow(ctx, c.IP())
+		if err != nil {
+			return platform.Wrap(platform.KindUnavailable, "unavailable", "registration is unavailable", err)
+		}
+		if !ok {
+			return ErrRateLimited
+		}
+	}
+	batchID, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req registrationRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	in, err := req.input()
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.SelfRegister(ctx, strings.Clone(c.Params("slug")), batchID,
+		Registration{Username: req.Username, Password: req.Password, Input: in})
+	if err != nil {
+		if res.CandidateID == uuid.Nil {
+			return err
+		}
+		// Committed, but the role did not reach the authorizer; the next policy reload applies it.
+		c.Set("Warning", `199 - "login may be delayed"`)
+	}
+	return c.Status(fiber.StatusCreated).JSON(registrationResponse{CandidateID: res.CandidateID, UserID: res.UserID,
+		Application: res.Application})
+}

@@ -1,0 +1,159 @@
+package candidates
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// rowFunc receives one row of a sheet with the number a spreadsheet shows for it (1-based).
+type rowFunc func(row int, cells []string) error
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// csvText returns a reader of the CSV file as UTF-8 and the encoding it was in: UTF-8 (with or without
+// the BOM Excel writes), UTF-16 with a BOM (Excel's "Unicode text"), or else GB18030 — the superset of
+// GBK and GB2312 that Excel on Chinese Windows saves CSV in. A file that is valid UTF-8 is UTF-8: GBK
+// text is almost never valid UTF-8, while the reverse guess would garble every UTF-8 file.
+func csvText(data []byte) (io.Reader, string, error) {
+	switch {
+	case bytes.HasPrefix(data, utf8BOM):
+		data = data[len(utf8BOM):]
+		if !utf8.Valid(data) {
+			return nil, "", invalidFile("the file starts with a UTF-8 byte-order mark but is not UTF-8 text", nil)
+		}
+		return bytes.NewReader(data), "utf-8", nil
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		return transform.NewReader(bytes.NewReader(data), dec), "utf-16", nil
+	case utf8.Valid(data):
+		return bytes.NewReader(data), "utf-8", nil
+	case bytes.IndexByte(data, 0) >= 0:
+		return nil, "", invalidFile("the file is neither a spreadsheet nor text", nil)
+	}
+	return transform.NewReader(bytes.NewReader(data), simplifiedchinese.GB18030.NewDecoder()), "gb18030", nil
+}
+
+// sniffDelimiter picks the separator of the header line among comma, tab and semicolon.
+func sniffDelimiter(line string) rune {
+	best, bestN := ',', 0
+	for _, d := range []rune{',', '\t', ';'} {
+		if n := strings.Count(line, string(d)); n > bestN {
+			best, bestN = d, n
+		}
+	}
+	return best
+}
+
+// readCSV streams the records of a CSV file to fn; record i (1-based, the header included) is row i,
+// as a spreadsheet opening the file numbers it.
+func readCSV(data []byte, fn rowFunc) error {
+	text, _, err := csvText(data)
+	if err != nil {
+		return err
+	}
+	br := newPeekReader(text)
+	first, err := br.peekLine()
+	if err != nil {
+		return invalidFile("the file cannot be read as text", err)
+	}
+	r := csv.NewReader(br)
+	r.Comma = sniffDelimiter(first)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	for row := 1; ; row++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return invalidFile("the file is not valid CSV", err)
+		}
+		if err := fn(row, rec); err != nil {
+			return err
+		}
+	}
+}
+
+// peekReader lets the first line be looked at before the CSV reader consumes it.
+type peekReader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func newPeekReader(r io.Reader) *peekReader { return &peekReader{r: r} }
+
+func (p *peekReader) peekLine() (string, error) {
+	chunk := make([]byte, 4096)
+	for !bytes.ContainsAny(p.buf, "\r\n") && len(p.buf) < 1<<16 {
+		n, err := p.r.Read(chunk)
+		p.buf = append(p.buf, chunk[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	line := p.buf
+	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	}
+	return string(line), nil
+}
+
+func (p *peekReader) Read(b []byte) (int, error) {
+	if len(p.buf) > 0 {
+		n := copy(b, p.buf)
+		p.buf = p.buf[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+// readXLSX streams the rows of the first sheet of a workbook to fn. The archive is checked first
+// (checkArchive: entry count, declared and real sizes, ratio) so that a bomb is refused before excelize
+// inflates anything; excelize's own unzip limits are set as well. Cells are read raw (a date is its
+// serial number, which parseCellDate understands), so cell formats cannot change what is imported.
+func readXLSX(data []byte, lim ImportLimits, fn rowFunc) error {
+	if _, err := checkArchive(data, lim); err != nil {
+		return err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true,
+		UnzipSizeLimit: lim.MaxUncompressed, UnzipXMLSizeLimit: min(16<<20, lim.MaxUncompressed)})
+	if err != nil {
+		return invalidFile("the file is not a readable XLSX workbook", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return invalidFile("the workbook has no sheet", nil)
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return invalidFile("the first sheet cannot be read", err)
+	}
+	defer rows.Close()
+	for row := 1; rows.Next(); row++ {
+		cells, err := rows.Columns()
+		if err != nil {
+			return invalidFile("the first sheet cannot be read", err)
+		}
+		if err := fn(row, cells); err != nil {
+			return err
+		}
+	}
+	if err := rows.Error(); err != nil {
+		return invalidFile("the first sheet cannot be read", err)
+	}
+	return nil
+}

@@ -1,0 +1,342 @@
+package candidates
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// TenantResolver finds an institution by slug for the public self-registration (the directory).
+type TenantResolver interface {
+	BySlug(ctx context.Context, slug string) (tenants.Tenant, error)
+}
+
+// Accounts creates the login of a self-registering candidate (identity.Service): CreateUserTx inside
+// the registration's transaction, ApplyRoles after it commits.
+type Accounts interface {
+	CreateUserTx(ctx context.Context, tx bun.IDB, kind tenants.Kind, in identity.NewUser) (identity.User, error)
+	ApplyRoles(ctx context.Context, kind tenants.Kind, tenantID uuid.UUID, u identity.User) error
+}
+
+var _ Accounts = (*identity.Service)(nil)
+
+// Service is the candidates module's logic: the HTTP API and the web console both call it.
+type Service struct {
+	db       *bun.DB
+	tenants  TenantResolver
+	accounts Accounts
+	now      func() time.Time
+
+	mu       sync.RWMutex
+	listener ChangeListener
+	applier  Applier
+
+	// Limits bound what an import accepts; DefaultImportLimits unless changed before use.
+	Limits ImportLimits
+}
+
+// NewService returns the candidates service on db. tr and accounts serve the public
+// self-registration; they may be nil where it is not offered (it then answers 503).
+func NewService(db *bun.DB, tr TenantResolver, accounts Accounts) *Service {
+	return &Service{db: db, tenants: tr, accounts: accounts, now: time.Now, Limits: DefaultImportLimits}
+}
+
+// SetChangeListener installs the listener told of every change of a candidate's data (batches).
+func (s *Service) SetChangeListener(l ChangeListener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listener = l
+}
+
+// SetApplier installs what applies a self-registered candidate to a batch (batches).
+func (s *Service) SetApplier(a Applier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.applier = a
+}
+
+func (s *Service) changeListener() ChangeListener {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.listener
+}
+
+func (s *Service) getApplier() Applier {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.applier
+}
+
+// clock returns now in UTC at the microsecond precision both databases keep.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// institutionScope returns the scope of ctx, which must be an institution's.
+func institutionScope(ctx context.Context) (tenants.Scope, error) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return scope, tenants.ErrNoScope
+	}
+	if !scope.Kind.IsInstitution() {
+		return scope, ErrNotInstitution
+	}
+	return scope, nil
+}
+
+// Create adds a candidate to the institution in ctx. The ID number is normalized (full-width digits,
+// lower-case x) and checked for its type; the name is stored exactly as given. 409 duplicate when the
+// tenant has a candidate with this document (or, in a school, this student number).
+func (s *Service) Create(ctx context.Context, in Input) (Candidate, error) {
+	scope, err := institutionScope(ctx)
+	if err != nil {
+		return Candidate{}, err
+	}
+	in.Normalize()
+	now := s.clock()
+	if err := in.Validate(scope.Kind, now); err != nil {
+		return Candidate{}, err
+	}
+	var c Candidate
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		c, err = s.CreateTx(ctx, tx, in)
+		return err
+	})
+	return c, err
+}
+
+// CreateTx is Create inside the caller's transaction, for a normalized and validated input.
+func (s *Service) CreateTx(ctx context.Context, tx bun.IDB, in Input) (Candidate, error) {
+	scope, err := institutionScope(ctx)
+	if err != nil {
+		return Candidate{}, err
+	}
+	row := rowOf(uuid.New(), scope.TenantID, in, s.clock())
+	if err := insertCandidate(ctx, tx, row); err != nil {
+		return Candidate{}, err
+	}
+	c := row.candidate()
+	if err := audit.Record(ctx, tx, audit.Event{Action: "candidate.create", TargetType: "candidate",
+		TargetID: c.ID.String(), After: c.audit()}); err != nil {
+		return Candidate{}, err
+	}
+	return c, nil
+}
+
+// Get returns a candidate of the institution in ctx; another tenant's is not found.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Candidate, error) {
+	var c Candidate
+	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		c, err = s.GetTx(ctx, tx, id)
+		return err
+	})
+	return c, err
+}
+
+// GetTx returns a candidate of the tenant in ctx inside the caller's transaction (404 not_found).
+func (s *Service) GetTx(ctx context.Context, tx bun.IDB, id uuid.UUID) (Candidate, error) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return Candidate{}, tenants.ErrNoScope
+	}
+	return candidateByID(ctx, tx, scope.TenantID, id, false)
+}
+
+// ByUserTx returns the candidate whose login is userID in the tenant of ctx (404 not_found): what a
+// logged-in candidate's own views (me/applications, me/certificates) start from.
+func (s *Service) ByUserTx(ctx context.Context, tx bun.IDB, userID uuid.UUID) (Candidate, error) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return Candidate{}, tenants.ErrNoScope
+	}
+	return candidateByUser(ctx, tx, scope.TenantID, userID)
+}
+
+// Update changes a candidate: change edits the current values, which are then normalized and validated
+// like a new candidate's. When anything changed, the row is written, audited with the names of the
+// changed fields, and the ChangeListener is called in the same transaction (batches re-evaluates the
+// candidate's open applications). An update that changes nothing writes nothing.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, change func(*Input) error) (Candidate, error) {
+	scope, err := institutionScope(ctx)
+	if err != nil {
+		return Candidate{}, err
+	}
+	var c Candidate
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		before, err := candidateByID(ctx, tx, scope.TenantID, id, true)
+		if err != nil {
+			return err
+		}
+		in := before.Input()
+		if err := change(&in); err != nil {
+			return err
+		}
+		in.Normalize()
+		now := s.clock()
+		if err := in.Validate(scope.Kind, now); err != nil {
+			return err
+		}
+		changed := changedFields(before.Input(), in)
+		if len(changed) == 0 {
+			c = before
+			return nil
+		}
+		row := rowOf(before.ID, scope.TenantID, in, now)
+		row.UserID, row.HasPhoto, row.CreatedAt = before.UserID, before.HasPhoto, before.CreatedAt
+		if err := updateCandidate(ctx, tx, row); err != nil {
+			return err
+		}
+		c = row.candidate()
+		after := struct {
+			auditView
+			Changed []string `json:"changed"`
+		}{c.audit(), changed}
+		if err := audit.Record(ctx, tx, audit.Event{Action: "candidate.update", TargetType: "candidate",
+			TargetID: c.ID.String(), Before: before.audit(), After: after}); err != nil {
+			return err
+		}
+		if l := s.changeListener(); l != nil {
+			return l.CandidateChanged(ctx, tx, c.ID)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// changedFields names the fields whose values differ between a and b (both normalized).
+func changedFields(a, b Input) []string {
+	var out []string
+	add := func(diff bool, name string) {
+		if diff {
+			out = append(out, name)
+		}
+	}
+	add(a.Name != b.Name, "name")
+	add(a.IDType != b.IDType, "id_type")
+	add(a.IDNumber != b.IDNumber, "id_number")
+	add(a.Phone != b.Phone, "phone")
+	add(a.Education != b.Education, "education")
+	add(a.OccupationYears != b.OccupationYears, "occupation_years")
+	add(a.CurrentLevel != b.CurrentLevel, "current_level")
+	add(!sameDate(a.CurrentLevelObtainedOn, b.CurrentLevelObtainedOn), "current_level_obtained_on")
+	add(a.TitleLevel != b.TitleLevel, "title_level")
+	add(a.ApprenticeshipCompleted != b.ApprenticeshipCompleted, "apprenticeship_completed")
+	add(a.RelatedDiploma != b.RelatedDiploma, "related_diploma")
+	add(!slices.Equal(a.Awards, b.Awards), "awards")
+	add(a.StudentNo != b.StudentNo, "student_no")
+	return out
+}
+
+func sameDate(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// List returns a page of the institution's candidates.
+func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
+	scope, err := institutionScope(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 50
+	}
+	var p Page
+	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		p, err = listCandidates(ctx, tx, scope.TenantID, q)
+		return err
+	})
+	return p, err
+}
+
+// SetPhoto stores a candidate's certificate photo, replacing any earlier one (see ValidatePhoto).
+func (s *Service) SetPhoto(ctx context.Context, id uuid.UUID, data []byte) (Photo, error) {
+	scope, err := institutionScope(ctx)
+	if err != nil {
+		return Photo{}, err
+	}
+	ctype, w, h, err := ValidatePhoto(data)
+	if err != nil {
+		return Photo{}, err
+	}
+	p := Photo{CandidateID: id, ContentType: ctype, Data: data, SHA256: sha256Hex(data), Width: w, Height: h, UpdatedAt: s.clock()}
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := candidateByID(ctx, tx, scope.TenantID, id, true); err != nil {
+			return err
+		}
+		var before any
+		if old, err := photoOf(ctx, tx, scope.TenantID, id); err == nil {
+			before = map[string]any{"sha256": old.SHA256, "bytes": len(old.Data)}
+		} else if !errors.Is(err, ErrPhotoNotFound) {
+			return err
+		}
+		if err := upsertPhoto(ctx, tx, &photoRow{TenantID: scope.TenantID, CandidateID: id, ContentType: ctype,
+			Data: data, SHA256: p.SHA256, Width: w, Height: h, UpdatedAt: p.UpdatedAt}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "candidate.photo", TargetType: "candidate", TargetID: id.String(),
+			Before: before, After: map[string]any{"sha256": p.SHA256, "bytes": len(data), "content_type": ctype, "width": w, "height": h}})
+	})
+	if err != nil {
+		return Photo{}, err
+	}
+	return p, nil
+}
+
+// Photo returns a candidate's photo (404 when the candidate or the photo is unknown).
+func (s *Service) Photo(ctx context.Context, id uuid.UUID) (Photo, error) {
+	var p Photo
+	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		p, err = s.PhotoTx(ctx, tx, id)
+		return err
+	})
+	return p, err
+}
+
+// PhotoTx returns a candidate's photo inside the caller's transaction, e.g. for rendering a certificate.
+func (s *Service) PhotoTx(ctx context.Context, tx bun.IDB, candidateID uuid.UUID) (Photo, error) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return Photo{}, tenants.ErrNoScope
+	}
+	if _, err := candidateByID(ctx, tx, scope.TenantID, candidateID, false); err != nil {
+		return Photo{}, err
+	}
+	return photoOf(ctx, tx, scope.TenantID, candidateID)
+}
+
+// notifyChanged tells the listener about candidates an import changed, in one call when it can.
+func (s *Service) notifyChanged(ctx context.Context, tx bun.IDB, ids []uuid.UUID) error {
+	l := s.changeListener()
+	if l == nil || len(ids) == 0 {
+		return nil
+	}
+	if bl, ok := l.(BulkChangeListener); ok {
+		return bl.CandidatesChanged(ctx, tx, ids)
+	}
+	for _, id := range ids {
+		if err := l.CandidateChanged(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errUnavailable is the answer when a collaborator the operation needs is not wired.
+func errUnavailable(what string) error {
+	return platform.E(platform.KindUnavailable, "unavailable", what+" is not available")
+}
