@@ -1,0 +1,422 @@
+package batches
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/candidates"
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// ErrInstitutionNotFound is the 404 of a public page for an unknown slug (or a tenant that is not an
+// institution).
+var ErrInstitutionNotFound = platform.NotFound("institution")
+
+// publicActor is who acts for writes the public makes without logging in (objections).
+var publicActor = tenants.Actor{Name: "public"}
+
+func scopeOfTenant(t tenants.Tenant) tenants.Scope {
+	return tenants.Scope{TenantID: t.ID, Kind: t.Kind, RegionCode: t.RegionCode, Slug: t.Slug}
+}
+
+// institutionBySlug resolves the institution of a public page.
+func (s *Service) institutionBySlug(ctx context.Context, slug string) (tenants.Tenant, error) {
+	t, err := s.deps.Tenants.BySlug(ctx, slug)
+	if err != nil {
+		if platform.KindOf(err) == platform.KindNotFound {
+			return t, ErrInstitutionNotFound
+		}
+		return t, err
+	}
+	if !t.Kind.IsInstitution() || t.Status == tenants.StatusDisabled {
+		return t, ErrInstitutionNotFound
+	}
+	return t, nil
+}
+
+// tenantOfBatch finds which institution a batch named in a public URL belongs to: a read across
+// tenants of one id, before any tenant is known.
+func (s *Service) tenantOfBatch(ctx context.Context, batchID uuid.UUID) (tenants.Tenant, error) {
+	var tenantID uuid.UUID
+	err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model((*batchRow)(nil)).Column("tenant_id").Where("id = ?", batchID).Scan(ctx, &tenantID)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return tenants.Tenant{}, ErrBatchNotFound
+	}
+	if err != nil {
+		return tenants.Tenant{}, err
+	}
+	t, err := s.deps.Tenants.ByID(ctx, tenantID)
+	if err != nil {
+		return t, err
+	}
+	if t.Status == tenants.StatusDisabled {
+		return t, ErrBatchNotFound
+	}
+	return t, nil
+}
+
+// PublicBatches pages an institution's open batches (announcements) for anyone, by exam start.
+func (s *Service) PublicBatches(ctx context.Context, slug string, after *BatchCursor, limit int) (tenants.Tenant, BatchPage, error) {
+	t, err := s.institutionBySlug(ctx, slug)
+	if err != nil {
+		return t, BatchPage{}, err
+	}
+	ctx = tenants.WithActor(tenants.WithScope(ctx, scopeOfTenant(t)), publicActor)
+	var page BatchPage
+	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		bs, err := listBatches(ctx, tx, t.ID, BatchQuery{Status: StatusOpen, Sort: "exam_start", After: after, Limit: limit + 1})
+		page = pageBatches(bs, limit, "exam_start")
+		return err
+	})
+	return t, page, err
+}
+
+// PublicResult is one line of a batch's published results: masked, as the public sees it.
+type PublicResult struct {
+	ApplicationID  uuid.UUID
+	MaskedName     string
+	MaskedIDNumber string
+	Result         Result
+	Held           bool
+	CreatedAt      time.Time
+}
+
+// PublicResults pages the passed applications of a batch during its publicity, names and id numbers
+// masked. A batch not in publicity is not found: only publicity makes results public.
+func (s *Service) PublicResults(ctx context.Context, batchID uuid.UUID, after *AppCursor, limit int) (Batch, []PublicResult, *AppCursor, error) {
+	t, err := s.tenantOfBatch(ctx, batchID)
+	if err != nil {
+		return Batch{}, nil, nil, err
+	}
+	ctx = tenants.WithActor(tenants.WithScope(ctx, scopeOfTenant(t)), publicActor)
+	var (
+		b    Batch
+		out  []PublicResult
+		next *AppCursor
+	)
+	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if b, err = getBatch(ctx, tx, t.ID, batchID, false); err != nil {
+			return err
+		}
+		if b.Status != StatusPublicity {
+			return ErrBatchNotFound
+		}
+		var rows []applicationRow
+		q := tx.NewSelect().Model(&rows).Column("id", "candidate_name", "id_type", "id_number", "result", "held", "created_at").
+			Where("tenant_id = ? AND batch_id = ? AND result = ?", t.ID, batchID, string(ResultPass))
+		if after != nil {
+			q = q.Where("(created_at, id) > (?, ?)", after.CreatedAt, after.ID)
+		}
+		if err := q.OrderExpr("created_at, id").Limit(int64(limit + 1)).Scan(ctx); err != nil {
+			return err
+		}
+		if len(rows) > limit {
+			rows = rows[:limit]
+			last := rows[len(rows)-1]
+			next = &AppCursor{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}
+		}
+		out = make([]PublicResult, len(rows))
+		for i, r := range rows {
+			out[i] = PublicResult{ApplicationID: r.ID, MaskedName: candidates.MaskName(r.CandidateName),
+				MaskedIDNumber: candidates.MaskIDNumber(r.IDNumber), Result: Result(r.Result), Held: r.Held,
+				CreatedAt: r.CreatedAt.UTC()}
+		}
+		return nil
+	})
+	return b, out, next, err
+}
+
+// RaiseObjection records a public objection to a published result and holds the application until
+// staff resolve it. Only during publicity (a batch without public results is not found; after the
+// period 422 publicity_over). The application is named by id, or by the masked name and id number
+// shown in the public results when exactly one passed application matches.
+func (s *Service) RaiseObjection(ctx context.Context, batchID uuid.UUID, in NewObjection) (Objection, error) {
+	in.Reason, in.Contact = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Contact)
+	in.MaskedName, in.MaskedIDNumber = strings.TrimSpace(in.MaskedName), strings.TrimSpace(in.MaskedIDNumber)
+	var v platform.Validation
+	rn := len([]rune(in.Reason))
+	v.Check(rn > 0 && rn <= maxReasonLen, "reason", "invalid", "a reason of 1 to 2000 characters is required")
+	cn := len([]rune(in.Contact))
+	v.Check(cn > 0 && cn <= 200, "contact", "invalid", "a contact (phone or e-mail, at most 200 characters) is required")
+	if in.ApplicationID == uuid.Nil {
+		v.Check(in.MaskedName != "" && in.MaskedIDNumber != "", "application_id", "required",
+			"name the application by application_id, or by masked_name and masked_id_number as published")
+	}
+	if err := v.Err(); err != nil {
+		return Objection{}, err
+	}
+	t, err := s.tenantOfBatch(ctx, batchID)
+	if err != nil {
+		return Objection{}, err
+	}
+	ctx = tenants.WithActor(tenants.WithScope(ctx, scopeOfTenant(t)), publicActor)
+	var o Objection
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		b, err := getBatch(ctx, tx, t.ID, batchID, true)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case b.Status == StatusFinalized:
+			return ErrPublicityOver
+		case b.Status != StatusPublicity:
+			return ErrBatchNotFound
+		case b.PublicityEndsAt != nil && !now.Before(*b.PublicityEndsAt):
+			return ErrPublicityOver
+		}
+		a, err := s.objectedApplication(ctx, tx, b, in)
+		if err != nil {
+			return err
+		}
+		o = Objection{ID: uuid.New(), TenantID: t.ID, BatchID: b.ID, ApplicationID: a.ID, Reason: in.Reason,
+			Contact: in.Contact, Status: ObjectionOpen, CreatedAt: now}
+		if _, err := tx.NewInsert().Model(objectionRowOf(&o)).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model((*applicationRow)(nil)).Set("held = ?, updated_at = ?", true, now).
+			Where("tenant_id = ? AND id = ?", t.ID, a.ID).Exec(ctx); err != nil {
+			return err
+		}
+		// The contact is personal data of the objector: the audit trail keeps that an objection was made.
+		return audit.Record(ctx, tx, audit.Event{Action: "objection.create", TargetType: "application", TargetID: a.ID.String(),
+			Before: map[string]any{"held": a.Held}, After: map[string]any{"held": true, "objection_id": o.ID}})
+	})
+	return o, err
+}
+
+// objectedApplication finds the published (passed) application an objection is about.
+func (s *Service) objectedApplication(ctx context.Context, tx bun.Tx, b Batch, in NewObjection) (Application, error) {
+	notFound := func(msg string) error {
+		var v platform.Validation
+		v.Add("application_id", "not_found", msg)
+		return v.Err()
+	}
+	if in.ApplicationID != uuid.Nil {
+		a, err := getApplication(ctx, tx, b.TenantID, in.ApplicationID, true)
+		if platform.KindOf(err) == platform.KindNotFound || (err == nil && (a.BatchID != b.ID || a.Result != ResultPass)) {
+			return Application{}, notFound("no published result of this batch has that application id")
+		}
+		return a, err
+	}
+	apps, err := applicationsOfBatch(ctx, tx, b.TenantID, b.ID, AppEligible, AppApproved)
+	if err != nil {
+		return Application{}, err
+	}
+	var match []Application
+	for _, a := range apps {
+		if a.Result == ResultPass && candidates.MaskName(a.CandidateName) == in.MaskedName &&
+			candidates.MaskIDNumber(a.IDNumber) == in.MaskedIDNumber {
+			match = append(match, a)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return Application{}, notFound("no published result matches that masked name and id number")
+	case 1:
+		return match[0], nil
+	}
+	var v platform.Validation
+	v.Add("application_id", "ambiguous", "several published results match; give the application_id")
+	return Application{}, v.Err()
+}
+
+// ResolveObjection decides an open objection while the batch is in publicity: upheld keeps the
+// application held (finalize leaves it out), dismissed releases it unless another objection still holds
+// it.
+func (s *Service) ResolveObjection(ctx context.Context, id uuid.UUID, outcome ObjectionStatus, note string) (Objection, error) {
+	sc, err := institutionScope(ctx)
+	if err != nil {
+		return Objection{}, err
+	}
+	note = strings.TrimSpace(note)
+	var v platform.Validation
+	v.Check(outcome == ObjectionUpheld || outcome == ObjectionDismissed, "outcome", "invalid", "outcome is upheld or dismissed")
+	v.Check(len([]rune(note)) <= maxReasonLen, "note", "too_long", "at most 2000 characters")
+	if err := v.Err(); err != nil {
+		return Objection{}, err
+	}
+	var o Objection
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		o0, err := getObjection(ctx, tx, sc.TenantID, id, false)
+		if err != nil {
+			return err
+		}
+		b, err := getBatch(ctx, tx, sc.TenantID, o0.BatchID, true)
+		if err != nil {
+			return err
+		}
+		if o, err = getObjection(ctx, tx, sc.TenantID, id, true); err != nil {
+			return err
+		}
+		if b.Status != StatusPublicity {
+			return invalidState(b.Status, "resolve objections")
+		}
+		if o.Status != ObjectionOpen {
+			return platform.Conflict("invalid_state", "the objection is already "+string(o.Status))
+		}
+		before := ObjectionViewOf(o)
+		now := s.now()
+		o.Status, o.Note, o.ResolvedAt, o.ResolvedBy = outcome, note, &now, actorID(ctx)
+		if _, err := tx.NewUpdate().Model(objectionRowOf(&o)).WherePK().Where("tenant_id = ?", sc.TenantID).Exec(ctx); err != nil {
+			return err
+		}
+		holding, err := tx.NewSelect().Model((*objectionRow)(nil)).
+			Where("tenant_id = ? AND application_id = ? AND status IN (?)", sc.TenantID, o.ApplicationID,
+				bun.In([]string{string(ObjectionOpen), string(ObjectionUpheld)})).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model((*applicationRow)(nil)).Set("held = ?, updated_at = ?", holding > 0, now).
+			Where("tenant_id = ? AND id = ?", sc.TenantID, o.ApplicationID).Exec(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "objection.resolve", TargetType: "objection", TargetID: o.ID.String(),
+			Before: before, After: ObjectionViewOf(o)})
+	})
+	return o, err
+}
+
+// ListObjections pages a batch's objections (staff).
+func (s *Service) ListObjections(ctx context.Context, batchID uuid.UUID, after *ObjectionCursor, limit int) ([]Objection, *ObjectionCursor, error) {
+	sc, err := scopeFrom(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		out  []Objection
+		next *ObjectionCursor
+	)
+	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := getBatch(ctx, tx, sc.TenantID, batchID, false); err != nil {
+			return err
+		}
+		out, err = listObjections(ctx, tx, sc.TenantID, batchID, after, limit+1)
+		if len(out) > limit {
+			out = out[:limit]
+			last := out[len(out)-1]
+			next = &ObjectionCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		return err
+	})
+	return out, next, err
+}
+
+// SetHolidays replaces one year of the working-day calendar (platform administrators).
+func (s *Service) SetHolidays(ctx context.Context, h Holidays) (Holidays, error) {
+	sc, err := scopeFrom(ctx)
+	if err != nil {
+		return Holidays{}, err
+	}
+	if sc.Kind != tenants.KindPlatform {
+		return Holidays{}, platform.Forbidden("the calendar is kept by the platform administrator")
+	}
+	if err := h.Validate(); err != nil {
+		return Holidays{}, err
+	}
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		before, err := holidaysOf(ctx, tx, h.Year)
+		if err != nil {
+			return err
+		}
+		if err := replaceCalendarYear(ctx, tx, h); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Action: "calendar.set", TargetType: "calendar_year",
+			TargetID: before.yearString(), Before: HolidaysViewOf(before), After: HolidaysViewOf(h)})
+	})
+	return h, err
+}
+
+// Holidays returns one year of the working-day calendar (empty lists when none was loaded: weekends
+// only).
+func (s *Service) Holidays(ctx context.Context, year int) (Holidays, error) {
+	return holidaysOf(ctx, s.db, year)
+}
+
+func holidaysOf(ctx context.Context, db bun.IDB, year int) (Holidays, error) {
+	rows, err := loadCalendar(ctx, db, year, year)
+	h := Holidays{Year: year, Holidays: []string{}, Workdays: []string{}}
+	for _, r := range rows {
+		if r.Kind == "holiday" {
+			h.Holidays = append(h.Holidays, r.Day)
+		} else {
+			h.Workdays = append(h.Workdays, r.Day)
+		}
+	}
+	return h, err
+}
+
+func (h Holidays) yearString() string {
+	return time.Date(h.Year, 1, 1, 0, 0, 0, 0, time.UTC).Format("2006")
+}
+
+// FlagLateResults marks open and closed batches whose results are overdue — not published within 5
+// working days (social orgs) or 10 (employers, schools) after the exam — as results_late, which the
+// oversight module counts. It looks across tenants and writes each flag in the batch's own tenant;
+// running it again flags nothing twice. It returns how many batches it flagged.
+func (s *Service) FlagLateResults(ctx context.Context, asOf time.Time) (int, error) {
+	asOf = asOf.UTC()
+	var due []lateCandidate
+	err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		due, err = batchesAwaitingResults(ctx, tx, asOf.AddDate(0, 0, -ResultsDueDays(true)))
+		return err
+	})
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	earliest := due[0].ExamStart
+	for _, c := range due {
+		if c.ExamStart.Before(earliest) {
+			earliest = c.ExamStart
+		}
+	}
+	cal, err := s.calendar(ctx, s.db, earliest, asOf)
+	if err != nil {
+		return 0, err
+	}
+	flagged := 0
+	for _, c := range due {
+		exam := c.ExamStart
+		if c.ExamEnd != nil {
+			exam = *c.ExamEnd
+		}
+		kind := tenants.Kind(c.Kind)
+		if !asOf.After(cal.EndAfterWorkingDays(exam, ResultsDueDays(kind == tenants.KindSocialOrg))) {
+			continue
+		}
+		tctx := tenants.WithScope(ctx, tenants.Scope{TenantID: c.TenantID, Kind: kind, RegionCode: c.RegionCode, Slug: c.Slug})
+		err := tenants.WithTx(tctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+			b, err := getBatch(ctx, tx, c.TenantID, c.ID, true)
+			if err != nil {
+				return err
+			}
+			if b.ResultsLate || (b.Status != StatusOpen && b.Status != StatusClosed) {
+				return nil
+			}
+			before := BatchViewOf(b)
+			b.ResultsLate, b.UpdatedAt = true, s.now()
+			if err := updateBatch(ctx, tx, &b); err != nil {
+				return err
+			}
+			flagged++
+			return audit.Record(ctx, tx, audit.Event{Action: "batch.results_late", TargetType: "batch", TargetID: b.ID.String(),
+				Before: before, After: BatchViewOf(b)})
+		})
+		if err != nil {
+			return flagged, err
+		}
+	}
+	return flagged, nil
+}

@@ -1,0 +1,672 @@
+package batches
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/batches/eligibility"
+	"github.com/skillcert/skillcert/modules/catalog"
+	"github.com/skillcert/skillcert/modules/platform"
+)
+
+// Stores: bun, private row structs, an explicit tenant condition on every query (RLS backs it in
+// PostgreSQL; SQLite has none).
+
+type batchRow struct {
+	bun.BaseModel `bun:"table:batches"`
+
+	ID                  uuid.UUID          `bun:"id,pk,type:uuid"`
+	TenantID            uuid.UUID          `bun:"tenant_id,type:uuid"`
+	OccupationCode      string             `bun:"occupation_code"`
+	OccupationName      string             `bun:"occupation_name"`
+	Subtype             string             `bun:"subtype"`
+	Level               int                `bun:"level"`
+	Title               string             `bun:"title"`
+	Methods             []Method           `bun:"methods,type:jsonb"`
+	PassMarks           map[Method]float64 `bun:"pass_marks,type:jsonb"`
+	ExamStart           time.Time          `bun:"exam_start"`
+	ExamEnd             *time.Time         `bun:"exam_end"`
+	ApplicationDeadline time.Time          `bun:"application_deadline"`
+	Venue               string             `bun:"venue"`
+	FeeFen              int64              `bun:"fee_fen"`
+	Capacity            int                `bun:"capacity"`
+	PublicityDays       int                `bun:"publicity_days"`
+	MinEvaluators       int                `bun:"min_evaluators"`
+	RuleSet             string             `bun:"rule_set"`
+	FilingID            *uuid.UUID         `bun:"filing_id,type:uuid"`
+	Status              string             `bun:"status"`
+	ResultsLate         bool               `bun:"results_late"`
+	CancelReason        string             `bun:"cancel_reason"`
+	PublishedAt         *time.Time         `bun:"published_at"`
+	ClosedAt            *time.Time         `bun:"closed_at"`
+	ResultsPublishedAt  *time.Time         `bun:"results_published_at"`
+	PublicityEndsAt     *time.Time         `bun:"publicity_ends_at"`
+	FinalizedAt         *time.Time         `bun:"finalized_at"`
+	CancelledAt         *time.Time         `bun:"cancelled_at"`
+	CreatedBy           *uuid.UUID         `bun:"created_by,type:uuid"`
+	CreatedAt           time.Time          `bun:"created_at"`
+	UpdatedAt           time.Time          `bun:"updated_at"`
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (r *batchRow) batch() Batch {
+	return Batch{
+		ID: r.ID, TenantID: r.TenantID, OccupationCode: r.OccupationCode, OccupationName: r.OccupationName,
+		Subtype: r.Subtype, Level: catalog.Level(r.Level), Title: r.Title, Methods: r.Methods, PassMarks: r.PassMarks,
+		ExamStart: r.ExamStart.UTC(), ExamEnd: utcPtr(r.ExamEnd), ApplicationDeadline: r.ApplicationDeadline.UTC(),
+		Venue: r.Venue, FeeFen: r.FeeFen, Capacity: r.Capacity, PublicityDays: r.PublicityDays,
+		MinEvaluators: r.MinEvaluators, RuleSet: r.RuleSet, FilingID: r.FilingID, Status: Status(r.Status),
+		ResultsLate: r.ResultsLate, CancelReason: r.CancelReason, PublishedAt: utcPtr(r.PublishedAt),
+		ClosedAt: utcPtr(r.ClosedAt), ResultsPublishedAt: utcPtr(r.ResultsPublishedAt),
+		PublicityEndsAt: utcPtr(r.PublicityEndsAt), FinalizedAt: utcPtr(r.FinalizedAt),
+		CancelledAt: utcPtr(r.CancelledAt), CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+func batchRowOf(b *Batch) *batchRow {
+	return &batchRow{
+		ID: b.ID, TenantID: b.TenantID, OccupationCode: b.OccupationCode, OccupationName: b.OccupationName,
+		Subtype: b.Subtype, Level: int(b.Level), Title: b.Title, Methods: b.Methods, PassMarks: b.PassMarks,
+		ExamStart: b.ExamStart, ExamEnd: b.ExamEnd, ApplicationDeadline: b.ApplicationDeadline, Venue: b.Venue,
+		FeeFen: b.FeeFen, Capacity: b.Capacity, PublicityDays: b.PublicityDays, MinEvaluators: b.MinEvaluators,
+		RuleSet: b.RuleSet, FilingID: b.FilingID, Status: string(b.Status), ResultsLate: b.ResultsLate,
+		CancelReason: b.CancelReason, PublishedAt: b.PublishedAt, ClosedAt: b.ClosedAt,
+		ResultsPublishedAt: b.ResultsPublishedAt, PublicityEndsAt: b.PublicityEndsAt, FinalizedAt: b.FinalizedAt,
+		CancelledAt: b.CancelledAt, CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
+	}
+}
+
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "UNIQUE constraint failed")
+}
+
+// lockRow adds FOR UPDATE in PostgreSQL (SQLite serialises writers anyway and has no row locks).
+func lockRow(db bun.IDB, q *bun.SelectQuery, lock bool) *bun.SelectQuery {
+	if lock && platform.IsPostgres(db) {
+		return q.For("UPDATE")
+	}
+	return q
+}
+
+func insertBatch(ctx context.Context, db bun.IDB, b *Batch) error {
+	_, err := db.NewInsert().Model(batchRowOf(b)).Exec(ctx)
+	return err
+}
+
+// getBatch reads a batch of the tenant; lock takes its row lock for a state change.
+func getBatch(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, lock bool) (Batch, error) {
+	r := new(batchRow)
+	err := lockRow(db, db.NewSelect().Model(r).Where("tenant_id = ? AND id = ?", tenantID, id), lock).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, ErrBatchNotFound
+	}
+	if err != nil {
+		return Batch{}, err
+	}
+	return r.batch(), nil
+}
+
+func updateBatch(ctx context.Context, db bun.IDB, b *Batch) error {
+	_, err := db.NewUpdate().Model(batchRowOf(b)).WherePK().Where("tenant_id = ?", b.TenantID).Exec(ctx)
+	return err
+}
+
+// BatchCursor is the keyset position of a batch list: the sort value and the id of the last row.
+type BatchCursor struct {
+	At time.Time
+	ID uuid.UUID
+}
+
+// BatchQuery selects and orders a page of batches.
+type BatchQuery struct {
+	Status Status // "" for any
+	Sort   string // "created_at" (default) or "exam_start"
+	Desc   bool
+	After  *BatchCursor
+	Limit  int
+}
+
+func listBatches(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q BatchQuery) ([]Batch, error) {
+	var rows []batchRow
+	sel := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
+	if q.Status != "" {
+		sel = sel.Where("status = ?", string(q.Status))
+	}
+	col := "created_at"
+	if q.Sort == "exam_start" {
+		col = "exam_start"
+	}
+	op, dir := ">", "ASC"
+	if q.Desc {
+		op, dir = "<", "DESC"
+	}
+	if q.After != nil {
+		sel = sel.Where("("+col+", id) "+op+" (?, ?)", q.After.At, q.After.ID)
+	}
+	if err := sel.OrderExpr(col + " " + dir + ", id " + dir).Limit(int64(q.Limit)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Batch, len(rows))
+	for i := range rows {
+		out[i] = rows[i].batch()
+	}
+	return out, nil
+}
+
+type applicationRow struct {
+	bun.BaseModel `bun:"table:applications"`
+
+	ID                uuid.UUID          `bun:"id,pk,type:uuid"`
+	TenantID          uuid.UUID          `bun:"tenant_id,type:uuid"`
+	BatchID           uuid.UUID          `bun:"batch_id,type:uuid"`
+	CandidateID       uuid.UUID          `bun:"candidate_id,type:uuid"`
+	CandidateUserID   *uuid.UUID         `bun:"candidate_user_id,type:uuid"`
+	CandidateName     string             `bun:"candidate_name"`
+	IDType            string             `bun:"id_type"`
+	IDNumber          string             `bun:"id_number"`
+	Status            string             `bun:"status"`
+	Route             string             `bun:"route"`
+	EvidenceFileIDs   []string           `bun:"evidence_file_ids,type:jsonb"`
+	EligibilityPassed bool               `bun:"eligibility_passed"`
+	EligibilityRule   string             `bun:"eligibility_rule"`
+	Eligibility       *decisionJSON      `bun:"eligibility,type:jsonb"`
+	TheoryExempt      bool               `bun:"theory_exempt"`
+	FeeFen            int64              `bun:"fee_fen"`
+	PaidAt            *time.Time         `bun:"paid_at"`
+	PaidBy            *uuid.UUID         `bun:"paid_by,type:uuid"`
+	ReviewDecision    string             `bun:"review_decision"`
+	ReviewReason      string             `bun:"review_reason"`
+	ReviewedBy        *uuid.UUID         `bun:"reviewed_by,type:uuid"`
+	ReviewedAt        *time.Time         `bun:"reviewed_at"`
+	Scores            map[Method]float64 `bun:"scores,type:jsonb"`
+	Result            string             `bun:"result"`
+	Held              bool               `bun:"held"`
+	CreatedBy         *uuid.UUID         `bun:"created_by,type:uuid"`
+	CreatedAt         time.Time          `bun:"created_at"`
+	UpdatedAt         time.Time          `bun:"updated_at"`
+}
+
+// decisionJSON is the stored form of an eligibility decision.
+type decisionJSON = eligibility.Decision
+
+func (r *applicationRow) application() Application {
+	a := Application{
+		ID: r.ID, TenantID: r.TenantID, BatchID: r.BatchID, CandidateID: r.CandidateID, CandidateUserID: r.CandidateUserID,
+		CandidateName: r.CandidateName, IDType: r.IDType, IDNumber: r.IDNumber, Status: ApplicationStatus(r.Status),
+		Route: eligibility.Route(r.Route), EvidenceFileIDs: r.EvidenceFileIDs, FeeFen: r.FeeFen, PaidAt: utcPtr(r.PaidAt), PaidBy: r.PaidBy,
+		ReviewDecision: r.ReviewDecision, ReviewReason: r.ReviewReason, ReviewedBy: r.ReviewedBy,
+		ReviewedAt: utcPtr(r.ReviewedAt), Scores: r.Scores, Result: Result(r.Result), Held: r.Held,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.Eligibility != nil {
+		a.Decision = *r.Eligibility
+	} else {
+		// List rows leave the full decision out; keep what the summary columns say.
+		a.Decision = eligibility.Decision{TheoryExempt: r.TheoryExempt, PassedPath: r.EligibilityRule}
+		if r.EligibilityPassed {
+			a.Decision.Outcome = eligibility.OutcomeEligible
+		} else {
+			a.Decision.Outcome = eligibility.OutcomeIneligible
+		}
+	}
+	if a.Scores == nil {
+		a.Scores = map[Method]float64{}
+	}
+	return a
+}
+
+func applicationRowOf(a *Application) *applicationRow {
+	d := a.Decision
+	ev := a.EvidenceFileIDs
+	if ev == nil {
+		ev = []string{}
+	}
+	scores := a.Scores
+	if scores == nil {
+		scores = map[Method]float64{}
+	}
+	return &applicationRow{
+		ID: a.ID, TenantID: a.TenantID, BatchID: a.BatchID, CandidateID: a.CandidateID, CandidateUserID: a.CandidateUserID,
+		CandidateName: a.CandidateName, IDType: a.IDType, IDNumber: a.IDNumber, Status: string(a.Status),
+		Route: string(a.Route), EvidenceFileIDs: ev, EligibilityPassed: decisionPassed(d),
+		EligibilityRule: decisionRule(d), Eligibility: &d, TheoryExempt: d.TheoryExempt, FeeFen: a.FeeFen,
+		PaidAt: a.PaidAt, PaidBy: a.PaidBy, ReviewDecision: a.ReviewDecision, ReviewReason: a.ReviewReason, ReviewedBy: a.ReviewedBy,
+		ReviewedAt: a.ReviewedAt, Scores: scores, Result: string(a.Result), Held: a.Held,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+}
+
+// decisionPassed reports whether a path of the decision passed (eligible, or pending a reviewer).
+func decisionPassed(d eligibility.Decision) bool { return d.Outcome != eligibility.OutcomeIneligible }
+
+// decisionRule names the rule a decision rests on: the passed path, or the rule set when none passed.
+func decisionRule(d eligibility.Decision) string {
+	if d.PassedPath != "" {
+		return d.PassedPath
+	}
+	return d.RuleSet
+}
+
+func insertApplication(ctx context.Context, db bun.IDB, a *Application, createdBy *uuid.UUID) error {
+	r := applicationRowOf(a)
+	r.CreatedBy = createdBy
+	if _, err := db.NewInsert().Model(r).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return ErrDuplicate
+		}
+		return err
+	}
+	return nil
+}
+
+func getApplication(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, lock bool) (Application, error) {
+	r := new(applicationRow)
+	err := lockRow(db, db.NewSelect().Model(r).ExcludeColumn("created_by").Where("tenant_id = ? AND id = ?", tenantID, id), lock).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Application{}, ErrApplicationNotFound
+	}
+	if err != nil {
+		return Application{}, err
+	}
+	return r.application(), nil
+}
+
+func updateApplication(ctx context.Context, db bun.IDB, a *Application) error {
+	_, err := db.NewUpdate().Model(applicationRowOf(a)).WherePK().ExcludeColumn("created_by", "created_at").
+		Where("tenant_id = ?", a.TenantID).Exec(ctx)
+	return err
+}
+
+// seatsTaken counts a batch's applications that hold a place. It runs under the batch's row lock, so
+// concurrent applications cannot both take the last place.
+func seatsTaken(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) (int, error) {
+	n, err := db.NewSelect().Model((*applicationRow)(nil)).
+		Where("tenant_id = ? AND batch_id = ?", tenantID, batchID).
+		Where("status IN (?)", bun.In([]string{string(AppEligible), string(AppPendingReview), string(AppApproved)})).
+		Count(ctx)
+	return int(n), err
+}
+
+// AppCursor is the keyset position of an application list.
+type AppCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+// listColumns are what a page of applications shows: everything but the full eligibility decision.
+var listColumns = []string{"id", "tenant_id", "batch_id", "candidate_id", "candidate_user_id", "candidate_name",
+	"id_type", "id_number", "status", "route", "evidence_file_ids", "eligibility_passed", "eligibility_rule",
+	"theory_exempt", "fee_fen", "paid_at", "paid_by", "review_decision", "review_reason", "reviewed_by", "reviewed_at",
+	"scores", "result", "held", "created_at", "updated_at"}
+
+// listApplications pages applications by (created_at, id): of a batch (batchID set) or of a candidate.
+// It reads limit rows through the (tenant_id, batch_id|candidate_id, created_at, id) index; no count.
+func listApplications(ctx context.Context, db bun.IDB, tenantID uuid.UUID, batchID, candidateID *uuid.UUID,
+	status ApplicationStatus, desc bool, after *AppCursor, limit int) ([]Application, error) {
+	var rows []applicationRow
+	q := db.NewSelect().Model(&rows).Column(listColumns...).Where("tenant_id = ?", tenantID)
+	if batchID != nil {
+		q = q.Where("batch_id = ?", *batchID)
+	}
+	if candidateID != nil {
+		q = q.Where("candidate_id = ?", *candidateID)
+	}
+	if status != "" {
+		q = q.Where("status = ?", string(status))
+	}
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
+	}
+	if after != nil {
+		q = q.Where("(created_at, id) "+op+" (?, ?)", after.CreatedAt, after.ID)
+	}
+	if err := q.OrderExpr("created_at " + dir + ", id " + dir).Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Application, len(rows))
+	for i := range rows {
+		out[i] = rows[i].application()
+	}
+	return out, nil
+}
+
+// applicationsOfBatch reads every application of a batch in the given statuses (results, finalize),
+// with full decisions, in a stable order.
+func applicationsOfBatch(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID, statuses ...ApplicationStatus) ([]Application, error) {
+	var rows []applicationRow
+	q := db.NewSelect().Model(&rows).ExcludeColumn("created_by").Where("tenant_id = ? AND batch_id = ?", tenantID, batchID)
+	if len(statuses) > 0 {
+		ss := make([]string, len(statuses))
+		for i, s := range statuses {
+			ss[i] = string(s)
+		}
+		q = q.Where("status IN (?)", bun.In(ss))
+	}
+	if err := q.OrderExpr("created_at, id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Application, len(rows))
+	for i := range rows {
+		out[i] = rows[i].application()
+	}
+	return out, nil
+}
+
+// candidateApplication pairs an application with its batch's status, for re-evaluation.
+type candidateApplication struct {
+	applicationRow `bun:",extend"`
+	BatchStatus    string `bun:"batch_status"`
+}
+
+func applicationsOfCandidate(ctx context.Context, db bun.IDB, tenantID, candidateID uuid.UUID) ([]Application, []Status, error) {
+	var rows []candidateApplication
+	err := db.NewSelect().Model(&rows).ExcludeColumn("created_by").
+		ColumnExpr("b.status AS batch_status").
+		Join("JOIN batches AS b ON b.id = candidate_application.batch_id AND b.tenant_id = candidate_application.tenant_id").
+		Where("candidate_application.tenant_id = ? AND candidate_application.candidate_id = ?", tenantID, candidateID).
+		OrderExpr("candidate_application.created_at, candidate_application.id").
+		Scan(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	apps := make([]Application, len(rows))
+	sts := make([]Status, len(rows))
+	for i := range rows {
+		apps[i] = rows[i].application()
+		sts[i] = Status(rows[i].BatchStatus)
+	}
+	return apps, sts, nil
+}
+
+type evaluatorRow struct {
+	bun.BaseModel `bun:"table:batch_evaluators"`
+
+	TenantID   uuid.UUID  `bun:"tenant_id,pk,type:uuid"`
+	BatchID    uuid.UUID  `bun:"batch_id,pk,type:uuid"`
+	UserID     uuid.UUID  `bun:"user_id,pk,type:uuid"`
+	Method     string     `bun:"method,pk"`
+	AssignedBy *uuid.UUID `bun:"assigned_by,type:uuid"`
+	AssignedAt time.Time  `bun:"assigned_at"`
+}
+
+type supervisorRow struct {
+	bun.BaseModel `bun:"table:batch_supervisors"`
+
+	TenantID   uuid.UUID  `bun:"tenant_id,pk,type:uuid"`
+	BatchID    uuid.UUID  `bun:"batch_id,pk,type:uuid"`
+	UserID     uuid.UUID  `bun:"user_id,pk,type:uuid"`
+	AssignedBy *uuid.UUID `bun:"assigned_by,type:uuid"`
+	AssignedAt time.Time  `bun:"assigned_at"`
+}
+
+type recusalRow struct {
+	bun.BaseModel `bun:"table:batch_recusals"`
+
+	ID          uuid.UUID  `bun:"id,pk,type:uuid"`
+	TenantID    uuid.UUID  `bun:"tenant_id,type:uuid"`
+	BatchID     uuid.UUID  `bun:"batch_id,type:uuid"`
+	EvaluatorID uuid.UUID  `bun:"evaluator_id,type:uuid"`
+	CandidateID uuid.UUID  `bun:"candidate_id,type:uuid"`
+	Relation    string     `bun:"relation"`
+	DeclaredBy  *uuid.UUID `bun:"declared_by,type:uuid"`
+	CreatedAt   time.Time  `bun:"created_at"`
+}
+
+func (r *recusalRow) recusal() Recusal {
+	return Recusal{ID: r.ID, BatchID: r.BatchID, EvaluatorID: r.EvaluatorID, CandidateID: r.CandidateID,
+		Relation: r.Relation, DeclaredBy: r.DeclaredBy, CreatedAt: r.CreatedAt.UTC()}
+}
+
+func insertEvaluators(ctx context.Context, db bun.IDB, rows []evaluatorRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := db.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
+}
+
+func insertSupervisors(ctx context.Context, db bun.IDB, rows []supervisorRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := db.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
+}
+
+func loadAssignments(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) (Assignments, error) {
+	var out Assignments
+	var evs []evaluatorRow
+	if err := db.NewSelect().Model(&evs).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID).
+		OrderExpr("assigned_at, user_id, method").Scan(ctx); err != nil {
+		return out, err
+	}
+	for _, e := range evs {
+		out.Evaluators = append(out.Evaluators, EvaluatorAssignment{UserID: e.UserID, Method: Method(e.Method), AssignedAt: e.AssignedAt.UTC()})
+	}
+	var sups []supervisorRow
+	if err := db.NewSelect().Model(&sups).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID).
+		OrderExpr("assigned_at, user_id").Scan(ctx); err != nil {
+		return out, err
+	}
+	for _, s := range sups {
+		out.Supervisors = append(out.Supervisors, SupervisorAssignment{UserID: s.UserID, AssignedAt: s.AssignedAt.UTC()})
+	}
+	var recs []recusalRow
+	if err := db.NewSelect().Model(&recs).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID).
+		OrderExpr("created_at, id").Scan(ctx); err != nil {
+		return out, err
+	}
+	for i := range recs {
+		out.Recusals = append(out.Recusals, recs[i].recusal())
+	}
+	return out, nil
+}
+
+// evaluatorMethods lists the methods a user is assigned to score in a batch.
+func evaluatorMethods(ctx context.Context, db bun.IDB, tenantID, batchID, userID uuid.UUID) (map[Method]bool, error) {
+	var ms []string
+	err := db.NewSelect().Model((*evaluatorRow)(nil)).Column("method").
+		Where("tenant_id = ? AND batch_id = ? AND user_id = ?", tenantID, batchID, userID).Scan(ctx, &ms)
+	out := make(map[Method]bool, len(ms))
+	for _, m := range ms {
+		out[Method(m)] = true
+	}
+	return out, err
+}
+
+func insertRecusal(ctx context.Context, db bun.IDB, r *recusalRow) error {
+	if _, err := db.NewInsert().Model(r).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return platform.Conflict("duplicate", "this recusal is already declared")
+		}
+		return err
+	}
+	return nil
+}
+
+func isRecused(ctx context.Context, db bun.IDB, tenantID, batchID, evaluatorID, candidateID uuid.UUID) (bool, error) {
+	return db.NewSelect().Model((*recusalRow)(nil)).
+		Where("tenant_id = ? AND batch_id = ? AND evaluator_id = ? AND candidate_id = ?", tenantID, batchID, evaluatorID, candidateID).
+		Exists(ctx)
+}
+
+type objectionRow struct {
+	bun.BaseModel `bun:"table:objections"`
+
+	ID            uuid.UUID  `bun:"id,pk,type:uuid"`
+	TenantID      uuid.UUID  `bun:"tenant_id,type:uuid"`
+	BatchID       uuid.UUID  `bun:"batch_id,type:uuid"`
+	ApplicationID uuid.UUID  `bun:"application_id,type:uuid"`
+	Reason        string     `bun:"reason"`
+	Contact       string     `bun:"contact"`
+	Status        string     `bun:"status"`
+	Note          string     `bun:"note"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	ResolvedAt    *time.Time `bun:"resolved_at"`
+	ResolvedBy    *uuid.UUID `bun:"resolved_by,type:uuid"`
+}
+
+func (r *objectionRow) objection() Objection {
+	return Objection{ID: r.ID, TenantID: r.TenantID, BatchID: r.BatchID, ApplicationID: r.ApplicationID,
+		Reason: r.Reason, Contact: r.Contact, Status: ObjectionStatus(r.Status), Note: r.Note,
+		CreatedAt: r.CreatedAt.UTC(), ResolvedAt: utcPtr(r.ResolvedAt), ResolvedBy: r.ResolvedBy}
+}
+
+func objectionRowOf(o *Objection) *objectionRow {
+	return &objectionRow{ID: o.ID, TenantID: o.TenantID, BatchID: o.BatchID, ApplicationID: o.ApplicationID,
+		Reason: o.Reason, Contact: o.Contact, Status: string(o.Status), Note: o.Note, CreatedAt: o.CreatedAt,
+		ResolvedAt: o.ResolvedAt, ResolvedBy: o.ResolvedBy}
+}
+
+func getObjection(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, lock bool) (Objection, error) {
+	r := new(objectionRow)
+	err := lockRow(db, db.NewSelect().Model(r).Where("tenant_id = ? AND id = ?", tenantID, id), lock).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Objection{}, ErrObjectionNotFound
+	}
+	if err != nil {
+		return Objection{}, err
+	}
+	return r.objection(), nil
+}
+
+// ObjectionCursor is the keyset position of an objection list.
+type ObjectionCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+func listObjections(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID, after *ObjectionCursor, limit int) ([]Objection, error) {
+	var rows []objectionRow
+	q := db.NewSelect().Model(&rows).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID)
+	if after != nil {
+		q = q.Where("(created_at, id) > (?, ?)", after.CreatedAt, after.ID)
+	}
+	if err := q.OrderExpr("created_at, id").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Objection, len(rows))
+	for i := range rows {
+		out[i] = rows[i].objection()
+	}
+	return out, nil
+}
+
+type passRow struct {
+	bun.BaseModel `bun:"table:batch_passes"`
+
+	TenantID       uuid.UUID `bun:"tenant_id,pk,type:uuid"`
+	ApplicationID  uuid.UUID `bun:"application_id,pk,type:uuid"`
+	BatchID        uuid.UUID `bun:"batch_id,type:uuid"`
+	CandidateID    uuid.UUID `bun:"candidate_id,type:uuid"`
+	HolderName     string    `bun:"holder_name"`
+	IDType         string    `bun:"id_type"`
+	IDNumber       string    `bun:"id_number"`
+	OccupationCode string    `bun:"occupation_code"`
+	OccupationName string    `bun:"occupation_name"`
+	Subtype        string    `bun:"subtype"`
+	Level          int       `bun:"level"`
+	FinalizedAt    time.Time `bun:"finalized_at"`
+}
+
+func insertPasses(ctx context.Context, db bun.IDB, rows []passRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), 1000)
+		chunk := rows[:n]
+		if _, err := db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func listPasses(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) ([]PassedApplication, error) {
+	var rows []passRow
+	if err := db.NewSelect().Model(&rows).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID).
+		OrderExpr("application_id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]PassedApplication, len(rows))
+	for i, r := range rows {
+		out[i] = PassedApplication{ApplicationID: r.ApplicationID, CandidateID: r.CandidateID, HolderName: r.HolderName,
+			IDType: r.IDType, IDNumber: r.IDNumber}
+	}
+	return out, nil
+}
+
+type calendarRow struct {
+	bun.BaseModel `bun:"table:calendar_days"`
+
+	Day  string `bun:"day,pk"`
+	Year int    `bun:"year"`
+	Kind string `bun:"kind"`
+}
+
+func replaceCalendarYear(ctx context.Context, db bun.IDB, h Holidays) error {
+	if _, err := db.NewDelete().Model((*calendarRow)(nil)).Where("year = ?", h.Year).Exec(ctx); err != nil {
+		return err
+	}
+	rows := make([]calendarRow, 0, len(h.Holidays)+len(h.Workdays))
+	for _, d := range h.Holidays {
+		rows = append(rows, calendarRow{Day: d, Year: h.Year, Kind: "holiday"})
+	}
+	for _, d := range h.Workdays {
+		rows = append(rows, calendarRow{Day: d, Year: h.Year, Kind: "workday"})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return err
+}
+
+// loadCalendar reads the calendar days of the years from..to.
+func loadCalendar(ctx context.Context, db bun.IDB, from, to int) ([]calendarRow, error) {
+	var rows []calendarRow
+	err := db.NewSelect().Model(&rows).Where("year BETWEEN ? AND ?", from, to).OrderExpr("day").Scan(ctx)
+	return rows, err
+}
+
+// lateCandidate is a batch the late-results scan looks at, with its tenant.
+type lateCandidate struct {
+	ID         uuid.UUID  `bun:"id,type:uuid"`
+	TenantID   uuid.UUID  `bun:"tenant_id,type:uuid"`
+	ExamStart  time.Time  `bun:"exam_start"`
+	ExamEnd    *time.Time `bun:"exam_end"`
+	Kind       string     `bun:"kind"`
+	RegionCode string     `bun:"region_code"`
+	Slug       string     `bun:"slug"`
+}
+
+// batchesAwaitingResults lists, across tenants, open and closed batches not yet flagged late whose exam
+// began before examBefore (a cheap bound: results are never due sooner than 5 days after the exam).
+func batchesAwaitingResults(ctx context.Context, db bun.IDB, examBefore time.Time) ([]lateCandidate, error) {
+	var out []lateCandidate
+	err := db.NewSelect().TableExpr("batches AS b").
+		ColumnExpr("b.id, b.tenant_id, b.exam_start, b.exam_end, t.kind, t.region_code, t.slug").
+		Join("JOIN tenants AS t ON t.id = b.tenant_id").
+		Where("b.status IN ('open', 'closed') AND b.results_late = ?", false).
+		Where("b.exam_start < ?", examBefore).
+		OrderExpr("b.tenant_id, b.exam_start").
+		Scan(ctx, &out)
+	return out, err
+}
