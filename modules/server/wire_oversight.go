@@ -2,21 +2,44 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/skillcert/skillcert/jobs"
-
+	"github.com/skillcert/skillcert/modules/oversight"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
 // Oversight holds the services of regulator oversight: jurisdiction reads, reports delivery, statistics, supervision, decisions (issue: oversight).
-type Oversight struct{}
+type Oversight struct {
+	// Oversight is the regulator's side: reads in jurisdiction, reports, supervision, decisions.
+	// `skillcert sync replay` calls Oversight.ReplayCommand.
+	Oversight *oversight.Service
+	// OversightTasks are its background tasks (dispatch, delivery, reconciliation, cross-checks).
+	OversightTasks *oversight.Tasks
+}
 
 // wireOversight builds those services and mounts their routes.
 func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
+	secret, err := oversight.PlatformSecret(ctx, s.deps.DB, s.deps.Config.MasterKey)
+	if err != nil {
+		return err
+	}
+	svc, err := oversight.New(s.deps.DB, s.Directory, oversight.Options{
+		AllowPrivate: s.deps.Config.SyncAllowPrivate,
+		Secret:       secret,
+		Registerer:   s.Registry,
+		Log:          s.deps.Log,
+	})
+	if err != nil {
+		return fmt.Errorf("oversight: %w", err)
+	}
+	s.Oversight.Oversight = svc
+	s.Oversight.OversightTasks = oversight.NewTasks(svc, s.deps.Jobs)
+	oversight.NewHandler(svc, oversight.RedisLimiter{Redis: s.deps.Redis, PerMinute: s.deps.Config.PublicRate}).Routes(api)
 	return nil
 }
 
 // jobsOversight registers those modules' task handlers and schedules.
 func (s *Server) jobsOversight(js *jobs.Server, sch *jobs.Scheduler) error {
-	return nil
+	return s.Oversight.OversightTasks.Register(js, sch)
 }

@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS oversight_secrets;
+DROP TABLE IF EXISTS oversight_batch_facts;
+DROP TABLE IF EXISTS oversight_person_certs;
+DROP TABLE IF EXISTS oversight_cert_stats;
+DROP TABLE IF EXISTS oversight_reported_certs;
+DROP TABLE IF EXISTS oversight_sync_deliveries;
+DROP TABLE IF EXISTS oversight_sync_streams;
+DROP TABLE IF EXISTS oversight_sync_endpoints;
+DROP TABLE IF EXISTS oversight_report_heads;
+DROP TABLE IF EXISTS oversight_reports;
+DROP FUNCTION IF EXISTS oversight_reports_append_only();

@@ -1,0 +1,9 @@
+DROP TABLE IF EXISTS institution_decisions;
+DROP TABLE IF EXISTS oversight_decisions;
+DROP TABLE IF EXISTS oversight_complaints;
+DROP TABLE IF EXISTS oversight_findings;
+DROP TABLE IF EXISTS oversight_inspections;
+DROP TABLE IF EXISTS oversight_samplings;
+DROP TABLE IF EXISTS oversight_flags;
+DROP TABLE IF EXISTS oversight_reconciliation_runs;
+DROP TABLE IF EXISTS oversight_reconciliation_diffs;

@@ -1,0 +1,278 @@
+package oversight
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+type flagRow struct {
+	bun.BaseModel `bun:"table:oversight_flags"`
+
+	TenantID       uuid.UUID       `bun:"tenant_id,pk,type:uuid"`
+	ID             uuid.UUID       `bun:"id,pk,type:uuid"`
+	Kind           string          `bun:"kind"`
+	Fingerprint    string          `bun:"fingerprint"`
+	PersonRef      string          `bun:"person_ref"`
+	OccupationCode string          `bun:"occupation_code"`
+	Level          int             `bun:"level"`
+	Items          json.RawMessage `bun:"items,type:jsonb"`
+	OutsideCount   int             `bun:"outside_count"`
+	FirstSeenAt    time.Time       `bun:"first_seen_at"`
+	LastSeenAt     time.Time       `bun:"last_seen_at"`
+	ResolvedAt     *time.Time      `bun:"resolved_at"`
+}
+
+func (r *flagRow) flag() Flag {
+	f := Flag{ID: r.ID, Kind: r.Kind, PersonRef: r.PersonRef, OccupationCode: r.OccupationCode, Level: r.Level,
+		OutsideCount: r.OutsideCount, FirstSeenAt: r.FirstSeenAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), ResolvedAt: utcPtr(r.ResolvedAt)}
+	_ = json.Unmarshal(r.Items, &f.Items)
+	if f.Items == nil {
+		f.Items = []FlagItem{}
+	}
+	return f
+}
+
+// CrossCheckResult summarises a run of the cross-institution checks.
+type CrossCheckResult struct {
+	People               int // people with more than one certificate of an occupation and level
+	MultipleCertificates int
+	RepeatTesting        int
+	FlagsWritten         int // flag copies, one per regulator concerned
+}
+
+// finding is one person × occupation × level that breaks a rule, with the certificates behind it.
+type finding struct {
+	kind, personKey, occupation string
+	level                       int
+	items                       []personCertRow
+}
+
+// CrossCheck runs the checks the national system makes on reported certificates, over every
+// institution: one person holding valid certificates of the same occupation and level from two or
+// more institutions (一人多证), and one person obtaining the same occupation and level again from an
+// institution while a certificate of it is still valid (重复考证). The person is identified by the
+// keyed hash of the id number only. Each finding is written to every regulator whose jurisdiction
+// covers one of the institutions involved, listing only that regulator's own institutions' items and
+// counting the others; findings no longer true are resolved. Institutions see none of it.
+func (s *Service) CrossCheck(ctx context.Context) (CrossCheckResult, error) {
+	var res CrossCheckResult
+	started := s.now()
+	var rows []personCertRow
+	err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		// Only groups with more than one certificate can break a rule; the index on
+		// (person_key, occupation_code, level) serves the grouping.
+		dup := tx.NewSelect().Model((*personCertRow)(nil)).Column("person_key", "occupation_code", "level").
+			Where("person_key <> ''").Where("status = 'issued'").
+			GroupExpr("person_key, occupation_code, level").Having("count(*) > 1")
+		return tx.NewSelect().Model(&rows).
+			Where("status = 'issued'").
+			Where("(person_key, occupation_code, level) IN (?)", dup).
+			OrderExpr("person_key, occupation_code, level, issued_on, number").Scan(ctx)
+	})
+	if err != nil {
+		return res, fmt.Errorf("oversight: cross-check: %w", err)
+	}
+	var findings []finding
+	for i := 0; i < len(rows); {
+		j := i
+		for j < len(rows) && rows[j].PersonKey == rows[i].PersonKey && rows[j].OccupationCode == rows[i].OccupationCode && rows[j].Level == rows[i].Level {
+			j++
+		}
+		group := rows[i:j]
+		res.People++
+		insts := map[uuid.UUID]int{}
+		for _, r := range group {
+			insts[r.TenantID]++
+		}
+		if len(insts) > 1 {
+			findings = append(findings, finding{kind: FlagMultipleCertificates, personKey: group[0].PersonKey,
+				occupation: group[0].OccupationCode, level: group[0].Level, items: group})
+			res.MultipleCertificates++
+		}
+		var again []personCertRow
+		for _, r := range group {
+			if insts[r.TenantID] > 1 {
+				again = append(again, r)
+			}
+		}
+		if len(again) > 0 {
+			findings = append(findings, finding{kind: FlagRepeatTesting, personKey: group[0].PersonKey,
+				occupation: group[0].OccupationCode, level: group[0].Level, items: again})
+			res.RepeatTesting++
+		}
+		i = j
+	}
+	n, err := s.writeFlags(ctx, findings, started)
+	res.FlagsWritten = n
+	return res, err
+}
+
+// writeFlags distributes findings to the regulators concerned and resolves their older flags that
+// this run did not confirm.
+func (s *Service) writeFlags(ctx context.Context, findings []finding, started time.Time) (int, error) {
+	regionOf := map[uuid.UUID]string{}
+	regsOf := map[string][]tenantRow{}
+	regByID := map[uuid.UUID]tenantRow{}
+	perReg := map[uuid.UUID][]flagRow{}
+	err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		ids := map[uuid.UUID]bool{}
+		for _, f := range findings {
+			for _, it := range f.items {
+				ids[it.TenantID] = true
+			}
+		}
+		list := make([]uuid.UUID, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		names, err := institutionNames(ctx, tx, list)
+		if err != nil {
+			return err
+		}
+		for id, t := range names {
+			regionOf[id] = t.RegionCode
+			if _, ok := regsOf[t.RegionCode]; !ok {
+				rs, err := regulatorsCovering(ctx, tx, t.RegionCode)
+				if err != nil {
+					return err
+				}
+				regsOf[t.RegionCode] = rs
+				for _, r := range rs {
+					regByID[r.ID] = r
+				}
+			}
+		}
+		// Regulators with open flags get a run too, so that flags no longer true are resolved.
+		var open []uuid.UUID
+		if err := tx.NewSelect().Model((*flagRow)(nil)).ColumnExpr("DISTINCT tenant_id").Where("resolved_at IS NULL").Scan(ctx, &open); err != nil {
+			return err
+		}
+		if len(open) > 0 {
+			var rs []tenantRow
+			if err := tx.NewSelect().Model(&rs).Where("id IN (?)", bun.In(open)).Scan(ctx); err != nil {
+				return err
+			}
+			for _, r := range rs {
+				regByID[r.ID] = r
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range findings {
+		fp := sha256.Sum256([]byte(f.kind + "|" + f.personKey + "|" + f.occupation + "|" + strconv.Itoa(f.level)))
+		mine := map[uuid.UUID][]FlagItem{}
+		involved := map[uuid.UUID]bool{}
+		for _, it := range f.items {
+			involved[it.TenantID] = true
+			for _, r := range regsOf[regionOf[it.TenantID]] {
+				mine[r.ID] = append(mine[r.ID], FlagItem{InstitutionID: it.TenantID, CertificateNumber: it.Number, Status: it.Status,
+					Date: it.IssuedOn.UTC().Format(time.DateOnly)})
+			}
+		}
+		for regID, items := range mine {
+			own := map[uuid.UUID]bool{}
+			for _, it := range items {
+				own[it.InstitutionID] = true
+			}
+			b, _ := json.Marshal(items)
+			perReg[regID] = append(perReg[regID], flagRow{TenantID: regID, ID: uuid.New(), Kind: f.kind,
+				Fingerprint: hex.EncodeToString(fp[:16]), PersonRef: "P-" + f.personKey[:16], OccupationCode: f.occupation,
+				Level: f.level, Items: b, OutsideCount: len(involved) - len(own), FirstSeenAt: started, LastSeenAt: started})
+		}
+	}
+	written := 0
+	var errs []error
+	for regID, reg := range regByID {
+		flags := perReg[regID]
+		err := tenants.WithTx(systemCtx(ctx, reg.scope(), "crosscheck"), s.db, func(ctx context.Context, tx bun.Tx) error {
+			for i := range flags {
+				if _, err := tx.NewInsert().Model(&flags[i]).On("CONFLICT (tenant_id, fingerprint) DO UPDATE").
+					Set("items = EXCLUDED.items, outside_count = EXCLUDED.outside_count, person_ref = EXCLUDED.person_ref").
+					Set("last_seen_at = EXCLUDED.last_seen_at, resolved_at = NULL").Exec(ctx); err != nil {
+					return err
+				}
+			}
+			r, err := tx.NewUpdate().Model((*flagRow)(nil)).Set("resolved_at = ?", started).
+				Where("tenant_id = ?", regID).Where("resolved_at IS NULL").Where("last_seen_at < ?", started).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			resolved, _ := r.RowsAffected()
+			if len(flags) == 0 && resolved == 0 {
+				return nil
+			}
+			return audit.Record(ctx, tx, audit.Event{Action: "oversight.crosscheck", TargetType: "flags", TargetID: regID.String(),
+				After: map[string]any{"flags": len(flags), "resolved": resolved}})
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("oversight: writing flags of regulator %s: %w", regID, err))
+			continue
+		}
+		written += len(flags)
+	}
+	return written, errors.Join(errs...)
+}
+
+// FlagFilter narrows the flag listing.
+type FlagFilter struct {
+	Kind    string
+	Open    bool
+	AfterAt time.Time
+	AfterID uuid.UUID
+	Limit   int
+}
+
+// Flags lists the cross-institution findings of the regulator in ctx, oldest first.
+func (s *Service) Flags(ctx context.Context, f FlagFilter) ([]Flag, error) {
+	scope, err := regulatorScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Flag{}
+	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var rows []flagRow
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
+		if f.Kind != "" {
+			q = q.Where("kind = ?", f.Kind)
+		}
+		if f.Open {
+			q = q.Where("resolved_at IS NULL")
+		}
+		if f.AfterID != uuid.Nil {
+			q = q.Where("(first_seen_at, id) > (?, ?)", f.AfterAt, f.AfterID)
+		}
+		if err := q.OrderExpr("first_seen_at ASC, id ASC").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+			return err
+		}
+		for i := range rows {
+			out = append(out, rows[i].flag())
+		}
+		return nil
+	})
+	return out, err
+}
+
+// regulatorIDs lists every regulator (the daily fan-outs).
+func (s *Service) regulatorIDs(ctx context.Context) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model((*tenantRow)(nil)).Column("id").Where("kind = ?", string(tenants.KindRegulator)).
+			Where("status <> ?", string(tenants.StatusDisabled)).Scan(ctx, &ids)
+	})
+	return ids, err
+}

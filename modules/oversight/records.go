@@ -1,0 +1,129 @@
+package oversight
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Records reads institutions' lifecycle records (batches, certificates) for the regulator's view.
+// Every method runs inside the regulator's oversight transaction, so row-level security limits it to
+// the institutions in jurisdiction whatever the query says. The SQL implementation reads the
+// lifecycle modules' tables directly, read-only; tests may replace it (Service.SetRecords).
+type Records interface {
+	// Batches pages an institution's batches, newest first.
+	Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]BatchRecord, error)
+	// Certificates pages an institution's certificates, newest first.
+	Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]CertificateRecord, error)
+	// Holdings lists the certificates an institution holds (issued or revoked, not pending), ordered by
+	// issue day and number: what reconciliation compares with the reports.
+	Holdings(ctx context.Context, tx bun.IDB, institutionID uuid.UUID) ([]Holding, error)
+}
+
+// RecordPage pages a record listing: keyset after (AfterTime, AfterID) in the listing's order.
+type RecordPage struct {
+	Limit     int
+	AfterTime time.Time
+	AfterID   uuid.UUID
+	Status    string
+	BatchID   uuid.UUID // certificates of one batch
+}
+
+// BatchRecord is a batch as a regulator sees it.
+type BatchRecord struct {
+	ID                  uuid.UUID  `json:"id"`
+	Title               string     `json:"title"`
+	OccupationCode      string     `json:"occupation_code"`
+	Level               int        `json:"level"`
+	Status              string     `json:"status"`
+	ExamStart           *time.Time `json:"exam_start,omitempty"`
+	ApplicationDeadline *time.Time `json:"application_deadline,omitempty"`
+	Venue               string     `json:"venue,omitempty"`
+	FeeFen              int64      `json:"fee_fen"`
+	Capacity            int        `json:"capacity"`
+	CreatedAt           time.Time  `json:"created_at"`
+}
+
+// CertificateRecord is a certificate as a regulator sees it (the holder's name in full: the regulator
+// is entitled to it; the id number is not listed).
+type CertificateRecord struct {
+	ID             uuid.UUID  `json:"id"`
+	Number         string     `json:"number"`
+	Status         string     `json:"status"`
+	HolderName     string     `json:"holder_name"`
+	OccupationCode string     `json:"occupation_code"`
+	Level          int        `json:"level"`
+	IssuedOn       *time.Time `json:"issued_on,omitempty"`
+	BatchID        *uuid.UUID `json:"batch_id,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// Holding is one certificate an institution holds, for reconciliation.
+type Holding struct {
+	InstitutionID uuid.UUID
+	Number        string
+	Status        string
+	IssuedOn      time.Time
+}
+
+// sqlRecords reads the batches and certificates tables.
+type sqlRecords struct{}
+
+var _ Records = sqlRecords{}
+
+func (sqlRecords) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]BatchRecord, error) {
+	var rows []BatchRecord
+	q := tx.NewSelect().TableExpr("batches").
+		ColumnExpr("id, title, occupation_code, level, status, exam_start, application_deadline, venue, fee_fen, capacity, created_at").
+		Where("tenant_id = ?", institutionID)
+	if p.Status != "" {
+		q = q.Where("status = ?", p.Status)
+	}
+	if p.AfterID != uuid.Nil {
+		q = q.Where("(created_at, id) < (?, ?)", p.AfterTime, p.AfterID)
+	}
+	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(p.Limit)).Scan(ctx, &rows)
+	return rows, err
+}
+
+func (sqlRecords) Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]CertificateRecord, error) {
+	var rows []CertificateRecord
+	q := tx.NewSelect().TableExpr("certificates").
+		ColumnExpr("id, number, status, holder_name, occupation_code, level, issued_on, batch_id, created_at").
+		Where("tenant_id = ?", institutionID)
+	if p.Status != "" {
+		q = q.Where("status = ?", p.Status)
+	}
+	if p.BatchID != uuid.Nil {
+		q = q.Where("batch_id = ?", p.BatchID)
+	}
+	if p.AfterID != uuid.Nil {
+		q = q.Where("(created_at, id) < (?, ?)", p.AfterTime, p.AfterID)
+	}
+	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(p.Limit)).Scan(ctx, &rows)
+	return rows, err
+}
+
+func (sqlRecords) Holdings(ctx context.Context, tx bun.IDB, institutionID uuid.UUID) ([]Holding, error) {
+	var out []Holding
+	rows, err := tx.NewSelect().TableExpr("certificates").
+		ColumnExpr("tenant_id, number, status, issued_on").
+		Where("tenant_id = ?", institutionID).
+		Where("status IN ('issued', 'revoked')").Where("number <> ''").
+		OrderExpr("issued_on, number").Rows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h Holding
+		if err := rows.Scan(&h.InstitutionID, &h.Number, &h.Status, &h.IssuedOn); err != nil {
+			return nil, err
+		}
+		h.IssuedOn = dayOf(h.IssuedOn)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}

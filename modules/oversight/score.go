@@ -1,0 +1,224 @@
+package oversight
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Monitoring signals and how much each occurrence costs (points out of 100) up to a cap, so that one
+// kind of problem alone cannot sink an institution to one star.
+var signalRules = []struct {
+	name    string
+	weight  float64
+	cap     float64
+	explain string
+}{
+	{"late_results", 5, 25, "batches whose results were published after they were due (5 working days after the exam for social organisations, 10 for employers and schools)"},
+	{"pass_rate_anomalies", 10, 30, "batches (10+ candidates) whose pass rate is 30 points or more away from the rest of the jurisdiction's for the same occupation and level, or 100% with 20+ candidates where there is no one to compare with"},
+	{"batches_without_supervisor", 10, 30, "batches reported without an internal quality supervisor (逢考必督: every exam is supervised)"},
+	{"complaints", 3, 15, "public complaints received about the institution"},
+	{"reconciliation_differences", 10, 30, "days on which the certificates the institution holds differ from what it reported (open differences)"},
+}
+
+// Anomaly thresholds of pass rates.
+const (
+	anomalyMinCandidates     = 10
+	anomalyMinPeers          = 20
+	anomalyGap               = 0.30
+	anomalyPerfectCandidates = 20
+	scoreWindow              = 365 * 24 * time.Hour
+)
+
+// stars maps a score to a rating: 5 from 90, 4 from 75, 3 from 60, 2 from 40, else 1.
+func stars(score float64) int {
+	switch {
+	case score >= 90:
+		return 5
+	case score >= 75:
+		return 4
+	case score >= 60:
+		return 3
+	case score >= 40:
+		return 2
+	}
+	return 1
+}
+
+// Scores computes the monitoring score of every institution in the jurisdiction of the regulator in
+// ctx over the last year, worst first.
+func (s *Service) Scores(ctx context.Context) ([]Score, error) {
+	var out []Score
+	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
+		out, err = s.scores(ctx, tx, j)
+		return err
+	})
+	return out, err
+}
+
+// Score computes one institution's monitoring score (404 outside the jurisdiction).
+func (s *Service) Score(ctx context.Context, id uuid.UUID) (Score, error) {
+	var out Score
+	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) error {
+		if err := j.require(id); err != nil {
+			return err
+		}
+		all, err := s.scores(ctx, tx, j)
+		for _, sc := range all {
+			if sc.InstitutionID == id {
+				out = sc
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+type countBy struct {
+	ID uuid.UUID `bun:"id,type:uuid"`
+	N  int       `bun:"n"`
+}
+
+func (s *Service) scores(ctx context.Context, tx bun.IDB, j jurisdiction) ([]Score, error) {
+	out := []Score{}
+	if len(j.ids) == 0 {
+		return out, nil
+	}
+	since := s.now().Add(-scoreWindow)
+	counts := map[string]map[uuid.UUID]int{}
+	add := func(signal string, rows []countBy) {
+		m := map[uuid.UUID]int{}
+		for _, r := range rows {
+			m[r.ID] = r.N
+		}
+		counts[signal] = m
+	}
+	var late, unsup, compl, recon []countBy
+	if err := tx.NewSelect().TableExpr("oversight_batch_facts").ColumnExpr("tenant_id AS id, count(*) AS n").
+		Where("tenant_id IN (?)", bun.In(j.ids)).Where("results_late").Where("results_published_at >= ?", since).
+		GroupExpr("tenant_id").Scan(ctx, &late); err != nil {
+		return nil, err
+	}
+	add("late_results", late)
+	if err := tx.NewSelect().TableExpr("oversight_batch_facts").ColumnExpr("tenant_id AS id, count(*) AS n").
+		Where("tenant_id IN (?)", bun.In(j.ids)).Where("supervisors = 0").
+		Where("coalesce(published_at, results_published_at) >= ?", since).
+		GroupExpr("tenant_id").Scan(ctx, &unsup); err != nil {
+		return nil, err
+	}
+	add("batches_without_supervisor", unsup)
+	if err := tx.NewSelect().TableExpr("oversight_complaints").ColumnExpr("institution_id AS id, count(*) AS n").
+		Where("tenant_id = ?", j.regulator.TenantID).Where("created_at >= ?", since).
+		GroupExpr("institution_id").Scan(ctx, &compl); err != nil {
+		return nil, err
+	}
+	add("complaints", compl)
+	if err := tx.NewSelect().TableExpr("oversight_reconciliation_diffs").ColumnExpr("institution_id AS id, count(*) AS n").
+		Where("tenant_id = ?", j.regulator.TenantID).Where("resolved_at IS NULL").
+		GroupExpr("institution_id").Scan(ctx, &recon); err != nil {
+		return nil, err
+	}
+	add("reconciliation_differences", recon)
+	anomalies, err := passRateAnomalies(ctx, tx, j.ids, since)
+	if err != nil {
+		return nil, err
+	}
+	counts["pass_rate_anomalies"] = anomalies
+
+	names, err := institutionNames(ctx, tx, j.ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range j.ids {
+		sc := Score{InstitutionID: id, Name: names[id].Name, Score: 100, Signals: []Signal{},
+			Window: since.Format(time.DateOnly) + "/" + s.now().Format(time.DateOnly)}
+		var parts []string
+		for _, r := range signalRules {
+			n := counts[r.name][id]
+			pen := math.Min(float64(n)*r.weight, r.cap)
+			sc.Signals = append(sc.Signals, Signal{Name: r.name, Count: n, Weight: r.weight, Cap: r.cap, Penalty: pen, Explanation: r.explain})
+			sc.Score -= pen
+			if pen > 0 {
+				parts = append(parts, fmt.Sprintf("− %g %s (%d × %g, at most %g)", pen, r.name, n, r.weight, r.cap))
+			}
+		}
+		sc.Score = math.Max(sc.Score, 0)
+		sc.Stars = stars(sc.Score)
+		expl := "100"
+		if len(parts) > 0 {
+			expl += " " + strings.Join(parts, " ")
+		} else {
+			expl += " (no signal in the window)"
+		}
+		sc.Explanation = fmt.Sprintf("%s = %g → %d star(s); stars: 5 from 90, 4 from 75, 3 from 60, 2 from 40, else 1", expl, sc.Score, sc.Stars)
+		out = append(out, sc)
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].Score != out[b].Score {
+			return out[a].Score < out[b].Score
+		}
+		return out[a].Name < out[b].Name
+	})
+	return out, nil
+}
+
+// passRateAnomalies counts, per institution, batches whose pass rate stands out from the rest of
+// the jurisdiction for the same occupation and level.
+func passRateAnomalies(ctx context.Context, tx bun.IDB, ids []uuid.UUID, since time.Time) (map[uuid.UUID]int, error) {
+	var rows []struct {
+		TenantID       uuid.UUID `bun:"tenant_id,type:uuid"`
+		OccupationCode string    `bun:"occupation_code"`
+		Level          int       `bun:"level"`
+		Candidates     int       `bun:"candidates"`
+		Passed         int       `bun:"passed"`
+	}
+	if err := tx.NewSelect().TableExpr("oversight_batch_facts").ColumnExpr("tenant_id, occupation_code, level, candidates, passed").
+		Where("tenant_id IN (?)", bun.In(ids)).Where("results_published_at >= ?", since).Where("candidates > 0").
+		Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	type key struct {
+		occ   string
+		level int
+	}
+	type tot struct{ c, p int }
+	all := map[key]tot{}
+	per := map[key]map[uuid.UUID]tot{}
+	for _, r := range rows {
+		k := key{r.OccupationCode, r.Level}
+		t := all[k]
+		t.c, t.p = t.c+r.Candidates, t.p+r.Passed
+		all[k] = t
+		if per[k] == nil {
+			per[k] = map[uuid.UUID]tot{}
+		}
+		pt := per[k][r.TenantID]
+		pt.c, pt.p = pt.c+r.Candidates, pt.p+r.Passed
+		per[k][r.TenantID] = pt
+	}
+	out := map[uuid.UUID]int{}
+	for _, r := range rows {
+		if r.Candidates < anomalyMinCandidates {
+			continue
+		}
+		k := key{r.OccupationCode, r.Level}
+		own := per[k][r.TenantID]
+		peers := tot{all[k].c - own.c, all[k].p - own.p}
+		rate := float64(r.Passed) / float64(r.Candidates)
+		switch {
+		case peers.c >= anomalyMinPeers:
+			if math.Abs(rate-float64(peers.p)/float64(peers.c)) >= anomalyGap {
+				out[r.TenantID]++
+			}
+		case r.Candidates >= anomalyPerfectCandidates && r.Passed == r.Candidates:
+			out[r.TenantID]++
+		}
+	}
+	return out, nil
+}
