@@ -11,17 +11,19 @@ import (
 
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 	"github.com/skillcert/skillcert/tenants"
 )
 
 // Handler serves the candidates API.
 type Handler struct {
 	svc     *Service
-	limiter RateLimiter // public self-registration per client address; nil = no limit
+	limiter *ratelimit.Limiter // public self-registration per client address; nil or off = no limit
 }
 
-// NewHandler returns the candidates HTTP handler; limiter may be nil (no limit on self-registration).
-func NewHandler(svc *Service, limiter RateLimiter) *Handler {
+// NewHandler returns the candidates HTTP handler; limiter bounds the public self-registration per
+// client address and may be nil (no limit).
+func NewHandler(svc *Service, limiter *ratelimit.Limiter) *Handler {
 	return &Handler{svc: svc, limiter: limiter}
 }
 
@@ -236,7 +238,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Post("/public/institutions/:slug/batches/:id/applications", httpx.Op{
 		Summary: "Self-registration: apply to an open batch of a social organisation and get a candidate login",
 		Tag:     tag, Access: httpx.Public, Request: new(registrationRequest), Response: new(registrationResponse),
-		Status: fiber.StatusCreated}, h.selfRegister)
+		Status: fiber.StatusCreated}, h.limiter.Wrap(h.selfRegister))
 }
 
 func (h *Handler) create(c *fiber.Ctx) error {
@@ -419,20 +421,8 @@ func (h *Handler) getPhoto(c *fiber.Ctx) error {
 	return c.Send(p.Data)
 }
 
-// ErrRateLimited is the 429 of the public self-registration.
-var ErrRateLimited = platform.E(platform.KindRateLimited, "rate_limited", "too many registrations from this address; try again later")
-
 func (h *Handler) selfRegister(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	if h.limiter != nil {
-		ok, err := h.limiter.Allow(ctx, c.IP())
-		if err != nil {
-			return platform.Wrap(platform.KindUnavailable, "unavailable", "registration is unavailable", err)
-		}
-		if !ok {
-			return ErrRateLimited
-		}
-	}
 	batchID, err := httpx.UUIDParam(c, "id")
 	if err != nil {
 		return err

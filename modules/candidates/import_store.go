@@ -67,7 +67,7 @@ func (s *Service) store(ctx context.Context, scope tenants.Scope, im *importer, 
 				"created": r.Created, "updated": r.Updated, "unchanged": r.Unchanged, "rejected": r.RejectedTotal,
 				"columns": updateColumns(im.present)}})
 	}
-	if platform.IsPostgres(s.db) {
+	if platform.IsPostgres(s.db) && !s.forceBatched {
 		return s.withCopyTx(ctx, scope, func(ctx context.Context, tx bun.Tx, copyFrom copyFunc) error {
 			changed, err := s.mergePG(ctx, tx, copyFrom, scope, im, cols)
 			if err != nil {

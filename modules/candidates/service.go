@@ -43,6 +43,8 @@ type Service struct {
 
 	// Limits bound what an import accepts; DefaultImportLimits unless changed before use.
 	Limits ImportLimits
+
+	forceBatched bool // tests: take the portable import path on PostgreSQL too
 }
 
 // NewService returns the candidates service on db. tr and accounts serve the public

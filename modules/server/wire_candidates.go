@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
-	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
 // candidatesParts holds the candidates services (fields are promoted into Lifecycle).
@@ -24,11 +26,16 @@ func selfRegistrationsPerMinute(publicRate int) int {
 func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
 	svc := candidates.NewService(s.deps.DB, s.Directory, s.Identity)
 	s.Lifecycle.Candidates = svc
-	var limiter candidates.RateLimiter
-	if rate := s.deps.Config.PublicRate; rate > 0 && s.deps.Redis != nil {
-		limiter = candidates.NewRedisLimiter(s.deps.Redis, "skillcert:ratelimit:self-registration:",
-			selfRegistrationsPerMinute(rate), time.Minute)
+	// Config.PublicRate 0 turns limiting off (benchmarks); otherwise a share of it per client address.
+	perMinute := 0
+	if rate := s.deps.Config.PublicRate; rate > 0 {
+		perMinute = selfRegistrationsPerMinute(rate)
 	}
+	var rdb redis.Cmdable
+	if s.deps.Redis != nil {
+		rdb = s.deps.Redis
+	}
+	limiter := ratelimit.PerMinute(rdb, "self-registration", perMinute, s.deps.Log)
 	candidates.NewHandler(svc, limiter).Routes(api)
 	return nil
 }
