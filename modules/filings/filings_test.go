@@ -394,7 +394,7 @@ func TestCheckScope(t *testing.T) {
 		{"approved and valid", org, electrician, 4, now, ""},
 		{"other approved level", org, electrician, 3, now, ""},
 		{"first day", org, electrician, 3, from, ""},
-		{"last day", org, electrician, 3, until.Add(-9 * time.Hour), ""}, // 23:00 in China the day before valid_until
+		{"last day", org, electrician, 3, until.Add(-9 * time.Hour), ""},                                // 23:00 in China the day before valid_until
 		{"valid_until in China", org, electrician, 3, until.Add(-8 * time.Hour), filings.ReasonExpired}, // 00:00 in China
 		{"level not filed", org, electrician, 2, now, filings.ReasonLevelNotFiled},
 		{"other occupation", org, "6-18-01-02", 4, now, filings.ReasonNoFiling},
