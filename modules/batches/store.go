@@ -171,7 +171,7 @@ func listBatches(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q BatchQue
 }
 
 type applicationRow struct {
-	bun.BaseModel `bun:"table:applications"`
+	bun.BaseModel `bun:"table:applications,alias:a"`
 
 	ID                uuid.UUID          `bun:"id,pk,type:uuid"`
 	TenantID          uuid.UUID          `bun:"tenant_id,type:uuid"`
@@ -373,16 +373,16 @@ func applicationsOfBatch(ctx context.Context, db bun.IDB, tenantID, batchID uuid
 // candidateApplication pairs an application with its batch's status, for re-evaluation.
 type candidateApplication struct {
 	applicationRow `bun:",extend"`
-	BatchStatus    string `bun:"batch_status"`
+	BatchStatus    string `bun:"batch_status,scanonly"`
 }
 
 func applicationsOfCandidate(ctx context.Context, db bun.IDB, tenantID, candidateID uuid.UUID) ([]Application, []Status, error) {
 	var rows []candidateApplication
-	err := db.NewSelect().Model(&rows).ExcludeColumn("created_by").
-		ColumnExpr("b.status AS batch_status").
-		Join("JOIN batches AS b ON b.id = candidate_application.batch_id AND b.tenant_id = candidate_application.tenant_id").
-		Where("candidate_application.tenant_id = ? AND candidate_application.candidate_id = ?", tenantID, candidateID).
-		OrderExpr("candidate_application.created_at, candidate_application.id").
+	err := db.NewSelect().Model(&rows).
+		ColumnExpr("a.*").ColumnExpr("b.status AS batch_status").
+		Join("JOIN batches AS b ON b.id = a.batch_id AND b.tenant_id = a.tenant_id").
+		Where("a.tenant_id = ? AND a.candidate_id = ?", tenantID, candidateID).
+		OrderExpr("a.created_at, a.id").
 		Scan(ctx)
 	if err != nil {
 		return nil, nil, err
