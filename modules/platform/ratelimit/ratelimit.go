@@ -48,13 +48,18 @@ type Limiter struct {
 
 // New returns a limiter named name (its Redis keys are namespaced by it, so limiters with different
 // names count separately) allowing limit requests per window and key. A limit of 0 or less turns it
-// off: every request is allowed without touching Redis. log receives Redis failures (nil: slog.Default()).
+// off: every request is allowed without touching Redis (rdb may then be nil). log receives Redis
+// failures (nil: slog.Default()).
 func New(rdb redis.Cmdable, name string, limit int, window time.Duration, log *slog.Logger) *Limiter {
 	if log == nil {
 		log = slog.Default()
 	}
 	if window <= 0 {
 		window = time.Minute
+	}
+	if rdb == nil && limit > 0 {
+		log.Warn("rate limiter has no Redis; limiting is off", "limiter", name)
+		limit = 0
 	}
 	return &Limiter{rdb: rdb, name: name, limit: limit, window: window, log: log, now: time.Now}
 }
@@ -112,6 +117,10 @@ func (l *Limiter) Wrap(h fiber.Handler) fiber.Handler {
 		return h(c)
 	}
 }
+
+// Check counts the request of c's client and returns ErrLimited when it is over the limit, setting the
+// same headers as Middleware: for handlers that answer a refusal themselves (an HTML page).
+func (l *Limiter) Check(c *fiber.Ctx) error { return l.check(c) }
 
 func (l *Limiter) check(c *fiber.Ctx) error {
 	if !l.Enabled() {

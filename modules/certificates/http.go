@@ -1,0 +1,493 @@
+package certificates
+
+import (
+	"archive/zip"
+	"bufio"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/modules/certificates/credential"
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/modules/platform/ratelimit"
+)
+
+// Handler serves the certificates API, the public verification endpoints and pages.
+type Handler struct {
+	svc   *Service
+	limit *ratelimit.Limiter // public look-ups; nil or a zero limit: unlimited
+	log   *slog.Logger
+}
+
+// NewHandler returns the HTTP handler of svc; limit guards the public look-ups against enumeration.
+func NewHandler(svc *Service, limit *ratelimit.Limiter, log *slog.Logger) *Handler {
+	if limit == nil {
+		limit = ratelimit.New(nil, "off", 0, time.Minute, log)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{svc: svc, limit: limit, log: log}
+}
+
+// CertificateDTO is a certificate as the API shows it to its institution.
+type CertificateDTO struct {
+	ID             uuid.UUID  `json:"id"`
+	Number         *string    `json:"number"`
+	Status         Status     `json:"status" enum:"pending,issued,revoked"`
+	Kind           Kind       `json:"kind" enum:"skill_level,post"`
+	Title          string     `json:"title"`
+	HolderName     string     `json:"holder_name"`
+	IDType         string     `json:"id_type"`
+	IDNumber       string     `json:"id_number"`
+	OccupationCode string     `json:"occupation_code"`
+	OccupationName string     `json:"occupation_name"`
+	Subtype        string     `json:"subtype"`
+	Level          int        `json:"level"`
+	LevelName      string     `json:"level_name"`
+	Post           string     `json:"post,omitempty"`
+	BatchID        *uuid.UUID `json:"batch_id"`
+	ApplicationID  uuid.UUID  `json:"application_id"`
+	CandidateID    uuid.UUID  `json:"candidate_id"`
+	IssuedOn       *string    `json:"issued_on"`
+	IssuedAt       *time.Time `json:"issued_at"`
+	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
+	RevokeReason   string     `json:"revoke_reason,omitempty"`
+	Replaces       *uuid.UUID `json:"replaces,omitempty"`
+	ReplacedBy     *uuid.UUID `json:"replaced_by,omitempty"`
+	LastError      string     `json:"last_error,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// ToDTO converts a certificate for the API.
+func ToDTO(c Certificate) CertificateDTO {
+	d := CertificateDTO{
+		ID: c.ID, Status: c.Status, Kind: c.Kind, Title: c.Title, HolderName: c.HolderName, IDType: c.IDType,
+		IDNumber: c.IDNumber, OccupationCode: c.OccupationCode, OccupationName: c.OccupationName, Subtype: c.Subtype,
+		Level: c.Level, LevelName: credential.LevelName(c.Level), Post: c.Post, BatchID: c.BatchID,
+		ApplicationID: c.ApplicationID, CandidateID: c.CandidateID, IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt,
+		RevokeReason: c.RevokeReason, Replaces: c.Replaces, ReplacedBy: c.ReplacedBy, LastError: c.LastError,
+		CreatedAt: c.CreatedAt,
+	}
+	if c.Number != "" {
+		n := c.Number
+		d.Number = &n
+	}
+	if c.IssuedOn != nil {
+		s := c.IssuedOn.Format(time.DateOnly)
+		d.IssuedOn = &s
+	}
+	return d
+}
+
+type revokeRequest struct {
+	Reason string `json:"reason" required:"true" maxLength:"500"`
+}
+
+type reissueRequest struct {
+	HolderName string  `json:"holder_name,omitempty"`
+	IDType     string  `json:"id_type,omitempty"`
+	IDNumber   string  `json:"id_number,omitempty"`
+	Subtype    *string `json:"subtype,omitempty"`
+	Post       string  `json:"post,omitempty"`
+}
+
+type postRequest struct {
+	CertificateID uuid.UUID `json:"certificate_id" required:"true" description:"the issued skill level certificate of the same passed application"`
+	Post          string    `json:"post" required:"true"`
+	Title         string    `json:"title,omitempty"`
+}
+
+type settingsDTO struct {
+	PostPrefix string `json:"post_prefix" pattern:"^[A-RT-XZ][A-Z0-9]{1,9}$"`
+	PostTitle  string `json:"post_title"`
+}
+
+type keyDTO struct {
+	KID       string     `json:"kid"`
+	Active    bool       `json:"active"`
+	CreatedAt time.Time  `json:"created_at"`
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+}
+
+// PublicDTO is the public answer about a certificate number.
+type PublicDTO struct {
+	Number         string `json:"number"`
+	Status         string `json:"status" enum:"valid,revoked"`
+	HolderName     string `json:"holder_name" description:"masked (张*明) unless ?name= matched"`
+	NameMatches    *bool  `json:"name_matches,omitempty"`
+	Occupation     string `json:"occupation"`
+	OccupationCode string `json:"occupation_code"`
+	Subtype        string `json:"subtype"`
+	Level          int    `json:"level"`
+	LevelName      string `json:"level_name"`
+	Institution    string `json:"institution"`
+	IssuedOn       string `json:"issued_on"`
+	Kind           Kind   `json:"kind" enum:"skill_level,post"`
+	Title          string `json:"title"`
+	Post           string `json:"post,omitempty"`
+}
+
+func publicDTO(l Lookup) PublicDTO {
+	d := PublicDTO{
+		Number: l.Number, Status: lookupRevoked, HolderName: l.HolderMasked, NameMatches: l.NameMatches,
+		Occupation: l.OccupationName, OccupationCode: l.OccupationCode, Subtype: orPlaceholder(l.Subtype), Level: l.Level,
+		LevelName: credential.LevelName(l.Level), Institution: l.Institution, IssuedOn: l.IssuedOn.Format(time.DateOnly),
+		Kind: l.Kind, Title: l.Title, Post: l.Post,
+	}
+	if l.Valid {
+		d.Status = lookupValid
+	}
+	if l.HolderName != "" {
+		d.HolderName = l.HolderName
+	}
+	return d
+}
+
+// Routes mounts the API operations under /api/v1.
+func (h *Handler) Routes(r *httpx.Router) {
+	const tag = "certificates"
+	r.Get("/certificates", httpx.Op{Summary: "List certificates (?batch_id=, ?status=; sort created_at)", Tag: tag,
+		Permission: "certificate:list", Response: new(httpx.Page[CertificateDTO])}, h.list)
+	r.Get("/certificates/settings", httpx.Op{Summary: "Post certificate settings (一岗双证)", Tag: tag,
+		Permission: "certificate:list", Response: new(settingsDTO)}, h.getSettings)
+	r.Put("/certificates/settings", httpx.Op{Summary: "Set the post certificate prefix and title (enterprises)", Tag: tag,
+		Permission: "certificate:configure", Request: new(settingsDTO), Response: new(settingsDTO)}, h.putSettings)
+	r.Get("/certificates/keys", httpx.Op{Summary: "The institution's signing keys", Tag: tag,
+		Permission: "certificate:list", Response: new([]keyDTO)}, h.keys)
+	r.Post("/certificates/keys/rotate", httpx.Op{Summary: "Rotate the signing key (old keys keep verifying)", Tag: tag,
+		Permission: "certificate:rotate_key", Response: new(keyDTO), Status: fiber.StatusCreated}, h.rotate)
+	r.Get("/certificates/:id", httpx.Op{Summary: "A certificate", Tag: tag,
+		Permission: "certificate:read", Response: new(CertificateDTO)}, h.get)
+	r.Get("/certificates/:id/pdf", httpx.Op{Summary: "The certificate as a one-page A4 PDF", Tag: tag,
+		Permission: "certificate:read", Produces: "application/pdf"}, h.pdf)
+	r.Get("/certificates/:id/credential", httpx.Op{Summary: "The signed Open Badges 3.0 verifiable credential", Tag: tag,
+		Permission: "certificate:read", Produces: "application/json"}, h.credential)
+	r.Post("/certificates/:id/revoke", httpx.Op{Summary: "Revoke an issued certificate", Tag: tag,
+		Permission: "certificate:revoke", Request: new(revokeRequest), Response: new(CertificateDTO)}, h.revoke)
+	r.Post("/certificates/:id/reissue", httpx.Op{Summary: "Reissue with corrected holder data (new number; old revoked as reissued)", Tag: tag,
+		Permission: "certificate:reissue", Request: new(reissueRequest), Response: new(CertificateDTO), Status: fiber.StatusCreated}, h.reissue)
+	r.Post("/post-certificates", httpx.Op{Summary: "Issue the enterprise's own post certificate (一岗双证)", Tag: tag,
+		Permission: "certificate:issue_post", Request: new(postRequest), Response: new(CertificateDTO), Status: fiber.StatusCreated}, h.issuePost)
+	r.Get("/batches/:id/certificates.zip", httpx.Op{Summary: "A batch's certificate PDFs as one ZIP (streamed)", Tag: tag,
+		Permission: "certificate:export", Produces: "application/zip"}, h.zip)
+	r.Get("/me/certificates", httpx.Op{Summary: "The calling candidate's own certificates", Tag: tag,
+		Permission: "certificate:list_own", Response: new(httpx.Page[CertificateDTO])}, h.mine)
+
+	r.Get("/public/certificates/:number", httpx.Op{Summary: "Verify a certificate number (?name= confirms the holder); rate-limited", Tag: tag,
+		Access: httpx.Public, Response: new(PublicDTO)}, h.limit.Wrap(h.lookup))
+	r.Post("/public/credentials/verify", httpx.Op{Summary: "Verify a signed credential: proof, issuer key and status list; rate-limited", Tag: tag,
+		Access: httpx.Public, Request: new(map[string]any), Response: new(credential.Result)}, h.limit.Wrap(h.verify))
+	r.Get("/public/status-lists/:id", httpx.Op{Summary: "An institution's signed revocation status list (Bitstring Status List)", Tag: tag,
+		Access: httpx.Public, Produces: "application/json"}, h.statusList)
+}
+
+// Pages mounts the public non-API documents on the app: the JWKS and the verification page.
+func (h *Handler) Pages(app fiber.Router) {
+	app.Get("/.well-known/skillcert/keys", h.jwks)
+	app.Get("/verify/:number", h.page)
+}
+
+func (h *Handler) list(c *fiber.Ctx) error {
+	f, p, err := listFilter(c)
+	if err != nil {
+		return err
+	}
+	if v := c.Query("batch_id"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return badParam("batch_id", "must be a UUID")
+		}
+		f.BatchID = &id
+	}
+	items, err := h.svc.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page(items, p.Limit))
+}
+
+func (h *Handler) mine(c *fiber.Ctx) error {
+	f, p, err := listFilter(c)
+	if err != nil {
+		return err
+	}
+	items, err := h.svc.Mine(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page(items, p.Limit))
+}
+
+func listFilter(c *fiber.Ctx) (ListFilter, httpx.ListParams, error) {
+	p, err := httpx.ParseList(c, "created_at")
+	if err != nil {
+		return ListFilter{}, p, err
+	}
+	f := ListFilter{Limit: p.Limit + 1, Desc: p.Desc}
+	if _, err := httpx.DecodeCursor(p.Cursor, &f.AfterTime, &f.AfterID); err != nil {
+		return f, p, err
+	}
+	switch st := Status(c.Query("status")); st {
+	case "", StatusPending, StatusIssued, StatusRevoked:
+		f.Status = st
+	default:
+		return f, p, badParam("status", "must be pending, issued or revoked")
+	}
+	return f, p, nil
+}
+
+func page(items []Certificate, limit int) httpx.Page[CertificateDTO] {
+	out := httpx.Page[CertificateDTO]{Items: make([]CertificateDTO, 0, min(len(items), limit))}
+	for i, it := range items {
+		if i == limit {
+			last := items[i-1]
+			out.NextCursor = httpx.EncodeCursor(last.CreatedAt, last.ID)
+			break
+		}
+		out.Items = append(out.Items, ToDTO(it))
+	}
+	return out
+}
+
+func badParam(field, msg string) error {
+	return &platform.Error{Kind: platform.KindInvalid, Code: "invalid_parameter", Message: field + " " + msg,
+		Fields: []platform.FieldError{{Field: field, Code: "invalid", Message: msg}}}
+}
+
+func (h *Handler) get(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cert, err := h.svc.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ToDTO(cert))
+}
+
+func (h *Handler) pdf(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	b, cert, err := h.svc.PDF(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+cert.Number+`.pdf"`)
+	return c.Send(b)
+}
+
+func (h *Handler) credential(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	b, cert, err := h.svc.Credential(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+cert.Number+`.json"`)
+	return c.Send(b)
+}
+
+func (h *Handler) revoke(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req revokeRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	cert, err := h.svc.Revoke(c.UserContext(), id, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ToDTO(cert))
+}
+
+func (h *Handler) reissue(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var req reissueRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	cert, err := h.svc.Reissue(c.UserContext(), id, Correction(req))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(ToDTO(cert))
+}
+
+func (h *Handler) issuePost(c *fiber.Ctx) error {
+	var req postRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	cert, err := h.svc.IssuePost(c.UserContext(), NewPostCertificate(req))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(ToDTO(cert))
+}
+
+func (h *Handler) getSettings(c *fiber.Ctx) error {
+	s, err := h.svc.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(settingsDTO(s))
+}
+
+func (h *Handler) putSettings(c *fiber.Ctx) error {
+	var req settingsDTO
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	s, err := h.svc.SetSettings(c.UserContext(), Settings(req))
+	if err != nil {
+		return err
+	}
+	return c.JSON(settingsDTO(s))
+}
+
+func (h *Handler) keys(c *fiber.Ctx) error {
+	keys, err := h.svc.Keys(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]keyDTO, len(keys))
+	for i, k := range keys {
+		out[i] = keyDTO{KID: k.KID, Active: k.RetiredAt == nil, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt}
+	}
+	return c.JSON(out)
+}
+
+func (h *Handler) rotate(c *fiber.Ctx) error {
+	k, err := h.svc.RotateKey(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(keyDTO{KID: k.KID, Active: true, CreatedAt: k.CreatedAt})
+}
+
+// zipPage is how many PDFs the ZIP stream reads per query: a short transaction each, so a slow
+// download never holds a database connection for long.
+const zipPage = 20
+
+func (h *Handler) zip(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext() // a context value, safe to keep after the handler returns
+	entries, err := h.svc.BatchCertificates(ctx, id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="batch-`+id.String()+`-certificates.zip"`)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		zw := zip.NewWriter(w)
+		for start := 0; start < len(entries); start += zipPage {
+			part := entries[start:min(start+zipPage, len(entries))]
+			ids := make([]uuid.UUID, len(part))
+			for i, e := range part {
+				ids[i] = e.ID
+			}
+			pdfs, err := h.svc.PDFs(ctx, ids)
+			if err != nil {
+				// The status is sent already: stop without the central directory, so the client
+				// sees a broken archive rather than a silently incomplete one.
+				h.log.ErrorContext(ctx, "certificates: streaming batch ZIP", "batch_id", id, "err", err)
+				_ = w.Flush()
+				return
+			}
+			for _, e := range part {
+				// PDFs are compressed already; storing them saves CPU for nothing lost.
+				f, err := zw.CreateHeader(&zip.FileHeader{Name: e.Number + ".pdf", Method: zip.Store, Modified: time.Now()})
+				if err == nil {
+					_, err = f.Write(pdfs[e.ID])
+				}
+				if err != nil {
+					h.log.WarnContext(ctx, "certificates: batch ZIP download interrupted", "batch_id", id, "err", err)
+					return
+				}
+			}
+			if err := w.Flush(); err != nil {
+				return // the client went away
+			}
+		}
+		if err := zw.Close(); err == nil {
+			_ = w.Flush()
+		}
+	})
+	return nil
+}
+
+func (h *Handler) lookup(c *fiber.Ctx) error {
+	l, err := h.svc.LookupNumber(c.UserContext(), c.Params("number"), c.Query("name"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(publicDTO(l))
+}
+
+func (h *Handler) verify(c *fiber.Ctx) error {
+	body := c.Body()
+	if !json.Valid(body) {
+		return platform.E(platform.KindInvalid, "malformed_json", "the body must be a credential (JSON)")
+	}
+	res := h.svc.VerifyCredential(c.UserContext(), append([]byte(nil), body...))
+	if res.Reasons == nil {
+		res.Reasons = []credential.Reason{}
+	}
+	return c.JSON(res)
+}
+
+func (h *Handler) statusList(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := h.svc.StatusList(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	// Revocations must show at once: caches revalidate every time.
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(b)
+}
+
+func (h *Handler) jwks(c *fiber.Ctx) error {
+	set, err := h.svc.JWKS(c.UserContext())
+	if err != nil {
+		return err
+	}
+	// New keys appear on rotation; a short cache keeps verifiers current.
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	c.Set(fiber.HeaderContentType, "application/jwk-set+json")
+	b, err := json.Marshal(set)
+	if err != nil {
+		return err
+	}
+	return c.Send(b)
+}
+
+// number normalises a path parameter for lookups.
+func number(c *fiber.Ctx) string { return strings.ToUpper(strings.TrimSpace(c.Params("number"))) }
