@@ -238,11 +238,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader) (ImportReport, error)
 
 // capList keeps an audit entry readable for a whole-catalog upload: the first codes and a count.
 func capList(codes []string) any {
-	const max = 100
-	if len(codes) <= max {
+	const shown = 100
+	if len(codes) <= shown {
 		return codes
 	}
-	return map[string]any{"count": len(codes), "first": codes[:max]}
+	return map[string]any{"count": len(codes), "first": codes[:shown]}
 }
 
 // Export writes the whole catalog in the exchange format Import reads.
