@@ -90,16 +90,19 @@ func AccessLog(log *slog.Logger, m *Metrics) fiber.Handler {
 		}
 		status := c.Response().StatusCode()
 		route := c.Route().Path
+		// fiber's strings point into buffers reused by the next request: a metric label outlives
+		// this request, so it gets its own copy.
+		method := strings.Clone(c.Method())
 		elapsed := time.Since(start)
 		if m != nil {
-			m.latency.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Observe(elapsed.Seconds())
+			m.latency.WithLabelValues(strings.Clone(route), method, strconv.Itoa(status)).Observe(elapsed.Seconds())
 		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
 		}
 		log.Log(c.UserContext(), level, "http",
-			"method", c.Method(), "route", route, "path", c.Path(), "status", status,
+			"method", method, "route", route, "path", c.Path(), "status", status,
 			"duration_ms", float64(elapsed.Microseconds())/1000, "request_id", requestID(c), "ip", c.IP())
 		return nil
 	}
