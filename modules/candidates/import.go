@@ -485,7 +485,10 @@ func (s *Service) Import(ctx context.Context, name string, data []byte) (ImportR
 		return ImportResult{}, ErrNoHeader
 	}
 	im.result.Format, im.result.SHA256, im.result.IgnoredColumns = format, sha256Hex(data), im.ignored
-	if err := s.store(ctx, scope, im, name); err != nil {
+	if r := []rune(filepath.Base(name)); len(r) > 200 {
+		name = string(r[:200])
+	}
+	if err := s.store(ctx, scope, im, filepath.Base(name)); err != nil {
 		return ImportResult{}, err
 	}
 	slices.SortFunc(im.result.Rejected, func(a, b RowError) int { return a.Row - b.Row })

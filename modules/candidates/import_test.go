@@ -557,3 +557,40 @@ func TestParseCellValues(t *testing.T) {
 		t.Error("tab not sniffed")
 	}
 }
+
+// TestCopyTransactionIsScoped proves that the import's own transaction (opened on a dedicated
+// connection for COPY) runs like tenants.WithTx: as the application role, for the tenant, under RLS.
+func TestCopyTransactionIsScoped(t *testing.T) {
+	svc, db := newService(t)
+	a := newTenant(t, db, tenants.KindEnterprise)
+	b := newTenant(t, db, tenants.KindEnterprise)
+	if _, err := svc.Create(ctxOf(b), validInput(7000)); err != nil {
+		t.Fatal(err)
+	}
+	err := svc.withCopyTx(ctxOf(a), a, func(ctx context.Context, tx bun.Tx, _ copyFunc) error {
+		var role, tenant string
+		if err := tx.QueryRowContext(ctx, "SELECT current_user, current_setting('app.tenant_id')").Scan(&role, &tenant); err != nil {
+			return err
+		}
+		if role != tenants.AppRole || tenant != a.TenantID.String() {
+			t.Fatalf("role %q tenant %q", role, tenant)
+		}
+		n, err := tx.NewSelect().Table("candidates").Where("tenant_id = ?", b.TenantID).Count(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("another tenant's rows visible: %d %v", n, err)
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT probe"); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO candidates (id, tenant_id, name, name_key, id_type, id_number, education, created_at, updated_at) VALUES (?, ?, 'x', 'x', 'passport', 'E1', 'college', now(), now())",
+			uuid.New(), b.TenantID)
+		if err == nil {
+			t.Fatal("wrote into another tenant")
+		}
+		_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT probe")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

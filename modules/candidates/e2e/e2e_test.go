@@ -138,7 +138,9 @@ func TestSelfRegistrationGivesACandidateLogin(t *testing.T) {
 	// The candidate is not staff: the institution's candidate list is closed to them.
 	k.Do(t, "GET", "/api/v1/candidates", token, nil).Want(t, 403)
 	// Staff see the record, linked to the login.
-	var c struct{ UserID *uuid.UUID `json:"user_id"` }
+	var c struct {
+		UserID *uuid.UUID `json:"user_id"`
+	}
 	k.Do(t, "GET", "/api/v1/candidates/"+out.CandidateID.String(), org.Admin, nil).Want(t, 200).Decode(t, &c)
 	if c.UserID == nil {
 		t.Fatal("candidate not linked to the login")
