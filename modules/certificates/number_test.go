@@ -26,7 +26,7 @@ func TestParseNumber(t *testing.T) {
 		{in: "X000011000123264000001", fields: []string{"number"}},  // issuer letter
 		{in: "Y000011000123266000001", fields: []string{"number"}},  // level 6
 		{in: "y000011000123264000001", fields: []string{"number"}},  // lower case
-		{in: "Y0000110001232640000０1", fields: []string{"number"}}, // full-width digit
+		{in: "Y0000110001232640000０1", fields: []string{"number"}},  // full-width digit
 		{in: "Y000099000123264000001", fields: []string{"province_code"}},
 		{in: "Y000010000123264000001", fields: []string{"province_code"}},
 		{in: "Y000011000123264000000", fields: []string{"serial"}},
