@@ -109,6 +109,19 @@ func TestDevModeSeedsOnceAndKeepsData(t *testing.T) {
 	}
 	res.Body.Close()
 	_ = tok
+	// The demo lifecycle data is there: an open batch announced publicly by the social organization.
+	res, err = http.Get(base + "/api/v1/public/institutions/skills-academy/batches")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Items []struct{ Status, Title string }
+	}
+	_ = json.NewDecoder(res.Body).Decode(&page)
+	res.Body.Close()
+	if len(page.Items) != 1 || page.Items[0].Status != "open" {
+		t.Fatalf("public batches of the demo social organization: %+v", page.Items)
+	}
 	stop()
 
 	base, out, stop = startDev(t, dir)
