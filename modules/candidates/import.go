@@ -3,7 +3,6 @@ package candidates
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -45,9 +44,8 @@ type RowError struct {
 // Import errors concerning the whole file.
 var (
 	ErrEmptyFile      = platform.Unprocessable(CodeInvalidFile, "the file is empty")
-	ErrNoHeader       = platform.Unprocessable("missing_header", "the file has no header row")
+	ErrNoHeader       = platform.Unprocessable("missing_header", "no header row names the columns (姓名, 证件号码, 学历 … or name, id_number, education …)")
 	ErrLegacyExcel    = platform.E(platform.KindUnsupported, "unsupported_format", "legacy .xls workbooks are not accepted; save the file as .xlsx or .csv")
-	errStopImport     = errors.New("stop")
 	exampleNamePrefix = "【示例】" // the template's example row; rows whose name starts with it are skipped
 )
 
@@ -109,7 +107,7 @@ var headerIndex = func() map[string]string {
 // bracketed note ("证件号码（必填）", "现等级取得日期(YYYY-MM-DD)") do not matter.
 func headerKey(s string) string {
 	s = norm.NFKC.String(strings.TrimPrefix(s, "\uFEFF"))
-	if i := strings.IndexAny(s, "("); i > 0 {
+	if i := strings.IndexByte(s, '('); i > 0 {
 		s = s[:i]
 	}
 	s = strings.Map(func(r rune) rune {
@@ -137,9 +135,10 @@ type importer struct {
 	today time.Time
 	lim   ImportLimits
 
-	cols    []string // file column index → field, "" for ignored columns
-	present fieldSet
-	ignored []string
+	cols      []string // file column index → field, "" for ignored columns
+	present   fieldSet
+	ignored   []string
+	titleRows int // rows skipped above the header
 
 	byNumber  map[string]int // id_type:id_number → row of its first occurrence
 	byStudent map[string]int
@@ -159,7 +158,7 @@ func (im *importer) row(n int, cells []string) error {
 	if im.cols == nil {
 		return im.header(cells)
 	}
-	if im.at(cells, fName) != "" && strings.HasPrefix(strings.TrimSpace(im.at(cells, fName)), exampleNamePrefix) {
+	if strings.HasPrefix(im.at(cells, fName), exampleNamePrefix) {
 		return nil
 	}
 	im.result.Rows++
@@ -204,7 +203,20 @@ func (im *importer) reject(row int, fields []platform.FieldError) {
 	}
 }
 
+// maxTitleRows is how many rows naming no column at all may precede the header: the title a sheet
+// often carries above it ("2026年第一批考生名单").
+const maxTitleRows = 3
+
 func (im *importer) header(cells []string) error {
+	known := false
+	for _, c := range cells {
+		_, ok := headerIndex[headerKey(c)]
+		known = known || ok
+	}
+	if !known && im.titleRows < maxTitleRows {
+		im.titleRows++
+		return nil
+	}
 	im.cols = make([]string, len(cells))
 	im.present = fieldSet{}
 	var v platform.Validation
@@ -231,10 +243,9 @@ func (im *importer) header(cells []string) error {
 			v.Add(f, "missing_column", "the header has no column for "+f+" ("+headerOf(f)+")")
 		}
 	}
-	if err := v.Err(); err != nil {
-		pe := err.(*platform.Error)
-		pe.Code, pe.Message = "invalid_header", "the header row is missing or repeats columns"
-		return pe
+	if len(v.Fields) > 0 {
+		return &platform.Error{Kind: platform.KindUnprocessable, Code: "invalid_header",
+			Message: "the header row is missing or repeats columns", Fields: v.Fields}
 	}
 	return nil
 }

@@ -53,8 +53,9 @@ func sniffDelimiter(line string) rune {
 	return best
 }
 
-// readCSV streams the records of a CSV file to fn; record i (1-based, the header included) is row i,
-// as a spreadsheet opening the file numbers it.
+// readCSV streams the records of a CSV file to fn with the row numbers a spreadsheet opening the file
+// shows: blank lines count as rows (encoding/csv skips them, so they are counted from the gap between
+// records' lines), and a quoted cell spanning several lines is one row.
 func readCSV(data []byte, fn rowFunc) error {
 	text, _, err := csvText(data)
 	if err != nil {
@@ -70,13 +71,20 @@ func readCSV(data []byte, fn rowFunc) error {
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
 	r.ReuseRecord = true
-	for row := 1; ; row++ {
+	row, prevEnd := 0, 0
+	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return invalidFile("the file is not valid CSV", err)
+		}
+		start, _ := r.FieldPos(0)
+		row += 1 + max(0, start-prevEnd-1)
+		prevEnd = start
+		for _, f := range rec {
+			prevEnd += strings.Count(f, "\n")
 		}
 		if err := fn(row, rec); err != nil {
 			return err

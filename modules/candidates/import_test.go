@@ -299,6 +299,8 @@ func TestImportWholeFileErrors(t *testing.T) {
 		wantFields []string
 	}{
 		{"empty", "a.csv", []byte(" \n"), platform.KindUnprocessable, "invalid_file", nil},
+		{"no header", "a.csv", []byte("a,b\nc,d\n"), platform.KindUnprocessable, "missing_header", nil},
+		{"unknown columns only", "a.csv", []byte("t\nt\nt\nfoo,bar\n1,2\n"), platform.KindUnprocessable, "invalid_header", []string{"name"}},
 		{"missing columns", "a.csv", []byte("姓名,手机号\n张三,13800138000\n"), platform.KindUnprocessable, "invalid_header",
 			[]string{"id_number", "education"}},
 		{"duplicate column", "a.csv", []byte("姓名,name,证件号码,学历\n"), platform.KindUnprocessable, "invalid_header", []string{"name"}},
@@ -322,6 +324,35 @@ func TestImportWholeFileErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCSVRowNumbers(t *testing.T) {
+	data := []byte("h1,h2\n\na,\"two\nlines\"\n\n\nb,c\r\n\"x\",y")
+	var got []string
+	if err := readCSV(data, func(row int, cells []string) error {
+		got = append(got, fmt.Sprintf("%d:%s", row, cells[0]))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Row 2 is blank; "a" spans two lines but is row 3; rows 4 and 5 are blank.
+	if strings.Join(got, " ") != "1:h1 3:a 6:b 7:x" {
+		t.Fatalf("rows %v", got)
+	}
+}
+
+func TestImportSkipsATitleAboveTheHeader(t *testing.T) {
+	svc, db := newService(t)
+	ctx := ctxOf(newTenant(t, db, tenants.KindEnterprise))
+	rows := [][]string{{"2026年第一批考生名单"}, {}, {"姓名", "证件号码", "学历"}, {"张三", residentID(3600), "高中"},
+		{"李四", badCheck(residentID(3601)), "高中"}}
+	res, err := svc.Import(ctx, "a.csv", csvFile(t, rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 1 || len(res.Rejected) != 1 || res.Rejected[0].Row != 5 {
+		t.Fatalf("result %+v", res)
 	}
 }
 

@@ -2,6 +2,7 @@ package candidates
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -293,7 +294,8 @@ func checkForeignPermanent(v *platform.Validation, n string, today time.Time) bo
 
 // fieldsOf returns the field errors of a platform error, or none.
 func fieldsOf(err error) []platform.FieldError {
-	if pe, ok := err.(*platform.Error); ok {
+	var pe *platform.Error
+	if errors.As(err, &pe) {
 		return pe.Fields
 	}
 	return nil

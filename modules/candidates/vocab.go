@@ -115,15 +115,6 @@ func (v *vocabulary) labels() []string {
 	return out
 }
 
-func (v *vocabulary) label(code string) string {
-	for _, t := range v.terms {
-		if t.code == code {
-			return t.label
-		}
-	}
-	return code
-}
-
 var idTypes = newVocabulary(
 	term{IDTypeResident, "居民身份证", []string{"身份证", "二代身份证", "居民身份证号码"}},
 	term{IDTypePassport, "护照", []string{"外国护照", "中国护照"}},
