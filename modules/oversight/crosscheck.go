@@ -52,39 +52,68 @@ type CrossCheckResult struct {
 	FlagsWritten         int // flag copies, one per regulator concerned
 }
 
-// finding is one person × occupation × level that breaks a rule, with the certificates behind it.
+// finding is one person × occupation × level that breaks a rule, with the certificates and
+// applications behind it.
 type finding struct {
 	kind, personKey, occupation string
 	level                       int
-	items                       []personCertRow
+	items                       []findingItem
 }
 
-// CrossCheck runs the checks the national system makes on reported certificates, over every
-// institution: one person holding valid certificates of the same occupation and level from two or
-// more institutions (一人多证), and one person obtaining the same occupation and level again from an
-// institution while a certificate of it is still valid (重复考证). The person is identified by the
-// keyed hash of the id number only. Each finding is written to every regulator whose jurisdiction
-// covers one of the institutions involved, listing only that regulator's own institutions' items and
-// counting the others; findings no longer true are resolved. Institutions see none of it.
+type findingItem struct {
+	institution uuid.UUID
+	FlagItem
+}
+
+func certItems(rows []personCertRow) []findingItem {
+	out := make([]findingItem, len(rows))
+	for i, r := range rows {
+		out[i] = findingItem{institution: r.TenantID, FlagItem: FlagItem{InstitutionID: r.TenantID, CertificateNumber: r.Number,
+			Status: r.Status, Date: r.IssuedOn.UTC().Format(time.DateOnly)}}
+	}
+	return out
+}
+
+type groupKey struct {
+	person, occupation string
+	level              int
+}
+
+// CrossCheck runs the checks the national system makes, over every institution: one person holding
+// valid certificates of the same occupation and level from two or more institutions (一人多证), and
+// repeat testing (重复考证) — obtaining the same occupation and level again from an institution while
+// a certificate of it is still valid, or applying for a level already held. The person is identified
+// by the keyed hash of the id type and number only. Each finding is written to every regulator whose
+// jurisdiction covers one of the institutions involved, listing only that regulator's own
+// institutions' items and counting the others; findings no longer true are resolved. Institutions
+// see none of it.
 func (s *Service) CrossCheck(ctx context.Context) (CrossCheckResult, error) {
 	var res CrossCheckResult
 	started := s.now()
 	var rows []personCertRow
+	var apps []ApplicationFact
 	err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		// Only groups with more than one certificate can break a rule; the index on
-		// (person_key, occupation_code, level) serves the grouping.
+		// Only groups with more than one valid certificate can break the certificate rules; the
+		// index on (person_key, occupation_code, level) serves the grouping.
 		dup := tx.NewSelect().Model((*personCertRow)(nil)).Column("person_key", "occupation_code", "level").
 			Where("person_key <> ''").Where("status = 'issued'").
 			GroupExpr("person_key, occupation_code, level").Having("count(*) > 1")
-		return tx.NewSelect().Model(&rows).
+		if err := tx.NewSelect().Model(&rows).
 			Where("status = 'issued'").
 			Where("(person_key, occupation_code, level) IN (?)", dup).
-			OrderExpr("person_key, occupation_code, level, issued_on, number").Scan(ctx)
+			OrderExpr("person_key, occupation_code, level, issued_on, number").Scan(ctx); err != nil {
+			return err
+		}
+		return s.records.OpenApplications(ctx, tx, func(a ApplicationFact) error {
+			apps = append(apps, a)
+			return nil
+		})
 	})
 	if err != nil {
 		return res, fmt.Errorf("oversight: cross-check: %w", err)
 	}
 	var findings []finding
+	repeat := map[groupKey]*finding{}
 	for i := 0; i < len(rows); {
 		j := i
 		for j < len(rows) && rows[j].PersonKey == rows[i].PersonKey && rows[j].OccupationCode == rows[i].OccupationCode && rows[j].Level == rows[i].Level {
@@ -98,7 +127,7 @@ func (s *Service) CrossCheck(ctx context.Context) (CrossCheckResult, error) {
 		}
 		if len(insts) > 1 {
 			findings = append(findings, finding{kind: FlagMultipleCertificates, personKey: group[0].PersonKey,
-				occupation: group[0].OccupationCode, level: group[0].Level, items: group})
+				occupation: group[0].OccupationCode, level: group[0].Level, items: certItems(group)})
 			res.MultipleCertificates++
 		}
 		var again []personCertRow
@@ -108,15 +137,77 @@ func (s *Service) CrossCheck(ctx context.Context) (CrossCheckResult, error) {
 			}
 		}
 		if len(again) > 0 {
-			findings = append(findings, finding{kind: FlagRepeatTesting, personKey: group[0].PersonKey,
-				occupation: group[0].OccupationCode, level: group[0].Level, items: again})
-			res.RepeatTesting++
+			k := groupKey{group[0].PersonKey, group[0].OccupationCode, group[0].Level}
+			repeat[k] = &finding{kind: FlagRepeatTesting, personKey: k.person, occupation: k.occupation, level: k.level, items: certItems(again)}
 		}
 		i = j
+	}
+	if err := s.applicationRepeats(ctx, apps, repeat); err != nil {
+		return res, err
+	}
+	for _, f := range repeat {
+		findings = append(findings, *f)
+		res.RepeatTesting++
 	}
 	n, err := s.writeFlags(ctx, findings, started)
 	res.FlagsWritten = n
 	return res, err
+}
+
+// applicationRepeats adds to repeat the applications of people for an occupation and level they
+// already hold a valid certificate of (issued before they applied).
+func (s *Service) applicationRepeats(ctx context.Context, apps []ApplicationFact, repeat map[groupKey]*finding) error {
+	byKey := map[groupKey][]ApplicationFact{}
+	var persons []string
+	for _, a := range apps {
+		k := groupKey{s.personKeyOf(a.IDType, a.IDNumber), a.OccupationCode, a.Level}
+		if k.person == "" {
+			continue
+		}
+		if _, ok := byKey[k]; !ok {
+			persons = append(persons, k.person)
+		}
+		byKey[k] = append(byKey[k], a)
+	}
+	for len(persons) > 0 {
+		chunk := persons[:min(len(persons), 1000)]
+		persons = persons[len(chunk):]
+		var held []personCertRow
+		err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewSelect().Model(&held).Where("person_key IN (?)", bun.In(chunk)).Where("status = 'issued'").
+				OrderExpr("issued_on, number").Scan(ctx)
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range held {
+			k := groupKey{c.PersonKey, c.OccupationCode, c.Level}
+			for _, a := range byKey[k] {
+				if dayOf(a.CreatedAt).Before(c.IssuedOn) {
+					continue // applied before obtaining it: not a repeat
+				}
+				f := repeat[k]
+				if f == nil {
+					f = &finding{kind: FlagRepeatTesting, personKey: k.person, occupation: k.occupation, level: k.level}
+					repeat[k] = f
+				}
+				f.addItem(findingItem{institution: c.TenantID, FlagItem: FlagItem{InstitutionID: c.TenantID, CertificateNumber: c.Number,
+					Status: c.Status, Date: c.IssuedOn.UTC().Format(time.DateOnly)}})
+				f.addItem(findingItem{institution: a.InstitutionID, FlagItem: FlagItem{InstitutionID: a.InstitutionID,
+					ApplicationID: a.ApplicationID.String(), Status: a.Status, Date: dayOf(a.CreatedAt).Format(time.DateOnly)}})
+			}
+		}
+	}
+	return nil
+}
+
+func (f *finding) addItem(it findingItem) {
+	for _, x := range f.items {
+		if x.FlagItem == it.FlagItem {
+			return
+		}
+	}
+	f.items = append(f.items, it)
 }
 
 // writeFlags distributes findings to the regulators concerned and resolves their older flags that
@@ -130,7 +221,7 @@ func (s *Service) writeFlags(ctx context.Context, findings []finding, started ti
 		ids := map[uuid.UUID]bool{}
 		for _, f := range findings {
 			for _, it := range f.items {
-				ids[it.TenantID] = true
+				ids[it.institution] = true
 			}
 		}
 		list := make([]uuid.UUID, 0, len(ids))
@@ -178,10 +269,9 @@ func (s *Service) writeFlags(ctx context.Context, findings []finding, started ti
 		mine := map[uuid.UUID][]FlagItem{}
 		involved := map[uuid.UUID]bool{}
 		for _, it := range f.items {
-			involved[it.TenantID] = true
-			for _, r := range regsOf[regionOf[it.TenantID]] {
-				mine[r.ID] = append(mine[r.ID], FlagItem{InstitutionID: it.TenantID, CertificateNumber: it.Number, Status: it.Status,
-					Date: it.IssuedOn.UTC().Format(time.DateOnly)})
+			involved[it.institution] = true
+			for _, r := range regsOf[regionOf[it.institution]] {
+				mine[r.ID] = append(mine[r.ID], it.FlagItem)
 			}
 		}
 		for regID, items := range mine {

@@ -26,13 +26,13 @@ var cst = time.FixedZone("CST", 8*3600)
 // .reissued). Unknown fields are ignored; missing ones fall back to what the report itself says.
 type certificatePayload struct {
 	Number         string    `json:"number"`
+	Kind           string    `json:"kind"` // skill_level or post (一岗双证: the enterprise's own post certificate)
 	Status         string    `json:"status"`
 	OccupationCode string    `json:"occupation_code"`
 	Level          flexInt   `json:"level"`
 	IssuedOn       string    `json:"issued_on"`
 	IDType         string    `json:"id_type"`
 	IDNumber       string    `json:"id_number"`
-	Replaces       string    `json:"replaces"` // a reissue: the number it replaces
 	BatchID        string    `json:"batch_id"`
 	ApplicationID  string    `json:"application_id"`
 	Holder         *holderID `json:"holder"`
@@ -57,9 +57,11 @@ type batchPayload struct {
 	SupervisorIDs      []string `json:"supervisor_ids"`
 	Supervisors        *flexInt `json:"supervisors"`
 	Candidates         *flexInt `json:"candidates"`
-	Assessed           *flexInt `json:"assessed"`
+	Admitted           *flexInt `json:"admitted"`
 	Passed             *flexInt `json:"passed"`
 	ResultsPublishedAt string   `json:"results_published_at"`
+	ResultsDueAt       string   `json:"results_due_at"`
+	ResultsLate        *bool    `json:"results_late"`
 }
 
 // flexInt reads a JSON number or a numeric string ("4"), as levels are sometimes written.
@@ -96,18 +98,15 @@ func (p *certificatePayload) idNumber() string {
 	return p.IDNumber
 }
 
-// certStatus is the status a certificate report leaves its number in.
+// certStatus is the status a certificate report leaves its number in: a revocation and a reissue
+// (reported for the replaced number; the new number has its own certificate.issued) end it.
 func certStatus(kind string, p *certificatePayload) string {
 	switch reports.Kind(kind) {
-	case reports.CertificateRevoked:
+	case reports.CertificateRevoked, reports.CertificateReissued:
 		return "revoked"
 	}
-	switch p.Status {
-	case "issued", "revoked", "valid":
-		if p.Status == "valid" {
-			return "issued"
-		}
-		return p.Status
+	if p.Status == "revoked" {
+		return "revoked"
 	}
 	return "issued"
 }
@@ -219,33 +218,33 @@ func (s *Service) applyFacts(ctx context.Context, tx bun.IDB, inst tenants.Tenan
 
 func (s *Service) applyCertificate(ctx context.Context, tx bun.IDB, inst tenants.Tenant, ev *reports.Event, p *certificatePayload) error {
 	status := certStatus(ev.Kind, p)
-	day, ok := parseDay(p.IssuedOn)
-	if !ok {
-		day = dayOf(ev.CreatedAt)
-	}
 	prev := new(personCertRow)
 	err := tx.NewSelect().Model(prev).Where("tenant_id = ?", inst.ID).Where("number = ?", p.Number).Scan(ctx)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
+	if reports.Kind(ev.Kind) != reports.CertificateIssued {
+		// A revocation or reissue changes a certificate reported before; one never seen (a post
+		// certificate, or history from before oversight) has no facts to change.
+		if !exists || prev.Status == status {
+			return nil
+		}
+		if _, err := tx.NewUpdate().Model((*personCertRow)(nil)).Set("status = ?", status).
+			Where("tenant_id = ?", inst.ID).Where("number = ?", p.Number).Exec(ctx); err != nil {
+			return err
+		}
+		return bumpStats(ctx, tx, inst.ID, prev.OccupationCode, prev.Level, monthOf(prev.IssuedOn), 0, 1)
+	}
+	if p.Kind == "post" || p.OccupationCode == "" || p.Level == 0 {
+		return nil // statistics and the national checks count skill level certificates only
+	}
+	day, ok := parseDay(p.IssuedOn)
+	if !ok {
+		day = dayOf(ev.CreatedAt)
+	}
 	row := &personCertRow{TenantID: inst.ID, Number: p.Number, PersonKey: s.personKeyOf(p.idType(), p.idNumber()),
 		OccupationCode: p.OccupationCode, Level: int(p.Level), Status: status, IssuedOn: day}
-	if exists {
-		// Keep what the first report said where a later one (a revocation) is terse.
-		if row.PersonKey == "" {
-			row.PersonKey = prev.PersonKey
-		}
-		if row.OccupationCode == "" {
-			row.OccupationCode = prev.OccupationCode
-		}
-		if row.Level == 0 {
-			row.Level = prev.Level
-		}
-		if p.IssuedOn == "" {
-			row.IssuedOn = prev.IssuedOn
-		}
-	}
 	if _, err := tx.NewInsert().Model(row).
 		On("CONFLICT (tenant_id, number) DO UPDATE").
 		Set("person_key = EXCLUDED.person_key, occupation_code = EXCLUDED.occupation_code, level = EXCLUDED.level").
@@ -253,33 +252,14 @@ func (s *Service) applyCertificate(ctx context.Context, tx bun.IDB, inst tenants
 		Exec(ctx); err != nil {
 		return err
 	}
-	var dIssued, dRevoked int64
-	if !exists {
-		dIssued = 1
+	if exists {
+		return nil // a number is issued once; a repeated report changes no count
 	}
-	if status == "revoked" && (!exists || prev.Status != "revoked") {
-		dRevoked = 1
+	var revoked int64
+	if status == "revoked" {
+		revoked = 1
 	}
-	if exists && prev.Status == "revoked" && status != "revoked" {
-		dRevoked = -1 // a revocation withdrawn (e.g. on review)
-	}
-	if p.Replaces != "" && p.Replaces != p.Number {
-		// A reissue replaces a number: the old one no longer counts as held.
-		old := new(personCertRow)
-		if err := tx.NewSelect().Model(old).Where("tenant_id = ?", inst.ID).Where("number = ?", p.Replaces).Scan(ctx); err == nil && old.Status != "revoked" {
-			if _, err := tx.NewUpdate().Model((*personCertRow)(nil)).Set("status = ?", "revoked").
-				Where("tenant_id = ?", inst.ID).Where("number = ?", p.Replaces).Exec(ctx); err != nil {
-				return err
-			}
-			if err := bumpStats(ctx, tx, inst.ID, old.OccupationCode, old.Level, monthOf(old.IssuedOn), 0, 1); err != nil {
-				return err
-			}
-		}
-	}
-	if dIssued == 0 && dRevoked == 0 {
-		return nil
-	}
-	return bumpStats(ctx, tx, inst.ID, row.OccupationCode, row.Level, monthOf(row.IssuedOn), dIssued, dRevoked)
+	return bumpStats(ctx, tx, inst.ID, row.OccupationCode, row.Level, monthOf(row.IssuedOn), 1, revoked)
 }
 
 func bumpStats(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, occupation string, level int, month time.Time, issued, revoked int64) error {
@@ -352,19 +332,21 @@ func applyBatch(ctx context.Context, tx bun.IDB, inst tenants.Tenant, ev *report
 		n := len(p.SupervisorIDs)
 		row.Supervisors = &n
 	}
-	if p.Candidates != nil {
-		row.Candidates = int(*p.Candidates)
-	} else if p.Assessed != nil {
-		row.Candidates = int(*p.Assessed)
-	}
-	if p.Passed != nil {
-		row.Passed = int(*p.Passed)
-	}
 	at := ev.CreatedAt.UTC()
 	switch reports.Kind(ev.Kind) {
 	case reports.BatchPublished:
 		row.PublishedAt = &at
 	case reports.ResultsPublished:
+		// Pass rates rest on the results as published (finalize may hold some back on objection).
+		switch {
+		case p.Admitted != nil:
+			row.Candidates = int(*p.Admitted)
+		case p.Candidates != nil:
+			row.Candidates = int(*p.Candidates)
+		}
+		if p.Passed != nil {
+			row.Passed = int(*p.Passed)
+		}
 		pub := at
 		if t, err := time.Parse(time.RFC3339Nano, p.ResultsPublishedAt); err == nil {
 			pub = t.UTC()
@@ -373,7 +355,15 @@ func applyBatch(ctx context.Context, tx bun.IDB, inst tenants.Tenant, ev *report
 	case reports.BatchFinalized:
 		row.FinalizedAt = &at
 	}
-	if row.ExamEnd != nil {
+	switch {
+	case p.ResultsLate != nil:
+		// The institution's module counts working days on the holiday calendar: take its word, and
+		// its due date, when the report carries them.
+		row.ResultsLate = *p.ResultsLate
+		if d, ok := parseDay(p.ResultsDueAt); ok {
+			row.ResultsDueOn = &d
+		}
+	case row.ExamEnd != nil:
 		due := addWorkingDays(*row.ExamEnd, resultsDueDays(inst.Kind))
 		row.ResultsDueOn = &due
 		if row.ResultsPublishedAt != nil {
@@ -415,22 +405,17 @@ func applyReported(ctx context.Context, tx bun.IDB, regulatorID uuid.UUID, r *re
 		return nil
 	}
 	status := certStatus(r.Kind, &p)
+	if reports.Kind(r.Kind) != reports.CertificateIssued {
+		_, err := tx.NewUpdate().Model((*reportedCertRow)(nil)).Set("status = ?", status).Set("report_seq = ?", r.Seq).
+			Where("tenant_id = ?", regulatorID).Where("institution_id = ?", r.InstitutionID).Where("number = ?", p.Number).Exec(ctx)
+		return err
+	}
 	day, ok := parseDay(p.IssuedOn)
+	if !ok {
+		day = dayOf(r.ReportedAt)
+	}
 	row := &reportedCertRow{TenantID: regulatorID, InstitutionID: r.InstitutionID, Number: p.Number, Status: status, IssuedOn: day, ReportSeq: r.Seq}
-	q := tx.NewInsert().Model(row).On("CONFLICT (tenant_id, institution_id, number) DO UPDATE").
-		Set("status = EXCLUDED.status, report_seq = EXCLUDED.report_seq")
-	if ok {
-		q = q.Set("issued_on = EXCLUDED.issued_on")
-	} else {
-		row.IssuedOn = dayOf(r.ReportedAt)
-	}
-	if _, err := q.Exec(ctx); err != nil {
-		return err
-	}
-	if p.Replaces != "" && p.Replaces != p.Number {
-		_, err := tx.NewUpdate().Model((*reportedCertRow)(nil)).Set("status = ?", "revoked").Set("report_seq = ?", r.Seq).
-			Where("tenant_id = ?", regulatorID).Where("institution_id = ?", r.InstitutionID).Where("number = ?", p.Replaces).Exec(ctx)
-		return err
-	}
-	return nil
+	_, err := tx.NewInsert().Model(row).On("CONFLICT (tenant_id, institution_id, number) DO UPDATE").
+		Set("status = EXCLUDED.status, issued_on = EXCLUDED.issued_on, report_seq = EXCLUDED.report_seq").Exec(ctx)
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
 // Permissions (casbin actions, policies/roles/oversight.csv). Regulators hold only oversight
@@ -24,19 +25,17 @@ const (
 	PermDecResp = "decision:respond"  // institution admin: statements and review requests
 )
 
-// Limiter bounds anonymous writes (public complaints) per client address.
-type Limiter interface {
-	Allow(c *fiber.Ctx, key string) (bool, error)
-}
-
 // Handler serves the oversight HTTP API.
 type Handler struct {
 	svc     *Service
-	limiter Limiter
+	limiter *ratelimit.Limiter
 }
 
-// NewHandler returns the oversight HTTP handler; limiter may be nil (no limit).
-func NewHandler(svc *Service, limiter Limiter) *Handler { return &Handler{svc: svc, limiter: limiter} }
+// NewHandler returns the oversight HTTP handler; limiter bounds public complaints per client address
+// (nil or a zero limit: no limit).
+func NewHandler(svc *Service, limiter *ratelimit.Limiter) *Handler {
+	return &Handler{svc: svc, limiter: limiter}
+}
 
 // Routes registers the oversight operations.
 func (h *Handler) Routes(r *httpx.Router) {
@@ -127,7 +126,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Permission: PermDecResp, Request: new(reviewRequestRequest), Response: new(Decision)}, h.reviewRequest)
 
 	r.Post("/public/complaints", httpx.Op{Summary: "Complain about an institution; routed to the regulators of its region", Tag: "public",
-		Access: httpx.Public, Request: new(complaintRequest), Response: new(ComplaintReceipt), Status: 201}, h.complain)
+		Access: httpx.Public, Request: new(complaintRequest), Response: new(ComplaintReceipt), Status: 201}, h.limiter.Wrap(h.complain))
 	r.Get("/public/sampling/:id", httpx.Op{Summary: "A published double-random draw: seed, algorithm, populations, results", Tag: "public",
 		Access: httpx.Public, Response: new(Sampling)}, h.publicSampling)
 }
@@ -944,15 +943,6 @@ func (h *Handler) reviewRequest(c *fiber.Ctx) error {
 }
 
 func (h *Handler) complain(c *fiber.Ctx) error {
-	if h.limiter != nil {
-		ok, err := h.limiter.Allow(c, "complaint:"+c.IP())
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return platform.E(platform.KindRateLimited, "rate_limited", "too many complaints from your address; try again in a minute")
-		}
-	}
 	var req complaintRequest
 	if err := httpx.Bind(c, &req); err != nil {
 		return err

@@ -20,6 +20,25 @@ type Records interface {
 	// Holdings lists the certificates an institution holds (issued or revoked, not pending), ordered by
 	// issue day and number: what reconciliation compares with the reports.
 	Holdings(ctx context.Context, tx bun.IDB, institutionID uuid.UUID) ([]Holding, error)
+	// Unsupervised counts, per institution, the batches whose exam started since since without an
+	// internal quality supervisor assigned (逢考必督).
+	Unsupervised(ctx context.Context, tx bun.IDB, institutionIDs []uuid.UUID, since, now time.Time) (map[uuid.UUID]int, error)
+	// OpenApplications calls fn for every application still in play (its batch open, closed or in
+	// publicity; the application not refused), across the institutions tx can read: the repeat-testing
+	// check looks for people applying for a level they already hold.
+	OpenApplications(ctx context.Context, tx bun.IDB, fn func(ApplicationFact) error) error
+}
+
+// ApplicationFact is an application as the repeat-testing check needs it.
+type ApplicationFact struct {
+	InstitutionID  uuid.UUID
+	ApplicationID  uuid.UUID
+	IDType         string
+	IDNumber       string
+	OccupationCode string
+	Level          int
+	Status         string
+	CreatedAt      time.Time
 }
 
 // RecordPage pages a record listing: keyset after (AfterTime, AfterID) in the listing's order.
@@ -91,7 +110,7 @@ func (sqlRecords) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UU
 func (sqlRecords) Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]CertificateRecord, error) {
 	var rows []CertificateRecord
 	q := tx.NewSelect().TableExpr("certificates").
-		ColumnExpr("id, number, status, holder_name, occupation_code, level, issued_on, batch_id, created_at").
+		ColumnExpr("id, coalesce(number, '') AS number, status, holder_name, occupation_code, level, issued_on, batch_id, created_at").
 		Where("tenant_id = ?", institutionID)
 	if p.Status != "" {
 		q = q.Where("status = ?", p.Status)
@@ -126,4 +145,48 @@ func (sqlRecords) Holdings(ctx context.Context, tx bun.IDB, institutionID uuid.U
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+func (sqlRecords) Unsupervised(ctx context.Context, tx bun.IDB, institutionIDs []uuid.UUID, since, now time.Time) (map[uuid.UUID]int, error) {
+	out := map[uuid.UUID]int{}
+	if len(institutionIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		TenantID uuid.UUID `bun:"tenant_id,type:uuid"`
+		N        int       `bun:"n"`
+	}
+	err := tx.NewSelect().TableExpr("batches AS b").ColumnExpr("b.tenant_id, count(*) AS n").
+		Where("b.tenant_id IN (?)", bun.In(institutionIDs)).
+		Where("b.status IN ('open', 'closed', 'publicity', 'finalized')").
+		Where("b.exam_start >= ?", since).Where("b.exam_start <= ?", now).
+		Where("NOT EXISTS (SELECT 1 FROM batch_supervisors s WHERE s.tenant_id = b.tenant_id AND s.batch_id = b.id)").
+		GroupExpr("b.tenant_id").Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.TenantID] = r.N
+	}
+	return out, err
+}
+
+func (sqlRecords) OpenApplications(ctx context.Context, tx bun.IDB, fn func(ApplicationFact) error) error {
+	rows, err := tx.NewSelect().TableExpr("applications AS a").
+		Join("JOIN batches AS b ON b.tenant_id = a.tenant_id AND b.id = a.batch_id").
+		ColumnExpr("a.tenant_id, a.id, a.id_type, a.id_number, b.occupation_code, b.level, a.status, a.created_at").
+		Where("b.status IN ('open', 'closed', 'publicity')").
+		Where("a.status IN ('eligible', 'pending_review', 'approved')").
+		OrderExpr("a.tenant_id, a.id").Rows(ctx)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a ApplicationFact
+		if err := rows.Scan(&a.InstitutionID, &a.ApplicationID, &a.IDType, &a.IDNumber, &a.OccupationCode, &a.Level, &a.Status, &a.CreatedAt); err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

@@ -22,7 +22,7 @@ var signalRules = []struct {
 }{
 	{"late_results", 5, 25, "batches whose results were published after they were due (5 working days after the exam for social organisations, 10 for employers and schools)"},
 	{"pass_rate_anomalies", 10, 30, "batches (10+ candidates) whose pass rate is 30 points or more away from the rest of the jurisdiction's for the same occupation and level, or 100% with 20+ candidates where there is no one to compare with"},
-	{"batches_without_supervisor", 10, 30, "batches reported without an internal quality supervisor (逢考必督: every exam is supervised)"},
+	{"batches_without_supervisor", 10, 30, "batches whose exam started without an internal quality supervisor assigned (逢考必督: every exam is supervised)"},
 	{"complaints", 3, 15, "public complaints received about the institution"},
 	{"reconciliation_differences", 10, 30, "days on which the certificates the institution holds differ from what it reported (open differences)"},
 }
@@ -99,20 +99,18 @@ func (s *Service) scores(ctx context.Context, tx bun.IDB, j jurisdiction) ([]Sco
 		}
 		counts[signal] = m
 	}
-	var late, unsup, compl, recon []countBy
+	var late, compl, recon []countBy
 	if err := tx.NewSelect().TableExpr("oversight_batch_facts").ColumnExpr("tenant_id AS id, count(*) AS n").
 		Where("tenant_id IN (?)", bun.In(j.ids)).Where("results_late").Where("results_published_at >= ?", since).
 		GroupExpr("tenant_id").Scan(ctx, &late); err != nil {
 		return nil, err
 	}
 	add("late_results", late)
-	if err := tx.NewSelect().TableExpr("oversight_batch_facts").ColumnExpr("tenant_id AS id, count(*) AS n").
-		Where("tenant_id IN (?)", bun.In(j.ids)).Where("supervisors = 0").
-		Where("coalesce(published_at, results_published_at) >= ?", since).
-		GroupExpr("tenant_id").Scan(ctx, &unsup); err != nil {
+	unsup, err := s.records.Unsupervised(ctx, tx, j.ids, since, s.now())
+	if err != nil {
 		return nil, err
 	}
-	add("batches_without_supervisor", unsup)
+	counts["batches_without_supervisor"] = unsup
 	if err := tx.NewSelect().TableExpr("oversight_complaints").ColumnExpr("institution_id AS id, count(*) AS n").
 		Where("tenant_id = ?", j.regulator.TenantID).Where("created_at >= ?", since).
 		GroupExpr("institution_id").Scan(ctx, &compl); err != nil {

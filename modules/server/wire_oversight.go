@@ -7,6 +7,7 @@ import (
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/oversight"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
 // Oversight holds the services of regulator oversight: jurisdiction reads, reports delivery, statistics, supervision, decisions (issue: oversight).
@@ -33,9 +34,13 @@ func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
 	if err != nil {
 		return fmt.Errorf("oversight: %w", err)
 	}
+	if s.Certificates.Service != nil {
+		svc.SetRevoker(s.Certificates.Service)
+	}
 	s.Oversight.Oversight = svc
 	s.Oversight.OversightTasks = oversight.NewTasks(svc, s.deps.Jobs)
-	oversight.NewHandler(svc, oversight.RedisLimiter{Redis: s.deps.Redis, PerMinute: s.deps.Config.PublicRate}).Routes(api)
+	limiter := ratelimit.PerMinute(s.deps.Redis, "public-complaints", s.deps.Config.PublicRate, s.deps.Log)
+	oversight.NewHandler(svc, limiter).Routes(api)
 	return nil
 }
 
