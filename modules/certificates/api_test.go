@@ -162,7 +162,9 @@ func TestIssuedCertificateThroughTheAPI(t *testing.T) {
 	// The issuer's key is in the JWKS; the status list is served, signed.
 	kid := doc.Proof.VerificationMethod[strings.LastIndex(doc.Proof.VerificationMethod, "#")+1:]
 	res = e.k.Do(t, "GET", "/.well-known/skillcert/keys", "", nil).Want(t, http.StatusOK)
-	var jwks struct{ Keys []struct{ Kid, Kty, Crv, X string } }
+	var jwks struct {
+		Keys []struct{ Kid, Kty, Crv, X string }
+	}
 	res.Decode(t, &jwks)
 	if !slices.ContainsFunc(jwks.Keys, func(k struct{ Kid, Kty, Crv, X string }) bool { return k.Kid == kid && k.Crv == "Ed25519" }) {
 		t.Fatalf("JWKS lacks %s", kid)

@@ -5,14 +5,19 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/valyala/fasthttp"
 
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
+	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -70,5 +75,97 @@ func BenchmarkRenderTightLoop(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "certs/s")
 }
 
-var _ = uuid.Nil
-var _ = context.Background
+// BenchmarkPublicLookup compares the public look-up by number through the API (HTTP over loopback
+// TCP, fiber with the production middleware, service, bun) with the same primary-key SELECT sent by
+// pgx directly, at the same concurrency; ns/op are per look-up:
+//
+//	go test ./modules/certificates -run '^$' -bench PublicLookup
+func BenchmarkPublicLookup(b *testing.B) {
+	e := setup(b)
+	org, _ := e.institution(b, tenants.KindEnterprise)
+	svc, rec := e.service(b, quiet)
+	batch := finalize(b, e, svc, org, certificates.ChunkSize, 4)
+	run(b, svc, rec.take())
+	var numbers []string
+	for _, c := range certs(b, svc, org, batch.BatchID) {
+		numbers = append(numbers, c.Number)
+	}
+	const parallelism = 4 // goroutines per GOMAXPROCS, for both sides
+
+	b.Run("api", func(b *testing.B) {
+		// Access logs are written as in production (JSON), to nowhere.
+		app := handlerApp(e.svc, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		go func() { _ = app.Listener(ln) }()
+		defer func() { _ = app.Shutdown() }()
+		client := &fasthttp.Client{MaxConnsPerHost: 1024}
+		base := "http://" + ln.Addr().String() + "/api/v1/public/certificates/"
+		var i atomic.Int64
+		b.SetParallelism(parallelism)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(res)
+			for pb.Next() {
+				req.SetRequestURI(base + numbers[i.Add(1)%int64(len(numbers))])
+				if err := client.Do(req, res); err != nil || res.StatusCode() != 200 {
+					b.Errorf("lookup: %v %d", err, res.StatusCode())
+					return
+				}
+			}
+		})
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+	})
+
+	// pgbench sends its SELECT with the simple protocol; pgx's default prepares it once per connection
+	// and sends only Bind/Execute after. Both are shown.
+	for _, mode := range []struct {
+		name string
+		mode pgx.QueryExecMode
+	}{{"pgx-simple", pgx.QueryExecModeSimpleProtocol}, {"pgx-prepared", pgx.QueryExecModeCacheStatement}} {
+		b.Run(mode.name, func(b *testing.B) {
+			cfg, err := pgxpool.ParseConfig(dbtest.URL(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.ConnConfig.DefaultQueryExecMode = mode.mode
+			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
+			lookupSelect(b, pool, numbers, parallelism)
+		})
+	}
+}
+
+func lookupSelect(b *testing.B, pool *pgxpool.Pool, numbers []string, parallelism int) {
+	const q = `SELECT number, kind, title, status, holder_masked, name_hash, occupation_code, occupation_name,
+		subtype, level, post, institution, issued_on FROM certificate_lookup WHERE number = $1`
+	var i atomic.Int64
+	b.SetParallelism(parallelism)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var (
+			number, kind, title, status, masked, code, name, subtype, post, inst string
+			hash                                                                 []byte
+			level                                                                int
+			issuedOn                                                             time.Time
+		)
+		for pb.Next() {
+			err := pool.QueryRow(context.Background(), q, numbers[i.Add(1)%int64(len(numbers))]).
+				Scan(&number, &kind, &title, &status, &masked, &hash, &code, &name, &subtype, &level, &post, &inst, &issuedOn)
+			if err != nil {
+				b.Errorf("select: %v", err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/platform"
@@ -358,15 +360,46 @@ func pdfsOf(ctx context.Context, db bun.IDB, tenantID uuid.UUID, ids []uuid.UUID
 	return out, nil
 }
 
+// lookupSQL is the public lookup's one statement.
+const lookupSQL = `SELECT number, kind, title, status, holder_masked, name_hash, occupation_code, occupation_name,
+	subtype, level, post, institution, issued_on FROM certificate_lookup WHERE number = $1`
+
 // getLookup is the public lookup: one primary-key SELECT, no transaction (see the package comment).
+// On PostgreSQL it goes to pgx directly as a prepared statement cached per connection: the pool runs
+// bun's queries in the simple protocol (parsed and planned each time), which for this, the hottest
+// public path, costs the database more than the lookup itself.
 func getLookup(ctx context.Context, db bun.IDB, number string) (lookupRow, error) {
 	var r lookupRow
+	if bdb, ok := db.(*bun.DB); ok && platform.IsPostgres(db) {
+		conn, err := bdb.DB.Conn(ctx)
+		if err != nil {
+			return r, err
+		}
+		defer conn.Close()
+		err = conn.Raw(func(dc any) error {
+			sc, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return errNotPgx
+			}
+			return sc.Conn().QueryRow(ctx, lookupSQL, pgx.QueryExecModeCacheStatement, number).Scan(
+				&r.Number, &r.Kind, &r.Title, &r.Status, &r.HolderMasked, &r.NameHash, &r.OccupationCode,
+				&r.OccupationName, &r.Subtype, &r.Level, &r.Post, &r.Institution, &r.IssuedOn)
+		})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return r, ErrNotFound
+		}
+		if !errors.Is(err, errNotPgx) {
+			return r, err
+		}
+	}
 	err := db.NewSelect().Model(&r).
 		Column("number", "kind", "title", "status", "holder_masked", "name_hash", "occupation_code", "occupation_name",
 			"subtype", "level", "post", "institution", "issued_on").
 		Where("number = ?", number).Scan(ctx)
 	return r, notFound(err)
 }
+
+var errNotPgx = errors.New("not a pgx connection")
 
 func setLookupStatus(ctx context.Context, db bun.IDB, tenantID uuid.UUID, number, status string, now time.Time) error {
 	_, err := db.NewUpdate().Model((*lookupRow)(nil)).Set("status = ?, updated_at = ?", status, now).
