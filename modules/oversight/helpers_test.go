@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +42,7 @@ func newService(tb testing.TB, k *testkit.Kit, mod func(*oversight.Options)) (*o
 		HTTPTimeout:   2 * time.Second,
 		DeliverBudget: 5 * time.Second,
 		Registerer:    reg,
+		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if mod != nil {
 		mod(&opts)
