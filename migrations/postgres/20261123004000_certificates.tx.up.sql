@@ -73,6 +73,9 @@ CREATE TABLE certificate_documents (
   credential     bytea NOT NULL,
   created_at     timestamptz NOT NULL
 );
+-- PDFs and credentials are compressed already (or small): storing them out of line without pglz saves
+-- the database a compression attempt per certificate that gains nothing.
+ALTER TABLE certificate_documents ALTER COLUMN pdf SET STORAGE EXTERNAL;
 CREATE INDEX certificate_documents_tenant_idx ON certificate_documents (tenant_id, certificate_id);
 SELECT skillcert_tenant_rls('certificate_documents', true);
 

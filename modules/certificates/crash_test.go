@@ -264,7 +264,7 @@ func TestIssuanceSurvivesKilledWorkers(t *testing.T) {
 	for _, q := range []struct {
 		what, sql string
 	}{
-		{"audit entries", `SELECT count(*) FROM audit_log WHERE tenant_id = ? AND action = 'certificate.issue'`},
+		{"certificates in issue audit entries", `SELECT coalesce(sum(jsonb_array_length(after->'issued')), 0) FROM audit_log WHERE tenant_id = ? AND action = 'certificate.issue'`},
 		{"reports", `SELECT count(*) FROM report_outbox WHERE tenant_id = ? AND kind = 'certificate.issued'`},
 		{"documents", `SELECT count(*) FROM certificate_documents WHERE tenant_id = ?`},
 		{"lookup rows", `SELECT count(*) FROM certificate_lookup WHERE institution_id = ?`},

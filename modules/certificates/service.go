@@ -437,6 +437,7 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 
 	docs := make([]docRow, 0, len(rows))
 	lookups := make([]lookupRow, 0, len(rows))
+	trail := make([]map[string]any, 0, len(rows))
 	for i, r := range rows {
 		var number string
 		if Kind(r.Kind) == KindPost {
@@ -474,9 +475,6 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 		issuedAt := now
 		r.Status, r.Number, r.IssuedAt, r.IssuedOn = string(StatusIssued), &number, &issuedAt, &issuedOn
 		r.StatusListIndex, r.KeyID, r.LastError, r.UpdatedAt = &index, kid, "", now
-		if err := markIssued(ctx, tx, r); err != nil {
-			return err
-		}
 		docs = append(docs, docRow{CertificateID: r.ID, TenantID: inst.ID, PDF: pdf, Credential: cred, CreatedAt: now})
 		lookups = append(lookups, lookupRow{
 			Number: number, InstitutionID: inst.ID, CertificateID: r.ID, Kind: r.Kind, Title: r.Title, Status: lookupValid,
@@ -484,19 +482,28 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 			OccupationCode: r.OccupationCode, OccupationName: r.OccupationName, Subtype: r.Subtype, Level: r.Level,
 			Post: r.Post, Institution: inst.Name, IssuedOn: issuedOn, UpdatedAt: now,
 		})
-		if err := audit.Record(ctx, tx, audit.Event{Action: "certificate.issue", TargetType: "certificate", TargetID: r.ID.String(),
-			Before: map[string]any{"status": StatusPending},
-			After:  map[string]any{"status": StatusIssued, "number": number, "status_list_index": index, "kid": kid}}); err != nil {
-			return err
-		}
+		trail = append(trail, map[string]any{"id": r.ID, "number": number, "status_list_index": index})
 		if _, err := reports.Emit(ctx, tx, reports.CertificateIssued, "certificate", r.ID.String(), reportOf(r, inst)); err != nil {
 			return err
 		}
 	}
+	if err := markIssued(ctx, tx, inst.ID, rows); err != nil {
+		return err
+	}
 	if err := insertDocuments(ctx, tx, docs); err != nil {
 		return err
 	}
-	return insertLookups(ctx, tx, lookups)
+	if err := insertLookups(ctx, tx, lookups); err != nil {
+		return err
+	}
+	// One audit entry per issuing transaction, naming every certificate and number it issued: the
+	// trace is complete, and a chunk of 50 costs 3 statements instead of 150.
+	ev := audit.Event{Action: "certificate.issue", TargetType: "certificate", TargetID: rows[0].ID.String(),
+		Before: map[string]any{"status": StatusPending}, After: map[string]any{"status": StatusIssued, "kid": kid, "issued": trail}}
+	if len(rows) > 1 && rows[0].ChunkID != nil {
+		ev.TargetType, ev.TargetID = "certificate_chunk", rows[0].ChunkID.String()
+	}
+	return audit.Record(ctx, tx, ev)
 }
 
 func (s *Service) renderPDF(rend *render.Renderer, inst tenants.Tenant, r *certRow, number string, issuedOn time.Time, photo []byte) ([]byte, error) {

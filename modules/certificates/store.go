@@ -222,16 +222,45 @@ func lockPending(ctx context.Context, db bun.IDB, tenantID, chunkID uuid.UUID) (
 	return rows, nil
 }
 
-// markIssued is the pending → issued transition: conditional, so it can happen once only.
-func markIssued(ctx context.Context, db bun.IDB, r *certRow) error {
-	res, err := db.NewUpdate().Model(r).
-		Column("status", "number", "issued_at", "issued_on", "status_list_index", "key_id", "last_error", "updated_at").
-		Where("tenant_id = ? AND id = ? AND status = ?", r.TenantID, r.ID, StatusPending).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("marking certificate issued: %w", err)
+// markIssued is the pending → issued transition of rows (their fields set by the caller; they share
+// issued_at, issued_on and key): conditional on status = 'pending', so it can happen once only, and
+// failing unless every row moved. One statement for all rows on PostgreSQL.
+func markIssued(ctx context.Context, db bun.IDB, tenantID uuid.UUID, rows []*certRow) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("certificate %s was no longer pending", r.ID)
+	var n int64
+	if platform.IsPostgres(db) {
+		first := rows[0]
+		values := make([]string, len(rows))
+		args := []any{first.IssuedAt, first.IssuedOn, first.KeyID, first.UpdatedAt}
+		for i, r := range rows {
+			values[i] = "(?::uuid, ?, ?::integer)"
+			args = append(args, r.ID, *r.Number, *r.StatusListIndex)
+		}
+		args = append(args, tenantID, StatusPending)
+		res, err := db.NewRaw(`UPDATE certificates AS c SET status = 'issued', number = v.number, status_list_index = v.idx,
+			issued_at = ?, issued_on = ?, key_id = ?, last_error = '', updated_at = ?
+			FROM (VALUES `+strings.Join(values, ", ")+`) AS v (id, number, idx)
+			WHERE c.tenant_id = ? AND c.id = v.id AND c.status = ?`, args...).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("marking certificates issued: %w", err)
+		}
+		n, _ = res.RowsAffected()
+	} else {
+		for _, r := range rows {
+			res, err := db.NewUpdate().Model(r).
+				Column("status", "number", "issued_at", "issued_on", "status_list_index", "key_id", "last_error", "updated_at").
+				Where("tenant_id = ? AND id = ? AND status = ?", tenantID, r.ID, StatusPending).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("marking certificate issued: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+	}
+	if n != int64(len(rows)) {
+		return fmt.Errorf("only %d of %d certificates were still pending", n, len(rows))
 	}
 	return nil
 }
