@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -545,7 +546,21 @@ func TestMyCertificates(t *testing.T) {
 	if err != nil || len(mine) != 1 || mine[0].HolderName != "周杰" {
 		t.Fatalf("own certificates %+v %v", mine, err)
 	}
+	pdf, _, err := svc.MyPDF(ctx, mine[0].ID)
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("own PDF: %v", err)
+	}
+	if cred, _, err := svc.MyCredential(ctx, mine[0].ID); err != nil || !bytes.Contains(cred, []byte(mine[0].Number)) {
+		t.Fatalf("own credential: %v", err)
+	}
+	others := certs(t, svc, org, b.BatchID)
+	if _, _, err := svc.MyPDF(ctx, others[0].ID); !errors.Is(err, certificates.ErrNotFound) {
+		t.Fatalf("someone else's PDF: %v, want not found", err)
+	}
 	staffCtx := tenants.WithActor(org.Ctx(context.Background()), tenants.Actor{UserID: org.Users["staff"].ID})
+	if _, _, err := svc.MyPDF(staffCtx, others[0].ID); !errors.Is(err, certificates.ErrNotFound) {
+		t.Fatalf("a user without a candidate record: %v", err)
+	}
 	if mine, err := svc.Mine(staffCtx, certificates.ListFilter{}); err != nil || len(mine) != 0 {
 		t.Fatalf("a user without a candidate record has none: %+v %v", mine, err)
 	}
@@ -556,4 +571,13 @@ func TestMyCertificates(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	e.k.Do(t, "GET", "/api/v1/me/certificates", org.Tokens["staff"], nil).WantProblem(t, http.StatusForbidden, "forbidden")
+	e.k.Do(t, "GET", "/api/v1/me/certificates/"+others[0].ID.String()+"/pdf", org.Tokens["candidate"], nil).WantProblem(t, http.StatusNotFound, "not_found")
+}
+
+func TestOpenAPIDocumentsTheRoutes(t *testing.T) {
+	e := setup(t)
+	res := e.k.Do(t, "GET", "/api/v1/openapi.json", "", nil).Want(t, http.StatusOK)
+	containsAll(t, "openapi.json", string(res.Body), `"/api/v1/certificates/{id}/pdf"`, `"/api/v1/public/certificates/{number}"`,
+		`"/api/v1/batches/{id}/certificates.zip"`, `"/api/v1/post-certificates"`, `"/api/v1/certificates/keys/rotate"`,
+		`"/api/v1/public/credentials/verify"`, `"application/pdf"`, "certificate:revoke")
 }

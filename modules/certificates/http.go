@@ -3,6 +3,7 @@ package certificates
 import (
 	"archive/zip"
 	"bufio"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -178,6 +179,10 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Permission: "certificate:export", Produces: "application/zip"}, h.zip)
 	r.Get("/me/certificates", httpx.Op{Summary: "The calling candidate's own certificates", Tag: tag,
 		Permission: "certificate:list_own", Response: new(httpx.Page[CertificateDTO])}, h.mine)
+	r.Get("/me/certificates/:id/pdf", httpx.Op{Summary: "One of the calling candidate's certificates as PDF", Tag: tag,
+		Permission: "certificate:list_own", Produces: "application/pdf"}, h.myPDF)
+	r.Get("/me/certificates/:id/credential", httpx.Op{Summary: "One of the calling candidate's signed credentials", Tag: tag,
+		Permission: "certificate:list_own", Produces: "application/json"}, h.myCredential)
 
 	r.Get("/public/certificates/:number", httpx.Op{Summary: "Verify a certificate number (?name= confirms the holder); rate-limited", Tag: tag,
 		Access: httpx.Public, Response: new(PublicDTO)}, h.limit.Wrap(h.lookup))
@@ -273,30 +278,32 @@ func (h *Handler) get(c *fiber.Ctx) error {
 }
 
 func (h *Handler) pdf(c *fiber.Ctx) error {
-	id, err := httpx.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
-	b, cert, err := h.svc.PDF(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+cert.Number+`.pdf"`)
-	return c.Send(b)
+	return h.sendDocument(c, h.svc.PDF, "application/pdf", ".pdf")
 }
 
 func (h *Handler) credential(c *fiber.Ctx) error {
+	return h.sendDocument(c, h.svc.Credential, fiber.MIMEApplicationJSONCharsetUTF8, ".json")
+}
+
+func (h *Handler) myPDF(c *fiber.Ctx) error {
+	return h.sendDocument(c, h.svc.MyPDF, "application/pdf", ".pdf")
+}
+
+func (h *Handler) myCredential(c *fiber.Ctx) error {
+	return h.sendDocument(c, h.svc.MyCredential, fiber.MIMEApplicationJSONCharsetUTF8, ".json")
+}
+
+func (h *Handler) sendDocument(c *fiber.Ctx, get func(context.Context, uuid.UUID) ([]byte, Certificate, error), contentType, ext string) error {
 	id, err := httpx.UUIDParam(c, "id")
 	if err != nil {
 		return err
 	}
-	b, cert, err := h.svc.Credential(c.UserContext(), id)
+	b, cert, err := get(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+cert.Number+`.json"`)
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+cert.Number+ext+`"`)
 	return c.Send(b)
 }
 

@@ -744,20 +744,7 @@ func (s *Service) Mine(ctx context.Context, f ListFilter) ([]Certificate, error)
 	if err != nil {
 		return nil, err
 	}
-	actor := tenants.ActorFrom(ctx)
-	if actor.UserID == uuid.Nil {
-		return nil, platform.Forbidden("only a user has own certificates")
-	}
-	_, cands, _ := s.deps()
-	if cands == nil {
-		return nil, platform.E(platform.KindUnavailable, "candidates_unavailable", "candidate records cannot be looked up")
-	}
-	var candidateID uuid.UUID
-	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		candidateID, err = cands.CandidateIDByUser(ctx, tx, actor.UserID)
-		return err
-	})
+	candidateID, err := s.ownCandidate(ctx)
 	if platform.KindOf(err) == platform.KindNotFound {
 		return []Certificate{}, nil
 	}
@@ -768,17 +755,57 @@ func (s *Service) Mine(ctx context.Context, f ListFilter) ([]Certificate, error)
 	return s.list(ctx, scope, f)
 }
 
+// ownCandidate returns the candidate record of the user acting in ctx (not found without one).
+func (s *Service) ownCandidate(ctx context.Context) (uuid.UUID, error) {
+	actor := tenants.ActorFrom(ctx)
+	if actor.UserID == uuid.Nil {
+		return uuid.Nil, platform.Forbidden("only a user has own certificates")
+	}
+	_, cands, _ := s.deps()
+	if cands == nil {
+		return uuid.Nil, platform.E(platform.KindUnavailable, "candidates_unavailable", "candidate records cannot be looked up")
+	}
+	var candidateID uuid.UUID
+	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		candidateID, err = cands.CandidateIDByUser(ctx, tx, actor.UserID)
+		return err
+	})
+	return candidateID, err
+}
+
 // PDF returns the PDF of an issued (or revoked) certificate of the tenant in ctx.
 func (s *Service) PDF(ctx context.Context, id uuid.UUID) ([]byte, Certificate, error) {
-	return s.document(ctx, id, "pdf")
+	return s.document(ctx, id, "pdf", uuid.Nil)
 }
 
 // Credential returns the signed credential of an issued (or revoked) certificate of the tenant in ctx.
 func (s *Service) Credential(ctx context.Context, id uuid.UUID) ([]byte, Certificate, error) {
-	return s.document(ctx, id, "credential")
+	return s.document(ctx, id, "credential", uuid.Nil)
 }
 
-func (s *Service) document(ctx context.Context, id uuid.UUID, column string) ([]byte, Certificate, error) {
+// MyPDF is PDF for the candidate-role user acting in ctx: only their own certificates (others are
+// not found).
+func (s *Service) MyPDF(ctx context.Context, id uuid.UUID) ([]byte, Certificate, error) {
+	candidateID, err := s.ownCandidate(ctx)
+	if err != nil {
+		return nil, Certificate{}, notFoundAs(err, ErrNotFound)
+	}
+	return s.document(ctx, id, "pdf", candidateID)
+}
+
+// MyCredential is Credential for the candidate-role user acting in ctx: the holder's own credential,
+// to keep in a wallet.
+func (s *Service) MyCredential(ctx context.Context, id uuid.UUID) ([]byte, Certificate, error) {
+	candidateID, err := s.ownCandidate(ctx)
+	if err != nil {
+		return nil, Certificate{}, notFoundAs(err, ErrNotFound)
+	}
+	return s.document(ctx, id, "credential", candidateID)
+}
+
+// document reads a stored document; with owner set, only of a certificate of that candidate.
+func (s *Service) document(ctx context.Context, id uuid.UUID, column string, owner uuid.UUID) ([]byte, Certificate, error) {
 	scope, err := institutionScope(ctx)
 	if err != nil {
 		return nil, Certificate{}, err
@@ -789,6 +816,9 @@ func (s *Service) document(ctx context.Context, id uuid.UUID, column string) ([]
 		r, err := getCert(ctx, tx, scope.TenantID, id)
 		if err != nil {
 			return err
+		}
+		if owner != uuid.Nil && r.CandidateID != owner {
+			return ErrNotFound
 		}
 		c = r.cert()
 		if c.Status == StatusPending {
@@ -869,7 +899,9 @@ func (s *Service) Revoke(ctx context.Context, id uuid.UUID, reason string) (Cert
 // RevokeForDecision revokes the certificate with number of institution institutionID, applying a
 // regulator's decision (invalidate_certificate) inside the regulator's transaction tx: the change is
 // made in the institution's tenant (tenants.As), audited in the institution's log with the
-// regulator's actor, and reported. A certificate already revoked is left as it is (nil error).
+// regulator's actor, and reported. A certificate already revoked is left as it is (nil error); an
+// unknown number is not found. The caller has checked that the institution is in the regulator's
+// jurisdiction.
 func (s *Service) RevokeForDecision(ctx context.Context, tx bun.Tx, institutionID uuid.UUID, number, reason string) error {
 	inst, err := s.institutions.ByID(ctx, institutionID)
 	if err != nil {
@@ -1090,7 +1122,8 @@ func (s *Service) settingsTx(ctx context.Context, tx bun.IDB, inst tenants.Tenan
 	if err := upsertSettings(ctx, tx, &r); err != nil {
 		return r, err
 	}
-	return r, nil
+	return r, audit.Record(ctx, tx, audit.Event{Action: "certificate.settings", TargetType: "certificate_settings",
+		TargetID: inst.ID.String(), After: map[string]any{"post_prefix": r.PostPrefix, "post_title": r.PostTitle, "default": true}})
 }
 
 // Settings returns the post certificate settings of the enterprise in ctx (defaults until set).
