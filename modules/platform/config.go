@@ -32,17 +32,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		getenv = os.Getenv
 	}
 	c := Config{
-		Addr:             or(getenv("SKILLCERT_ADDR"), "127.0.0.1:8080"),
-		DatabaseURL:      strings.TrimSpace(getenv("SKILLCERT_DATABASE_URL")),
-		RedisURL:         strings.TrimSpace(getenv("SKILLCERT_REDIS_URL")),
-		DataDir:          or(getenv("SKILLCERT_DATA_DIR"), "./data"),
-		AdminPassword:    getenv("SKILLCERT_ADMIN_PASSWORD"),
-		PublicURL:        strings.TrimRight(getenv("SKILLCERT_PUBLIC_URL"), "/"),
-		MasterKey:        getenv("SKILLCERT_MASTER_KEY"),
-		LogFormat:        getenv("SKILLCERT_LOG_FORMAT"),
-		LogLevel:         or(getenv("SKILLCERT_LOG_LEVEL"), "info"),
-		PublicRate:       60,
-		ShutdownTimeout:  15 * time.Second,
+		Addr:            or(getenv("SKILLCERT_ADDR"), "127.0.0.1:8080"),
+		DatabaseURL:     strings.TrimSpace(getenv("SKILLCERT_DATABASE_URL")),
+		RedisURL:        strings.TrimSpace(getenv("SKILLCERT_REDIS_URL")),
+		DataDir:         or(getenv("SKILLCERT_DATA_DIR"), "./data"),
+		AdminPassword:   getenv("SKILLCERT_ADMIN_PASSWORD"),
+		PublicURL:       strings.TrimRight(getenv("SKILLCERT_PUBLIC_URL"), "/"),
+		MasterKey:       getenv("SKILLCERT_MASTER_KEY"),
+		LogFormat:       getenv("SKILLCERT_LOG_FORMAT"),
+		LogLevel:        or(getenv("SKILLCERT_LOG_LEVEL"), "info"),
+		PublicRate:      60,
+		ShutdownTimeout: 15 * time.Second,
 	}
 	if v := getenv("SKILLCERT_PUBLIC_RATE"); v != "" {
 		n, err := strconv.Atoi(v)
