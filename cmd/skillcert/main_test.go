@@ -34,6 +34,7 @@ func TestBadConfigurationIsOneClearLine(t *testing.T) {
 		{"bad log level", []string{"serve"}, map[string]string{"SKILLCERT_LOG_LEVEL": "loud"}, "SKILLCERT_LOG_LEVEL must be"},
 		{"short admin password", []string{"serve"}, map[string]string{"SKILLCERT_ADMIN_PASSWORD": "short"}, "SKILLCERT_ADMIN_PASSWORD must have 8"},
 		{"unknown command", []string{"explode"}, nil, `unknown command "explode"`},
+		{"sync without subcommand", []string{"sync"}, nil, "sync needs: replay"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +96,7 @@ func TestAdminAndAuditVerify(t *testing.T) {
 		{"admin", "reset-password", "--tenant", "ops-co", "--username", "admin", "--password", "second password"},
 		{"admin", "disable-user", "--tenant", "ops-co", "--username", "admin"},
 		{"audit", "verify"},
+		{"sync", "replay", "--since", "2026-01-01T00:00:00Z"},
 	}
 	for _, s := range steps {
 		if err := run(ctx, s, e, &out, &errb); err != nil {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +34,9 @@ import (
 	"github.com/skillcert/skillcert/modules/server"
 	"github.com/skillcert/skillcert/tenants"
 )
+
+// testMasterKey is a fixed, test-only signing master key (base64 of 32 bytes).
+const testMasterKey = "c2tpbGxjZXJ0LXRlc3Qta2l0LW1hc3Rlci1rZXktMzI="
 
 // Password is the password of every user the kit creates.
 const Password = "correct horse battery"
@@ -60,6 +64,12 @@ func New(tb testing.TB) *Kit {
 		return shared
 	}
 	ctx := context.Background()
+	// Keys and files never land in the package directory: the kit's data directory is temporary.
+	dataDir, err := os.MkdirTemp("", "skillcert-testkit-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dbtest.AtExit(func() { _ = os.RemoveAll(dataDir) })
 	db := dbtest.DB(tb)
 	rdb := dbtest.Redis(tb)
 	cfg, err := platform.LoadConfig(func(k string) string {
@@ -68,6 +78,10 @@ func New(tb testing.TB) *Kit {
 			return "https://skillcert.test"
 		case "SKILLCERT_PUBLIC_RATE":
 			return "0"
+		case "SKILLCERT_MASTER_KEY":
+			return testMasterKey
+		case "SKILLCERT_DATA_DIR":
+			return dataDir
 		}
 		return ""
 	})

@@ -209,3 +209,11 @@ func Redis(tb testing.TB) *redis.Client {
 	tb.Cleanup(func() { _ = c.Close() })
 	return c
 }
+
+// AtExit runs fn when the package's tests end (after m.Run in Main), for resources shared by the
+// package's tests such as the test kit's temporary data directory.
+func AtExit(fn func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	cleanups = append(cleanups, fn)
+}
