@@ -124,17 +124,17 @@ func BenchmarkAuthorize(b *testing.B) {
 		b.Logf("tenants=%d: %d assignments, %d allow and %d deny queries, live heap %.0f MiB",
 			n, w.all, len(w.allow), len(w.deny), heapMiB)
 		b.Run(fmt.Sprintf("tenants=%d/uncached/allow", n), func(b *testing.B) {
-			w.authz.enforcer.EnableCache(false)
+			w.authz.EnableCache(false)
 			w.run(b, w.allow)
 			b.ReportMetric(heapMiB, "heap-MiB")
 		})
 		b.Run(fmt.Sprintf("tenants=%d/uncached/deny", n), func(b *testing.B) {
-			w.authz.enforcer.EnableCache(false)
+			w.authz.EnableCache(false)
 			w.run(b, w.deny)
 			b.ReportMetric(heapMiB, "heap-MiB")
 		})
 		b.Run(fmt.Sprintf("tenants=%d/cached", n), func(b *testing.B) {
-			w.authz.enforcer.EnableCache(true)
+			w.authz.EnableCache(true)
 			qs := append(append([]benchQuery(nil), w.allow...), w.deny...)
 			for _, q := range qs { // warm: every query answered once, so the loop only reads the cache
 				if _, err := w.authz.Allowed(q.tenant, q.user, q.action); err != nil {

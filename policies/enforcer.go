@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -31,7 +32,16 @@ type Authorizer struct {
 	enforcer *casbin.SyncedCachedEnforcer
 	load     AssignmentLoader
 	watcher  *Watcher
-	mu       sync.Mutex // serialises role rewrites of the enforcer
+	mu       sync.RWMutex // role rewrites (write) against checks (read)
+
+	// grantedBy maps each action to the role subjects whose template grants it. Every permission is
+	// a template shared by all domains (p.dom == "*", enforced by Templates), so "may u do act in t"
+	// is exactly "does u hold, in t, one of the roles that grant act" — the model's matcher, without
+	// evaluating it once per template rule (what made a casbin Enforce cost ~50 µs at 130 rules).
+	// TestAllowedAgreesWithEnforce keeps the two equal.
+	grantedBy map[string]map[string]bool
+	cacheOn   atomic.Bool
+	cache     sync.Map // "tenant|user|action" → bool, dropped on every role change
 }
 
 // New builds an authorizer from the embedded model and role templates and the assignments load
@@ -51,11 +61,62 @@ func New(ctx context.Context, load AssignmentLoader, watcher *Watcher) (*Authori
 		return nil, fmt.Errorf("policies: building enforcer: %w", err)
 	}
 	e.EnableAutoSave(false) // user_roles is written by the identity module in its own transaction
-	return &Authorizer{enforcer: e, load: load, watcher: watcher}, nil
+	a := &Authorizer{enforcer: e, load: load, watcher: watcher, grantedBy: map[string]map[string]bool{}}
+	for _, r := range rules {
+		if a.grantedBy[r.Action] == nil {
+			a.grantedBy[r.Action] = map[string]bool{}
+		}
+		a.grantedBy[r.Action][r.Role] = true
+	}
+	a.cacheOn.Store(true)
+	return a, nil
 }
 
-// Allowed reports whether user may perform action in tenant. Deny by default.
+// EnableCache turns the decision cache on or off (benchmarks measure both).
+func (a *Authorizer) EnableCache(on bool) {
+	a.cacheOn.Store(on)
+	a.dropCache()
+}
+
+func (a *Authorizer) dropCache() { a.cache.Clear() }
+
+// Allowed reports whether user may perform action in tenant. Deny by default: an action no template
+// grants, or a user holding none of the granting roles in that tenant, is refused.
 func (a *Authorizer) Allowed(tenantID, userID uuid.UUID, action string) (bool, error) {
+	roles := a.grantedBy[action]
+	if len(roles) == 0 {
+		return false, nil
+	}
+	var key string
+	if a.cacheOn.Load() {
+		key = tenantID.String() + "|" + userID.String() + "|" + action
+		if v, ok := a.cache.Load(key); ok {
+			return v.(bool), nil
+		}
+	}
+	a.mu.RLock()
+	// One lookup of the user's roles in the tenant, then a set test: the cost does not grow with the
+	// number of roles that grant the action, nor (beyond a map lookup) with the number of tenants.
+	held, err := a.enforcer.GetRoleManager().GetRoles(Subject(userID.String()), tenantID.String())
+	a.mu.RUnlock()
+	if err != nil {
+		return false, err
+	}
+	allowed := false
+	for _, role := range held {
+		if roles[role] {
+			allowed = true
+			break
+		}
+	}
+	if key != "" {
+		a.cache.Store(key, allowed)
+	}
+	return allowed, nil
+}
+
+// Enforce asks casbin itself, evaluating the model's matcher; Allowed must always agree with it.
+func (a *Authorizer) Enforce(tenantID, userID uuid.UUID, action string) (bool, error) {
 	return a.enforcer.Enforce(Subject(userID.String()), tenantID.String(), action)
 }
 
@@ -88,6 +149,7 @@ func (a *Authorizer) applyRoles(kind tenants.Kind, tenantID, userID uuid.UUID, r
 		}
 	}
 	// Grouping changes bypass the cached enforcer's own invalidation: drop cached decisions now.
+	a.dropCache()
 	return a.enforcer.InvalidateCache()
 }
 
@@ -98,6 +160,7 @@ func (a *Authorizer) Reload() error {
 	if err := a.enforcer.LoadPolicy(); err != nil {
 		return err
 	}
+	a.dropCache()
 	return a.enforcer.InvalidateCache()
 }
 

@@ -203,3 +203,45 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 	}
 	cancel()
 }
+
+// TestAllowedAgreesWithEnforce: the fast path (granting roles × role links) gives casbin's own answer
+// for every template action, for users holding each role, in their tenant and in another.
+func TestAllowedAgreesWithEnforce(t *testing.T) {
+	rules, err := policies.Templates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]tenants.Kind{"institution": tenants.KindEnterprise, "regulator": tenants.KindRegulator, "platform": tenants.KindPlatform}
+	home, other := uuid.New(), uuid.New()
+	s := &store{}
+	var users []uuid.UUID
+	for fam, kind := range kinds {
+		for _, role := range policies.RolesFor(kind) {
+			u := uuid.New()
+			users = append(users, u)
+			s.as = append(s.as, policies.Assignment{TenantID: home, Kind: kind, UserID: u, Role: role})
+			_ = fam
+		}
+	}
+	a := newAuthorizer(t, s, nil)
+	actions := map[string]bool{"no:such-action": true}
+	for _, r := range rules {
+		actions[r.Action] = true
+	}
+	checked := 0
+	for _, u := range users {
+		for act := range actions {
+			for _, dom := range []uuid.UUID{home, other} {
+				fast, err1 := a.Allowed(dom, u, act)
+				slow, err2 := a.Enforce(dom, u, act)
+				if err1 != nil || err2 != nil || fast != slow {
+					t.Fatalf("Allowed(%s, %s) = %v, Enforce = %v (%v %v)", u, act, fast, slow, err1, err2)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d checks", checked)
+	}
+}
