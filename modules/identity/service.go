@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"time"
 
@@ -191,38 +192,45 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if !ok {
 		return Principal{}, ErrUnauthenticated
 	}
-	var p Principal
 	ctx = tenants.WithScope(ctx, tenants.Scope{TenantID: tenantID})
-	err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		v, err := sessionByHash(ctx, tx, tenantID, hash)
-		if err != nil {
+	var v *sessionView
+	var err error
+	if platform.IsPostgres(s.db) {
+		v, err = lookupSessionPG(ctx, s.db, tenantID, hash)
+	} else {
+		err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
+			v, err = sessionByHash(ctx, tx, tenantID, hash)
 			return err
+		})
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	now := s.now().UTC()
+	if v.RevokedAt != nil || !now.Before(v.ExpiresAt) || !now.Before(v.LastSeenAt.Add(s.IdleTimeout)) ||
+		v.UserStatus != StatusActive || v.TenantState == string(tenants.StatusDisabled) {
+		return Principal{}, ErrUnauthenticated
+	}
+	if now.Sub(v.LastSeenAt) >= touchEvery { // at most once a minute per session
+		if err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+			return touchSession(ctx, tx, tenantID, hash, now)
+		}); err != nil {
+			return Principal{}, err
 		}
-		now := s.now().UTC()
-		if v.RevokedAt != nil || !now.Before(v.ExpiresAt) || !now.Before(v.LastSeenAt.Add(s.IdleTimeout)) ||
-			v.UserStatus != StatusActive || v.TenantState == string(tenants.StatusDisabled) {
-			return ErrUnauthenticated
-		}
-		roles, err := rolesOf(ctx, tx, tenantID, v.UserID)
-		if err != nil {
-			return err
-		}
-		if now.Sub(v.LastSeenAt) >= touchEvery {
-			if err := touchSession(ctx, tx, tenantID, hash, now); err != nil {
-				return err
-			}
-			v.LastSeenAt = now
-		}
-		p = Principal{
-			Scope: tenants.Scope{TenantID: tenantID, Kind: tenants.Kind(v.Kind), RegionCode: v.RegionCode, Slug: v.Slug},
-			Actor: tenants.Actor{UserID: v.UserID, Name: v.Username, Roles: roles[v.UserID]},
-			User: User{ID: v.UserID, TenantID: tenantID, Username: v.Username, DisplayName: v.DisplayName,
-				Roles: roles[v.UserID], Status: v.UserStatus},
-			ExpiresAt: s.expiry(&v.sessionRow),
-		}
-		return nil
-	})
-	return p, err
+		v.LastSeenAt = now
+	}
+	var held []string
+	if v.RoleList != "" {
+		held = strings.Split(v.RoleList, ",")
+		sort.Strings(held)
+	}
+	return Principal{
+		Scope: tenants.Scope{TenantID: tenantID, Kind: tenants.Kind(v.Kind), RegionCode: v.RegionCode, Slug: v.Slug},
+		Actor: tenants.Actor{UserID: v.UserID, Name: v.Username, Roles: held},
+		User: User{ID: v.UserID, TenantID: tenantID, Username: v.Username, DisplayName: v.DisplayName,
+			Roles: held, Status: v.UserStatus},
+		ExpiresAt: s.expiry(&v.sessionRow),
+	}, nil
 }
 
 // Logout revokes the token's session.

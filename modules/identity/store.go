@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -57,6 +58,7 @@ type sessionView struct {
 	RegionCode  string `bun:"region_code"`
 	Slug        string `bun:"slug"`
 	TenantState string `bun:"tenant_status"`
+	RoleList    string `bun:"roles"` // comma-separated, folded into the lookup to save a round trip
 }
 
 func (r *userRow) user(roles []string) User {
@@ -145,12 +147,21 @@ func sessionByHash(ctx context.Context, db bun.IDB, tenantID uuid.UUID, hash []b
 		ColumnExpr("s.*").
 		ColumnExpr("u.username, u.display_name, u.status AS user_status").
 		ColumnExpr("t.kind, t.region_code, t.slug, t.status AS tenant_status").
+		ColumnExpr("(SELECT "+aggregate(db)+" FROM user_roles AS r WHERE r.tenant_id = s.tenant_id AND r.user_id = s.user_id) AS roles").
 		Where("s.tenant_id = ? AND s.token_hash = ?", tenantID, hash).
 		Scan(ctx, v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUnauthenticated
 	}
 	return v, err
+}
+
+// aggregate is the dialect's string aggregation of role names.
+func aggregate(db bun.IDB) string {
+	if platform.IsPostgres(db) {
+		return "coalesce(string_agg(r.role, ','), '')"
+	}
+	return "coalesce(group_concat(r.role, ','), '')"
 }
 
 func touchSession(ctx context.Context, db bun.IDB, tenantID uuid.UUID, hash []byte, at time.Time) error {
