@@ -26,7 +26,8 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func TestAllowCountsPerKeyAndWindow(t *testing.T) {
 	rdb := dbtest.Redis(t)
 	l := New(rdb, "test-"+strconv.FormatInt(time.Now().UnixNano(), 36), 3, time.Minute, quiet)
-	clock := time.Date(2026, 11, 23, 10, 0, 5, 0, time.UTC)
+	// A day ahead of the real clock: counters expire (in real Redis time) at the end of their window.
+	clock := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Minute).Add(5 * time.Second)
 	l.now = func() time.Time { return clock }
 	ctx := context.Background()
 
