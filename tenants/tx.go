@@ -115,6 +115,32 @@ func As(ctx context.Context, tx bun.Tx, s Scope, fn func(ctx context.Context) er
 	return err
 }
 
+// WithConnTx is WithTx on a dedicated connection that fn also receives, for work that needs the
+// transaction's own session at the driver level (pgx COPY: database/sql offers no way from a *sql.Tx
+// to its connection). The scope is set exactly as WithTx sets it.
+func WithConnTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, conn bun.Conn, tx bun.Tx) error) error {
+	s, ok := FromContext(ctx)
+	if !ok {
+		return ErrNoScope
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := setScope(ctx, tx, s.TenantID.String(), ""); err != nil {
+			return err
+		}
+		return fn(context.WithValue(ctx, txKey{}, tx), conn, tx)
+	})
+}
+
+// ScopeStatement is the statement that scopes a PostgreSQL transaction to a tenant, with pgx-style
+// parameters ($1 the application role, $2 the tenant id), for code that talks to pgx directly (a
+// pipelined batch runs as one implicit transaction, so the local settings end with it).
+const ScopeStatement = "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true), set_config('app.oversight_tenants', '', true)"
+
 // TxFrom returns the transaction a WithTx in ctx opened, if any.
 func TxFrom(ctx context.Context) (bun.Tx, bool) {
 	tx, ok := ctx.Value(txKey{}).(bun.Tx)

@@ -88,23 +88,10 @@ func (s *Service) store(ctx context.Context, scope tenants.Scope, im *importer, 
 // copyFunc runs pgx's CopyFrom on the connection of the current transaction.
 type copyFunc func(ctx context.Context, table string, cols []string, src pgx.CopyFromSource) (int64, error)
 
-// withCopyTx is tenants.WithTx on a dedicated connection, so that the transaction's own session can
-// also be used at the driver level for COPY (database/sql offers no way from a *sql.Tx to its
-// connection). The scope is set exactly as tenants.WithTx sets it — the application role and
-// app.tenant_id, for the transaction only — so row-level security applies to the COPY and the merge.
-// The kernel could offer this as tenants.WithConnTx; until then it lives here.
+// withCopyTx is tenants.WithConnTx with the connection's pgx CopyFrom handed to fn, so the COPY and
+// the merge run in the tenant's transaction under row-level security.
 func (s *Service) withCopyTx(ctx context.Context, scope tenants.Scope, fn func(ctx context.Context, tx bun.Tx, copyFrom copyFunc) error) error {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx,
-			"SELECT set_config('role', ?, true), set_config('app.tenant_id', ?, true), set_config('app.oversight_tenants', '', true)",
-			tenants.AppRole, scope.TenantID.String()); err != nil {
-			return err
-		}
+	return tenants.WithConnTx(tenants.WithScope(ctx, scope), s.db, func(ctx context.Context, conn bun.Conn, tx bun.Tx) error {
 		copyFrom := func(ctx context.Context, table string, cols []string, src pgx.CopyFromSource) (int64, error) {
 			var n int64
 			err := conn.Raw(func(dc any) error {

@@ -40,8 +40,7 @@ func lookupSessionPG(ctx context.Context, db *bun.DB, tenantID uuid.UUID, hash [
 			return fmt.Errorf("identity: unexpected driver connection %T", dc)
 		}
 		b := &pgx.Batch{}
-		b.Queue("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true), set_config('app.oversight_tenants', '', true)",
-			tenants.AppRole, tenantID.String())
+		b.Queue(tenants.ScopeStatement, tenants.AppRole, tenantID.String())
 		b.Queue(sessionLookupSQL, tenantID, hash)
 		br := sc.Conn().SendBatch(ctx, b)
 		if _, err := br.Exec(); err != nil {
