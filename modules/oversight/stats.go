@@ -146,30 +146,14 @@ func (s *Service) Stats(ctx context.Context, f StatsFilter, withRows bool) (Stat
 			}
 			return q
 		}
-		if err := sel("count(*) AS n", "").Scan(ctx, new(int64), &st.Total.Issued, &st.Total.Revoked); err != nil {
-			return err
+		var insts []institutionSum
+		var err error
+		if platform.IsPostgres(tx) {
+			insts, err = groupingSets(ctx, tx, f, j.ids, &st)
+		} else {
+			insts, err = groupEach(ctx, sel, &st)
 		}
-		if err := sel("occupation_code", "occupation_code").Scan(ctx, &st.ByOccupation); err != nil {
-			return err
-		}
-		if err := sel("level", "level").Scan(ctx, &st.ByLevel); err != nil {
-			return err
-		}
-		var months []struct {
-			Month time.Time `bun:"month"`
-			CertCount
-		}
-		if err := sel("month", "month").Scan(ctx, &months); err != nil {
-			return err
-		}
-		for _, m := range months {
-			st.ByMonth = append(st.ByMonth, MonthCount{Month: m.Month.UTC().Format("2006-01"), CertCount: m.CertCount})
-		}
-		var insts []struct {
-			TenantID uuid.UUID `bun:"tenant_id,type:uuid"`
-			CertCount
-		}
-		if err := sel("tenant_id", "tenant_id").Scan(ctx, &insts); err != nil {
+		if err != nil {
 			return err
 		}
 		names, err := institutionNames(ctx, tx, j.ids)
@@ -303,4 +287,74 @@ func ParseMonth(s string) (time.Time, error) {
 		return time.Time{}, platform.E(platform.KindInvalid, "invalid_parameter", "months are written YYYY-MM")
 	}
 	return t.UTC(), nil
+}
+
+type institutionSum struct {
+	TenantID uuid.UUID `bun:"tenant_id,type:uuid"`
+	CertCount
+}
+
+// groupingSets computes the total and the four breakdowns in one pass over the summary (PostgreSQL).
+func groupingSets(ctx context.Context, tx bun.Tx, f StatsFilter, ids []uuid.UUID, st *Stats) ([]institutionSum, error) {
+	var rows []struct {
+		Set            int        `bun:"set"`
+		OccupationCode *string    `bun:"occupation_code"`
+		Level          *int       `bun:"level"`
+		Month          *time.Time `bun:"month"`
+		TenantID       *uuid.UUID `bun:"tenant_id,type:uuid"`
+		CertCount
+	}
+	q := tx.NewSelect().TableExpr(statsSource).
+		ColumnExpr("grouping(occupation_code, level, month, tenant_id) AS set, occupation_code, level, month, tenant_id").
+		ColumnExpr("coalesce(sum(issued), 0) AS issued, coalesce(sum(revoked), 0) AS revoked")
+	q = f.apply(q, ids, "month").
+		GroupExpr("GROUPING SETS ((occupation_code), (level), (month), (tenant_id), ())").
+		OrderExpr("occupation_code, level, month, tenant_id")
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	var insts []institutionSum
+	// grouping() sets a bit for each column left out, first column highest: 0b0111 keeps the
+	// occupation only, 0b1011 the level, 0b1101 the month, 0b1110 the institution, 0b1111 none.
+	for _, r := range rows {
+		switch r.Set {
+		case 0b0111:
+			st.ByOccupation = append(st.ByOccupation, OccupationCount{OccupationCode: *r.OccupationCode, CertCount: r.CertCount})
+		case 0b1011:
+			st.ByLevel = append(st.ByLevel, LevelCount{Level: *r.Level, CertCount: r.CertCount})
+		case 0b1101:
+			st.ByMonth = append(st.ByMonth, MonthCount{Month: r.Month.UTC().Format("2006-01"), CertCount: r.CertCount})
+		case 0b1110:
+			insts = append(insts, institutionSum{TenantID: *r.TenantID, CertCount: r.CertCount})
+		case 0b1111:
+			st.Total = r.CertCount
+		}
+	}
+	return insts, nil
+}
+
+// groupEach computes the total and the breakdowns one query each (SQLite has no grouping sets).
+func groupEach(ctx context.Context, sel func(cols, group string) *bun.SelectQuery, st *Stats) ([]institutionSum, error) {
+	if err := sel("count(*) AS n", "").Scan(ctx, new(int64), &st.Total.Issued, &st.Total.Revoked); err != nil {
+		return nil, err
+	}
+	if err := sel("occupation_code", "occupation_code").Scan(ctx, &st.ByOccupation); err != nil {
+		return nil, err
+	}
+	if err := sel("level", "level").Scan(ctx, &st.ByLevel); err != nil {
+		return nil, err
+	}
+	var months []struct {
+		Month time.Time `bun:"month"`
+		CertCount
+	}
+	if err := sel("month", "month").Scan(ctx, &months); err != nil {
+		return nil, err
+	}
+	for _, m := range months {
+		st.ByMonth = append(st.ByMonth, MonthCount{Month: m.Month.UTC().Format("2006-01"), CertCount: m.CertCount})
+	}
+	var insts []institutionSum
+	err := sel("tenant_id", "tenant_id").Scan(ctx, &insts)
+	return insts, err
 }

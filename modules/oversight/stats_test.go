@@ -81,6 +81,11 @@ func TestStatistics(t *testing.T) {
 	if st.Total.Issued != 0 {
 		t.Fatalf("from a future month: %+v", st.Total)
 	}
+	empty := k.Tenant(t, tenants.KindRegulator, "630000")
+	k.Do(t, "GET", "/api/v1/oversight/stats", empty.Admin, nil).Want(t, http.StatusOK).Decode(t, &st)
+	if st.Total.Issued != 0 || len(st.ByInstitution) != 0 {
+		t.Fatalf("a jurisdiction without certificates: %+v", st)
+	}
 	k.Do(t, "GET", "/api/v1/oversight/stats?level=9", reg.Admin, nil).WantProblem(t, http.StatusBadRequest, "invalid_parameter")
 	k.Do(t, "GET", "/api/v1/oversight/stats?format=pdf", reg.Admin, nil).WantProblem(t, http.StatusBadRequest, "invalid_parameter")
 	k.Do(t, "GET", "/api/v1/oversight/stats", a.Admin, nil).WantProblem(t, http.StatusForbidden, "forbidden")
