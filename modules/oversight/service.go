@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -281,4 +282,31 @@ func systemCtx(ctx context.Context, scope tenants.Scope, name string) context.Co
 
 func scopeOf(t tenants.Tenant) tenants.Scope {
 	return tenants.Scope{TenantID: t.ID, Kind: t.Kind, RegionCode: t.RegionCode, Slug: t.Slug}
+}
+
+// OptionsFromEnv reads the sync tuning an operator may set: SKILLCERT_SYNC_DEAD_AFTER (how long a
+// report may keep failing before it is dead-lettered, default 24h), SKILLCERT_SYNC_BACKOFF_BASE
+// (default 2s) and SKILLCERT_SYNC_BACKOFF_MAX (default 10m), as Go durations. Unset values keep the
+// defaults; a malformed one is an error naming the variable.
+func OptionsFromEnv(getenv func(string) string) (Options, error) {
+	var o Options
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"SKILLCERT_SYNC_DEAD_AFTER", &o.DeadAfter},
+		{"SKILLCERT_SYNC_BACKOFF_BASE", &o.Backoff.Base},
+		{"SKILLCERT_SYNC_BACKOFF_MAX", &o.Backoff.Max},
+	} {
+		raw := getenv(v.name)
+		if raw == "" {
+			continue
+		}
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 {
+			return o, fmt.Errorf("%s must be a positive duration like 24h, got %q", v.name, raw)
+		}
+		*v.dst = d
+	}
+	return o, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/oversight"
@@ -25,12 +26,13 @@ func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
 	if err != nil {
 		return err
 	}
-	svc, err := oversight.New(s.deps.DB, s.Directory, oversight.Options{
-		AllowPrivate: s.deps.Config.SyncAllowPrivate,
-		Secret:       secret,
-		Registerer:   s.Registry,
-		Log:          s.deps.Log,
-	})
+	// Sync tuning is read here until platform.Config carries it (SKILLCERT_SYNC_DEAD_AFTER, …).
+	opts, err := oversight.OptionsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	opts.AllowPrivate, opts.Secret, opts.Registerer, opts.Log = s.deps.Config.SyncAllowPrivate, secret, s.Registry, s.deps.Log
+	svc, err := oversight.New(s.deps.DB, s.Directory, opts)
 	if err != nil {
 		return fmt.Errorf("oversight: %w", err)
 	}
