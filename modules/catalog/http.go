@@ -224,14 +224,12 @@ func (h *Handler) fileNorm(c *fiber.Ctx) error {
 		return err
 	}
 	in := NormFiling{FilingRef: req.FilingRef}
-	if req.FiledOn != "" {
-		d, err := time.Parse(time.DateOnly, req.FiledOn)
-		if err != nil {
-			var v platform.Validation
-			v.Add("filed_on", "format", "a date YYYY-MM-DD")
-			return v.Err()
-		}
-		in.FiledOn = d
+	var v platform.Validation
+	if d := httpx.DateField(&v, "filed_on", req.FiledOn); d != nil {
+		in.FiledOn = *d
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	n, err := h.svc.FileNorm(c.UserContext(), id, in)
 	if err != nil {

@@ -282,14 +282,12 @@ func (h *Handler) decide(c *fiber.Ctx) error {
 		return err
 	}
 	d := Decision{Decision: req.Decision, EvaluatorCode: req.EvaluatorCode, SiteSerial: req.SiteSerial, Note: req.Note}
-	if req.ValidFrom != "" {
-		from, err := time.Parse(time.DateOnly, req.ValidFrom)
-		if err != nil {
-			var v platform.Validation
-			v.Add("valid_from", "format", "a date YYYY-MM-DD")
-			return v.Err()
-		}
-		d.ValidFrom = from
+	var v platform.Validation
+	if from := httpx.DateField(&v, "valid_from", req.ValidFrom); from != nil {
+		d.ValidFrom = *from
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	f, err := h.svc.Decide(c.UserContext(), id, d)
 	if err != nil {

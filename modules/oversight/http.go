@@ -216,19 +216,6 @@ func badParam(field, msg string) error {
 		Fields: []platform.FieldError{{Field: field, Code: "format", Message: msg}}}
 }
 
-// dateField parses an optional YYYY-MM-DD body field, collecting a field error.
-func dateField(v *platform.Validation, field, s string) *time.Time {
-	if s == "" {
-		return nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		v.Add(field, "format", "a date YYYY-MM-DD is expected")
-		return nil
-	}
-	return &d
-}
-
 func queryUUID(c *fiber.Ctx, name string) (uuid.UUID, error) {
 	v := c.Query(name)
 	if v == "" {
@@ -624,7 +611,7 @@ func (h *Handler) createInspection(c *fiber.Ctx) error {
 		return err
 	}
 	var v platform.Validation
-	sched := dateField(&v, "scheduled_on", req.ScheduledOn)
+	sched := httpx.DateField(&v, "scheduled_on", req.ScheduledOn)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -660,7 +647,7 @@ func (h *Handler) updateInspection(c *fiber.Ctx) error {
 	p := InspectionPatch{Status: req.Status, Title: req.Title, Conclusion: req.Conclusion, InspectorIDs: req.InspectorIDs}
 	if req.ScheduledOn != nil {
 		var v platform.Validation
-		p.ScheduledOn = dateField(&v, "scheduled_on", *req.ScheduledOn)
+		p.ScheduledOn = httpx.DateField(&v, "scheduled_on", *req.ScheduledOn)
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -693,7 +680,7 @@ func (h *Handler) addFinding(c *fiber.Ctx) error {
 		return err
 	}
 	var v platform.Validation
-	dl := dateField(&v, "deadline", req.Deadline)
+	dl := httpx.DateField(&v, "deadline", req.Deadline)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -726,7 +713,7 @@ func (h *Handler) updateFinding(c *fiber.Ctx) error {
 	p := FindingPatch{Severity: req.Severity, Description: req.Description, Requirement: req.Requirement, Resolved: req.Resolved}
 	if req.Deadline != nil {
 		var v platform.Validation
-		p.Deadline = dateField(&v, "deadline", *req.Deadline)
+		p.Deadline = httpx.DateField(&v, "deadline", *req.Deadline)
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -821,7 +808,7 @@ func (h *Handler) decide(c *fiber.Ctx) error {
 		return err
 	}
 	var v platform.Validation
-	dl := dateField(&v, "deadline", req.Deadline)
+	dl := httpx.DateField(&v, "deadline", req.Deadline)
 	if err := v.Err(); err != nil {
 		return err
 	}

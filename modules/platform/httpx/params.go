@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -121,4 +122,18 @@ func UUIDParam(c *fiber.Ctx, name string) (uuid.UUID, error) {
 		return uuid.Nil, platform.NotFound(name)
 	}
 	return id, nil
+}
+
+// DateField parses an optional YYYY-MM-DD body field: "" gives nil, a malformed date records a
+// `format` error for field in v (so several fields are reported together) and gives nil.
+func DateField(v *platform.Validation, field, s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		v.Add(field, "format", "a date YYYY-MM-DD is expected")
+		return nil
+	}
+	return &d
 }
