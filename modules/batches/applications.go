@@ -193,27 +193,40 @@ func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, q App
 	if err != nil {
 		return ApplicationPage{}, err
 	}
-	var page ApplicationPage
-	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		apps, err := listApplications(ctx, tx, sc.TenantID, &batchID, nil, q.Status, q.Desc, q.After, q.Limit+1)
-		if err != nil {
-			return err
-		}
-		if len(apps) == 0 {
-			// Only an empty page asks whether the batch exists (404 for an unknown or another tenant's):
-			// a page with rows proves it, and one round trip less is most of a page's cost.
+	pq := applicationPageQuery{TenantID: sc.TenantID, Batch: &batchID, Status: q.Status, Desc: q.Desc, After: q.After, Limit: q.Limit + 1}
+	apps, err := s.pageOfApplications(ctx, pq)
+	if err != nil {
+		return ApplicationPage{}, err
+	}
+	if len(apps) == 0 {
+		// Only an empty page asks whether the batch exists (404 for an unknown or another tenant's):
+		// a page with rows proves it, and a round trip less is much of a page's cost.
+		err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 			ok, err := tx.NewSelect().Model((*batchRow)(nil)).Where("tenant_id = ? AND id = ?", sc.TenantID, batchID).Exists(ctx)
-			if err != nil {
-				return err
+			if err == nil && !ok {
+				err = ErrBatchNotFound
 			}
-			if !ok {
-				return ErrBatchNotFound
-			}
+			return err
+		})
+		if err != nil {
+			return ApplicationPage{}, err
 		}
-		page = pageApplications(apps, q.Limit)
-		return nil
+	}
+	return pageApplications(apps, q.Limit), nil
+}
+
+// pageOfApplications reads one page: in a single round trip on PostgreSQL outside a transaction (the
+// list endpoints), else in a read transaction through bun (dev mode, or nested in a transaction).
+func (s *Service) pageOfApplications(ctx context.Context, pq applicationPageQuery) ([]Application, error) {
+	if tenants.CanQueryPG(ctx, s.db) {
+		return listApplicationsPG(ctx, s.db, pq)
+	}
+	var apps []Application
+	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
+		apps, err = listApplications(ctx, tx, pq)
+		return err
 	})
-	return page, err
+	return apps, err
 }
 
 func pageApplications(apps []Application, limit int) ApplicationPage {
@@ -247,7 +260,8 @@ func (s *Service) MyApplications(ctx context.Context, q ApplicationQuery) (Appli
 		if err != nil {
 			return err
 		}
-		apps, err := listApplications(ctx, tx, sc.TenantID, nil, &c.ID, q.Status, q.Desc, q.After, q.Limit+1)
+		apps, err := listApplications(ctx, tx, applicationPageQuery{TenantID: sc.TenantID, Candidate: &c.ID,
+			Status: q.Status, Desc: q.Desc, After: q.After, Limit: q.Limit + 1})
 		page = pageApplications(apps, q.Limit)
 		return err
 	})

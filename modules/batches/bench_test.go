@@ -1,17 +1,29 @@
 package batches_test
 
 import (
+	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/valyala/fasthttp"
 
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
 	"github.com/skillcert/skillcert/modules/catalog"
+	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -49,9 +61,19 @@ FROM generate_series(1, ?) AS g`, tenantID, batchID, string(decision), start, st
 	}
 }
 
-// BenchmarkApplicationsPage measures a keyset page of 50 applications of a batch holding 10,000: through
-// the API (authentication, tenant transaction, JSON) and as the bare keyset SQL, on page one and on a
-// deep page (the 9,950th row on), and page one of a small tenant's batch of 100 for comparison.
+// BenchmarkApplicationsPage measures keyset pages of 50 applications of a batch holding 10,000 — page
+// one, a deep page (the 9,950th row on) and page one of a small tenant's batch of 100 — through the API
+// and, as the reference, the same keyset SQL sent by pgx straight to PostgreSQL, both at the same
+// concurrency (4 goroutines per core), as pgbench would drive it; ns/op are per page:
+//
+//	go test ./modules/batches -run '^$' -bench ApplicationsPage -benchtime 2000x
+//
+// api:  HTTP over loopback TCP (fasthttp client) to the assembled server with its production middleware:
+//
+//	authentication, authorization, the tenant's read transaction, bun, JSON of 50 applications.
+//
+// sql-simple: the SELECT as pgbench sends it by default (simple protocol); sql-prepared: prepared once per
+// connection (pgbench -M prepared). Both read every column of every row.
 func BenchmarkApplicationsPage(b *testing.B) {
 	k := testkit.New(b)
 	type fixture struct {
@@ -74,75 +96,146 @@ func BenchmarkApplicationsPage(b *testing.B) {
 	}
 	large, small := mk(10_000), mk(100)
 
-	cursorAt := func(f fixture, offset int) string {
-		var at time.Time
-		var id uuid.UUID
+	type position struct {
+		at time.Time
+		id uuid.UUID
+	}
+	positionAt := func(f fixture, offset int) position {
+		var p position
 		if err := k.DB.QueryRowContext(context.Background(),
 			"SELECT created_at, id FROM applications WHERE tenant_id = ? AND batch_id = ? ORDER BY created_at, id OFFSET ? LIMIT 1",
-			f.org.Tenant.ID, f.batch, offset).Scan(&at, &id); err != nil {
+			f.org.Tenant.ID, f.batch, offset).Scan(&p.at, &p.id); err != nil {
 			b.Fatal(err)
 		}
-		return httpx.EncodeCursor(at.UTC(), id)
+		p.at = p.at.UTC()
+		return p
 	}
-	deep := cursorAt(large, 9_949)
+	start, deep := position{at: time.Unix(0, 0).UTC()}, positionAt(large, 9_949)
+	const parallelism = 4 // goroutines per GOMAXPROCS, for both sides
 
-	api := func(f fixture, cursor string) func(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = k.Server.App.Listener(ln) }()
+	b.Cleanup(func() { _ = ln.Close() })
+	client := &fasthttp.Client{MaxConnsPerHost: 1024}
+	base := "http://" + ln.Addr().String()
+
+	api := func(f fixture, from position) func(b *testing.B) {
 		return func(b *testing.B) {
-			path := "/api/v1/batches/" + f.batch.String() + "/applications?limit=50&cursor=" + cursor
-			tok := f.org.Tokens["staff"]
-			b.ReportAllocs()
-			for b.Loop() {
-				res := k.Do(b, "GET", path, tok, nil)
-				if res.Status != http.StatusOK {
-					b.Fatalf("status %d: %s", res.Status, res.Body)
-				}
+			uri := base + "/api/v1/batches/" + f.batch.String() + "/applications?limit=50"
+			if from != start {
+				uri += "&cursor=" + httpx.EncodeCursor(from.at, from.id)
 			}
+			auth := "Bearer " + f.org.Tokens["staff"]
+			b.SetParallelism(parallelism)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(res)
+				req.SetRequestURI(uri)
+				req.Header.Set("Authorization", auth)
+				for pb.Next() {
+					if err := client.Do(req, res); err != nil || res.StatusCode() != http.StatusOK {
+						b.Errorf("page: %v %d %s", err, res.StatusCode(), res.Body())
+						return
+					}
+					if !bytes.Contains(res.Body(), []byte(`"next_cursor"`)) && f == large && from == start {
+						b.Errorf("page one of 10,000 without a next cursor: %.200s", res.Body())
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 		}
 	}
-	bare := func(f fixture, cursor string) func(b *testing.B) {
-		return func(b *testing.B) {
-			var after struct {
-				at time.Time
-				id uuid.UUID
-			}
-			q := `SELECT id, tenant_id, batch_id, candidate_id, candidate_user_id, candidate_name, id_type, id_number, status,
+	// The same keyset query the store sends (listColumns, LIMIT 51 to see whether a next page exists).
+	const q = `SELECT id, tenant_id, batch_id, candidate_id, candidate_user_id, candidate_name, id_type, id_number, status,
   route, evidence_file_ids, eligibility_passed, eligibility_rule, theory_exempt, fee_fen, paid_at, paid_by, review_decision,
   review_reason, reviewed_by, reviewed_at, scores, result, held, created_at, updated_at
 FROM applications WHERE tenant_id = $1 AND batch_id = $2 AND (created_at, id) > ($3, $4) ORDER BY created_at, id LIMIT 51`
-			if cursor != "" {
-				if _, err := httpx.DecodeCursor(cursor, &after.at, &after.id); err != nil {
-					b.Fatal(err)
-				}
+	bare := func(mode pgx.QueryExecMode, f fixture, from position) func(b *testing.B) {
+		return func(b *testing.B) {
+			cfg, err := pgxpool.ParseConfig(dbtest.URL(b))
+			if err != nil {
+				b.Fatal(err)
 			}
-			sqldb := k.DB.DB
+			cfg.ConnConfig.DefaultQueryExecMode = mode
+			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
+			b.SetParallelism(parallelism)
 			b.ReportAllocs()
-			for b.Loop() {
-				rows, err := sqldb.QueryContext(context.Background(), q, f.org.Tenant.ID, f.batch, after.at, after.id)
-				if err != nil {
-					b.Fatal(err)
-				}
-				cols, _ := rows.Columns()
-				vals := make([]sql.RawBytes, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				n := 0
-				for rows.Next() {
-					if err := rows.Scan(ptrs...); err != nil {
-						b.Fatal(err)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					rows, err := pool.Query(context.Background(), q, f.org.Tenant.ID, f.batch, from.at, from.id)
+					if err != nil {
+						b.Errorf("select: %v", err)
+						return
 					}
-					n++
+					n := 0
+					for rows.Next() {
+						if _, err := rows.Values(); err != nil {
+							b.Errorf("values: %v", err)
+							return
+						}
+						n++
+					}
+					if rows.Close(); rows.Err() != nil || n == 0 {
+						b.Errorf("%d rows, %v", n, rows.Err())
+						return
+					}
 				}
-				if err := rows.Close(); err != nil || n == 0 {
-					b.Fatalf("%d rows, %v", n, err)
-				}
-			}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 		}
 	}
-	b.Run("api/first", api(large, ""))
+	// pgbench itself, for the issue's wording: 8 clients on 2 threads send the same SELECT with literal
+	// values (its default simple protocol) for b.N pages in all; libpq receives every row but decodes
+	// nothing, so this is the fastest any client could go.
+	pgbench := func(mode string, f fixture, from position) func(b *testing.B) {
+		return func(b *testing.B) {
+			bin, err := exec.LookPath("pgbench")
+			if err != nil {
+				b.Skip("pgbench is not installed")
+			}
+			lit := strings.NewReplacer("$1", "'"+f.org.Tenant.ID.String()+"'", "$2", "'"+f.batch.String()+"'",
+				"$3", "'"+from.at.Format(time.RFC3339Nano)+"'::timestamptz", "$4", "'"+from.id.String()+"'::uuid").Replace(q)
+			script := filepath.Join(b.TempDir(), "page.sql")
+			if err := os.WriteFile(script, []byte(strings.Join(strings.Fields(lit), " ")+";\n"), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			const clients = 8
+			perClient := max(b.N/clients, 1)
+			out, err := exec.Command(bin, "-n", "-M", mode, "-c", fmt.Sprint(clients), "-j", "2",
+				"-t", fmt.Sprint(perClient), "-f", script, dbtest.URL(b)).CombinedOutput()
+			if err != nil {
+				b.Fatalf("pgbench: %v\n%s", err, out)
+			}
+			m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
+			if m == nil {
+				b.Fatalf("pgbench printed no tps:\n%s", out)
+			}
+			tps, _ := strconv.ParseFloat(string(m[1]), 64)
+			b.ReportMetric(tps, "pages/s")
+			b.ReportMetric(1e9/tps, "ns/op")
+		}
+	}
+	b.Run("api/first", api(large, start))
 	b.Run("api/deep", api(large, deep))
-	b.Run("api/small-tenant", api(small, ""))
-	b.Run("sql/first", bare(large, ""))
-	b.Run("sql/deep", bare(large, deep))
+	b.Run("api/small-tenant", api(small, start))
+	b.Run("sql-simple/first", bare(pgx.QueryExecModeSimpleProtocol, large, start))
+	b.Run("sql-simple/deep", bare(pgx.QueryExecModeSimpleProtocol, large, deep))
+	b.Run("sql-prepared/first", bare(pgx.QueryExecModeCacheStatement, large, start))
+	b.Run("pgbench-simple/first", pgbench("simple", large, start))
+	b.Run("pgbench-simple/deep", pgbench("simple", large, deep))
+	b.Run("pgbench-prepared/first", pgbench("prepared", large, start))
 }

@@ -4,15 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
 	"github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/tenants"
 )
 
 // Stores: bun, private row structs, an explicit tenant condition on every query (RLS backs it in
@@ -310,35 +313,78 @@ type AppCursor struct {
 	ID        uuid.UUID
 }
 
-// listColumns are what a page of applications shows: everything but the full eligibility decision.
-var listColumns = []string{"id", "tenant_id", "batch_id", "candidate_id", "candidate_user_id", "candidate_name",
-	"id_type", "id_number", "status", "route", "evidence_file_ids", "eligibility_passed", "eligibility_rule",
-	"theory_exempt", "fee_fen", "paid_at", "paid_by", "review_decision", "review_reason", "reviewed_by", "reviewed_at",
-	"scores", "result", "held", "created_at", "updated_at"}
+// listFields are what a page of applications shows — everything but the full eligibility decision —
+// as columns and where each lands in an applicationRow (the pgx path scans by position).
+var listFields = []struct {
+	column string
+	dest   func(r *applicationRow) any
+}{
+	{"id", func(r *applicationRow) any { return &r.ID }},
+	{"tenant_id", func(r *applicationRow) any { return &r.TenantID }},
+	{"batch_id", func(r *applicationRow) any { return &r.BatchID }},
+	{"candidate_id", func(r *applicationRow) any { return &r.CandidateID }},
+	{"candidate_user_id", func(r *applicationRow) any { return &r.CandidateUserID }},
+	{"candidate_name", func(r *applicationRow) any { return &r.CandidateName }},
+	{"id_type", func(r *applicationRow) any { return &r.IDType }},
+	{"id_number", func(r *applicationRow) any { return &r.IDNumber }},
+	{"status", func(r *applicationRow) any { return &r.Status }},
+	{"route", func(r *applicationRow) any { return &r.Route }},
+	{"evidence_file_ids", func(r *applicationRow) any { return &r.EvidenceFileIDs }},
+	{"eligibility_passed", func(r *applicationRow) any { return &r.EligibilityPassed }},
+	{"eligibility_rule", func(r *applicationRow) any { return &r.EligibilityRule }},
+	{"theory_exempt", func(r *applicationRow) any { return &r.TheoryExempt }},
+	{"fee_fen", func(r *applicationRow) any { return &r.FeeFen }},
+	{"paid_at", func(r *applicationRow) any { return &r.PaidAt }},
+	{"paid_by", func(r *applicationRow) any { return &r.PaidBy }},
+	{"review_decision", func(r *applicationRow) any { return &r.ReviewDecision }},
+	{"review_reason", func(r *applicationRow) any { return &r.ReviewReason }},
+	{"reviewed_by", func(r *applicationRow) any { return &r.ReviewedBy }},
+	{"reviewed_at", func(r *applicationRow) any { return &r.ReviewedAt }},
+	{"scores", func(r *applicationRow) any { return &r.Scores }},
+	{"result", func(r *applicationRow) any { return &r.Result }},
+	{"held", func(r *applicationRow) any { return &r.Held }},
+	{"created_at", func(r *applicationRow) any { return &r.CreatedAt }},
+	{"updated_at", func(r *applicationRow) any { return &r.UpdatedAt }},
+}
 
-// listApplications pages applications by (created_at, id): of a batch (batchID set) or of a candidate.
+var listColumns = func() []string {
+	cols := make([]string, len(listFields))
+	for i, f := range listFields {
+		cols[i] = f.column
+	}
+	return cols
+}()
+
+// applicationPageQuery selects one keyset page: of a batch (Batch set) or of a candidate.
+type applicationPageQuery struct {
+	TenantID  uuid.UUID
+	Batch     *uuid.UUID
+	Candidate *uuid.UUID
+	Status    ApplicationStatus
+	Desc      bool
+	After     *AppCursor
+	Limit     int
+}
+
+// listApplications pages applications by (created_at, id) through bun, inside a transaction.
 // It reads limit rows through the (tenant_id, batch_id|candidate_id, created_at, id) index; no count.
-func listApplications(ctx context.Context, db bun.IDB, tenantID uuid.UUID, batchID, candidateID *uuid.UUID,
-	status ApplicationStatus, desc bool, after *AppCursor, limit int) ([]Application, error) {
+func listApplications(ctx context.Context, db bun.IDB, pq applicationPageQuery) ([]Application, error) {
 	var rows []applicationRow
-	q := db.NewSelect().Model(&rows).Column(listColumns...).Where("tenant_id = ?", tenantID)
-	if batchID != nil {
-		q = q.Where("batch_id = ?", *batchID)
+	q := db.NewSelect().Model(&rows).Column(listColumns...).Where("tenant_id = ?", pq.TenantID)
+	if pq.Batch != nil {
+		q = q.Where("batch_id = ?", *pq.Batch)
 	}
-	if candidateID != nil {
-		q = q.Where("candidate_id = ?", *candidateID)
+	if pq.Candidate != nil {
+		q = q.Where("candidate_id = ?", *pq.Candidate)
 	}
-	if status != "" {
-		q = q.Where("status = ?", string(status))
+	if pq.Status != "" {
+		q = q.Where("status = ?", string(pq.Status))
 	}
-	op, dir := ">", "ASC"
-	if desc {
-		op, dir = "<", "DESC"
+	op, dir := pq.order()
+	if pq.After != nil {
+		q = q.Where("(created_at, id) "+op+" (?, ?)", pq.After.CreatedAt, pq.After.ID)
 	}
-	if after != nil {
-		q = q.Where("(created_at, id) "+op+" (?, ?)", after.CreatedAt, after.ID)
-	}
-	if err := q.OrderExpr("created_at " + dir + ", id " + dir).Limit(int64(limit)).Scan(ctx); err != nil {
+	if err := q.OrderExpr("created_at " + dir + ", id " + dir).Limit(int64(pq.Limit)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]Application, len(rows))
@@ -346,6 +392,62 @@ func listApplications(ctx context.Context, db bun.IDB, tenantID uuid.UUID, batch
 		out[i] = rows[i].application()
 	}
 	return out, nil
+}
+
+func (pq applicationPageQuery) order() (op, dir string) {
+	if pq.Desc {
+		return "<", "DESC"
+	}
+	return ">", "ASC"
+}
+
+// sql is the page as PostgreSQL text with $n parameters, and its arguments. The text depends only on
+// which filters are present, so each variant is prepared once per connection (tenants.QueryPG).
+func (pq applicationPageQuery) sql() (string, []any) {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(strings.Join(listColumns, ", "))
+	b.WriteString(" FROM applications WHERE tenant_id = $1")
+	args := []any{pq.TenantID}
+	param := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if pq.Batch != nil {
+		b.WriteString(" AND batch_id = " + param(*pq.Batch))
+	}
+	if pq.Candidate != nil {
+		b.WriteString(" AND candidate_id = " + param(*pq.Candidate))
+	}
+	if pq.Status != "" {
+		b.WriteString(" AND status = " + param(string(pq.Status)))
+	}
+	op, dir := pq.order()
+	if pq.After != nil {
+		b.WriteString(" AND (created_at, id) " + op + " (" + param(pq.After.CreatedAt) + ", " + param(pq.After.ID) + ")")
+	}
+	b.WriteString(" ORDER BY created_at " + dir + ", id " + dir + " LIMIT " + strconv.Itoa(pq.Limit))
+	return b.String(), args
+}
+
+// listApplicationsPG is listApplications in one round trip on PostgreSQL (see tenants.QueryPG).
+func listApplicationsPG(ctx context.Context, db *bun.DB, pq applicationPageQuery) ([]Application, error) {
+	query, args := pq.sql()
+	out := make([]Application, 0, pq.Limit)
+	var r applicationRow
+	dests := make([]any, len(listFields))
+	for i, f := range listFields {
+		dests[i] = f.dest(&r)
+	}
+	err := tenants.QueryPG(ctx, db, query, args, func(rows pgx.Rows) error {
+		r = applicationRow{}
+		if err := rows.Scan(dests...); err != nil {
+			return err
+		}
+		out = append(out, r.application())
+		return nil
+	})
+	return out, err
 }
 
 // applicationsOfBatch reads every application of a batch in the given statuses (results, finalize),

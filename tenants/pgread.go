@@ -1,0 +1,105 @@
+package tenants
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/platform"
+)
+
+// QueryPG runs one read-only SELECT in the tenant scope of ctx, on PostgreSQL, in a single round trip,
+// and calls scan for each row. It is ReadTx for the hottest reads (a page of a list): ReadTx costs four
+// round trips (BEGIN, scope, query, COMMIT) plus bun's reflective scan; QueryPG pipelines the scope
+// statement and the query behind one Sync, so PostgreSQL runs them as one implicit transaction and the
+// local settings (role, app.tenant_id) end with it, exactly as in ReadTx — row-level security applies the
+// same way. The query is prepared once per pooled connection (pgx keeps it by its text), so it is planned
+// once, its arguments go out and its rows come back in binary form.
+//
+// sql uses $n parameters and must be a single SELECT: a write would not be refused (the implicit
+// transaction is not READ ONLY), so callers pass only constant query texts of their own. It cannot join
+// an open transaction; callers check CanQueryPG and use ReadTx otherwise.
+func QueryPG(ctx context.Context, db *bun.DB, sql string, args []any, scan func(pgx.Rows) error) error {
+	s, ok := FromContext(ctx)
+	if !ok {
+		return ErrNoScope
+	}
+	if !CanQueryPG(ctx, db) {
+		return fmt.Errorf("tenants: QueryPG needs PostgreSQL and no open transaction")
+	}
+	conn, err := db.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("tenants: unexpected driver connection %T", dc)
+		}
+		pc := sc.Conn()
+		sd, err := pc.Prepare(ctx, sql, sql)
+		if err != nil {
+			return err
+		}
+		if len(sd.ParamOIDs) != len(args) {
+			return fmt.Errorf("tenants: query takes %d arguments, got %d", len(sd.ParamOIDs), len(args))
+		}
+		m := pc.TypeMap()
+		params := make([][]byte, len(args))
+		formats := make([]int16, len(args))
+		for i, a := range args {
+			oid := sd.ParamOIDs[i]
+			formats[i] = m.FormatCodeForOID(oid)
+			if params[i], err = m.Encode(oid, formats[i], a, nil); err != nil {
+				return fmt.Errorf("tenants: argument %d: %w", i+1, err)
+			}
+		}
+		b := &pgconn.Batch{}
+		b.ExecParams(ScopeStatement, [][]byte{[]byte(AppRole), []byte(s.TenantID.String())}, nil, nil, nil)
+		b.ExecStatement(sd, params, formats, []int16{pgtype.BinaryFormatCode})
+		mrr := pc.PgConn().ExecBatch(ctx, b)
+		if !mrr.NextResult() { // the scope statement
+			return closeErr(mrr, fmt.Errorf("tenants: no result for the scope statement"))
+		}
+		if _, err := mrr.ResultReader().Close(); err != nil {
+			return closeErr(mrr, err)
+		}
+		if !mrr.NextResult() {
+			return closeErr(mrr, fmt.Errorf("tenants: no result for the query"))
+		}
+		rows := pgx.RowsFromResultReader(m, mrr.ResultReader())
+		err = eachRow(rows, scan)
+		return closeErr(mrr, err)
+	})
+}
+
+func eachRow(rows pgx.Rows, scan func(pgx.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// closeErr closes the batch's reader (reading what is left, up to the Sync) and returns the first error.
+func closeErr(mrr *pgconn.MultiResultReader, err error) error {
+	if cerr := mrr.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// CanQueryPG reports whether QueryPG can serve a read in ctx: on PostgreSQL, outside any transaction.
+// Elsewhere (SQLite in dev mode, or a read nested in an open transaction) the caller uses ReadTx.
+func CanQueryPG(ctx context.Context, db *bun.DB) bool {
+	_, inTx := TxFrom(ctx)
+	return !inTx && platform.IsPostgres(db)
+}
