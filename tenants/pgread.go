@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -61,7 +62,9 @@ func QueryPG(ctx context.Context, db *bun.DB, sql string, args []any, scan func(
 			}
 		}
 		b := &pgconn.Batch{}
-		b.ExecParams(ScopeStatement, [][]byte{[]byte(AppRole), []byte(s.TenantID.String())}, nil, nil, nil)
+		if err := QueueScope(ctx, pc, b, s.TenantID); err != nil {
+			return err
+		}
 		b.ExecStatement(sd, params, formats, []int16{pgtype.BinaryFormatCode})
 		mrr := pc.PgConn().ExecBatch(ctx, b)
 		if !mrr.NextResult() { // the scope statement
@@ -95,6 +98,18 @@ func closeErr(mrr *pgconn.MultiResultReader, err error) error {
 		err = cerr
 	}
 	return err
+}
+
+// QueueScope puts the tenant scope statement (ScopeStatement) first in a pgconn batch, prepared once per
+// connection like the queries that follow it, for code that pipelines its own reads (identity's
+// session lookup, QueryPG).
+func QueueScope(ctx context.Context, pc *pgx.Conn, b *pgconn.Batch, tenantID uuid.UUID) error {
+	sd, err := pc.Prepare(ctx, ScopeStatement, ScopeStatement)
+	if err != nil {
+		return err
+	}
+	b.ExecStatement(sd, [][]byte{[]byte(AppRole), []byte(tenantID.String())}, nil, nil)
+	return nil
 }
 
 // CanQueryPG reports whether QueryPG can serve a read in ctx: on PostgreSQL, outside any transaction.

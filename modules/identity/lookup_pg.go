@@ -53,7 +53,9 @@ func lookupSessionPG(ctx context.Context, db *bun.DB, tenantID uuid.UUID, hash [
 		}
 		tenant := []byte(tenantID.String())
 		b := &pgconn.Batch{}
-		b.ExecParams(tenants.ScopeStatement, [][]byte{[]byte(tenants.AppRole), tenant}, nil, nil, nil)
+		if err := tenants.QueueScope(ctx, pc, b, tenantID); err != nil {
+			return err
+		}
 		b.ExecStatement(sd, [][]byte{tenant, hash}, []int16{pgtype.TextFormatCode, pgtype.BinaryFormatCode}, nil)
 		results, err := pc.PgConn().ExecBatch(ctx, b).ReadAll()
 		if err != nil {

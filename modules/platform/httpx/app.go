@@ -1,6 +1,8 @@
 package httpx
 
 import (
+	gojson "github.com/goccy/go-json"
+
 	"log/slog"
 	"time"
 
@@ -18,6 +20,10 @@ func NewApp(log *slog.Logger, m *Metrics) *fiber.App {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		// Responses are encoded by goccy/go-json: the same output as encoding/json (HTML-safe escaping,
+		// sorted map keys, the same struct tags) at about half the cost, which is a fifth of a page of
+		// 50 applications. Request bodies keep encoding/json's strict decoder (Bind).
+		JSONEncoder: gojson.Marshal,
 	})
 	app.Use(RequestID(), AccessLog(log, m), Recover(log), BodyRules())
 	return app
