@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
@@ -232,6 +233,50 @@ func TestIsolation(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("QueryPG reads in the tenant scope, which ends with it", func(t *testing.T) {
+		// The pool is narrowed to one connection so that the query after QueryPG reuses its session.
+		db.DB.SetMaxOpenConns(1)
+		defer db.DB.SetMaxOpenConns(32)
+		names := func(tenant uuid.UUID, where string, args ...any) ([]string, error) {
+			var got []string
+			err := tenants.QueryPG(tenants.WithScope(ctx, tenants.Scope{TenantID: tenant}), db,
+				"SELECT username FROM users "+where+" ORDER BY username", args, func(rows pgx.Rows) error {
+					var n string
+					err := rows.Scan(&n)
+					got = append(got, n)
+					return err
+				})
+			return got, err
+		}
+		got, err := names(a, "")
+		if err != nil || strings.Join(got, ",") != "alice,anna" {
+			t.Fatalf("tenant a reads %v, %v; want alice,anna", got, err)
+		}
+		// Asking for another tenant's rows by its id finds nothing: RLS, not the WHERE, decides.
+		if got, err := names(a, "WHERE tenant_id = $1", b); err != nil || len(got) != 0 {
+			t.Fatalf("tenant a reads b's users: %v, %v", got, err)
+		}
+		var role, tenant string
+		if err := db.QueryRowContext(ctx, "SELECT current_user, coalesce(current_setting('app.tenant_id', true), '')").Scan(&role, &tenant); err != nil {
+			t.Fatal(err)
+		}
+		if role == tenants.AppRole || tenant != "" {
+			t.Fatalf("after QueryPG the connection is still %s scoped to %q", role, tenant)
+		}
+		if _, err := names(a, "WHERE tenant_id = $1"); err == nil {
+			t.Fatal("a missing argument was accepted")
+		}
+		err = tenants.ReadTx(tenants.WithScope(ctx, tenants.Scope{TenantID: a}), db, func(ctx context.Context, _ bun.Tx) error {
+			if tenants.CanQueryPG(ctx, db) {
+				t.Error("CanQueryPG inside a transaction")
+			}
+			return tenants.QueryPG(ctx, db, "SELECT 1", nil, func(pgx.Rows) error { return nil })
+		})
+		if err == nil {
+			t.Fatal("QueryPG inside a transaction did not refuse")
 		}
 	})
 
