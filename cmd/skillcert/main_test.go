@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +36,7 @@ func TestBadConfigurationIsOneClearLine(t *testing.T) {
 		{"bad rate", []string{"serve"}, map[string]string{"SKILLCERT_PUBLIC_RATE": "lots"}, "SKILLCERT_PUBLIC_RATE must be a whole number"},
 		{"bad log level", []string{"serve"}, map[string]string{"SKILLCERT_LOG_LEVEL": "loud"}, "SKILLCERT_LOG_LEVEL must be"},
 		{"short admin password", []string{"serve"}, map[string]string{"SKILLCERT_ADMIN_PASSWORD": "short"}, "SKILLCERT_ADMIN_PASSWORD must have 8"},
+		{"bad trusted proxy", []string{"serve"}, map[string]string{"SKILLCERT_TRUSTED_PROXIES": "10.0.0.1, caddy"}, "SKILLCERT_TRUSTED_PROXIES must list"},
 		{"unknown command", []string{"explode"}, nil, `unknown command "explode"`},
 		{"sync without subcommand", []string{"sync"}, nil, "sync needs: replay"},
 	}
@@ -127,5 +131,59 @@ func TestAdminAndAuditVerify(t *testing.T) {
 	err = run(ctx, []string{"audit", "verify", "--tenant", "ops-co"}, e, &out, &errb)
 	if err == nil || !strings.Contains(out.String(), "FAIL ops-co") || !strings.Contains(out.String(), "seq 2") {
 		t.Fatalf("tampered chain: err %v, output %s", err, out.String())
+	}
+}
+
+// TestWorkerServesProbes: the worker answers /healthz, /readyz and /metrics (with its job metrics) on
+// SKILLCERT_WORKER_ADDR, and serves no API there.
+func TestWorkerServesProbes(t *testing.T) {
+	_, url := dbtest.Fresh(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for the worker
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	e := env(map[string]string{"SKILLCERT_DATABASE_URL": url, "SKILLCERT_REDIS_URL": dbtest.RedisURL(t),
+		"SKILLCERT_WORKER_ADDR": addr, "SKILLCERT_LOG_LEVEL": "warn"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out, errb bytes.Buffer
+	go func() { done <- run(ctx, []string{"worker"}, e, &out, &errb) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	}()
+
+	get := func(path string) (int, string) {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			res, err := http.Get("http://" + addr + path)
+			if err == nil {
+				body, _ := io.ReadAll(res.Body)
+				_ = res.Body.Close()
+				return res.StatusCode, string(body)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	for _, tc := range []struct {
+		path string
+		want int
+		has  string
+	}{
+		{"/healthz", http.StatusOK, `"ok"`},
+		{"/readyz", http.StatusOK, `"ready"`},
+		{"/metrics", http.StatusOK, "skillcert_jobs_queue_tasks"},
+		{"/api/v1/me", http.StatusNotFound, ""},
+	} {
+		if code, body := get(tc.path); code != tc.want || !strings.Contains(body, tc.has) {
+			t.Errorf("GET %s = %d %.200s; want %d with %q", tc.path, code, body, tc.want, tc.has)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -249,10 +250,27 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 			log.Error("policy watcher stopped", "err", err)
 		}
 	}()
-	log.Info("worker running", "database", platform.RedactURL(cfg.DatabaseURL))
+	var ops *fiber.App
+	if cfg.WorkerAddr != "" {
+		ln, err := net.Listen("tcp", cfg.WorkerAddr)
+		if err != nil {
+			stop()
+			return fmt.Errorf("cannot listen on %s (SKILLCERT_WORKER_ADDR; \"off\" for none): %w", cfg.WorkerAddr, err)
+		}
+		ops = r.srv.OpsApp()
+		go func() {
+			if err := ops.Listener(ln); err != nil && ctx.Err() == nil {
+				log.Error("worker probe listener stopped", "err", err)
+			}
+		}()
+	}
+	log.Info("worker running", "database", platform.RedactURL(cfg.DatabaseURL), "probes", cfg.WorkerAddr)
 	<-ctx.Done()
 	log.Info("worker stopping")
 	stop()
+	if ops != nil {
+		_ = ops.ShutdownWithTimeout(cfg.ShutdownTimeout)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -23,6 +24,21 @@ type Config struct {
 	LogFormat        string        // SKILLCERT_LOG_FORMAT: json or text (serve/worker default json)
 	LogLevel         string        // SKILLCERT_LOG_LEVEL: debug, info, warn, error
 	ShutdownTimeout  time.Duration // SKILLCERT_SHUTDOWN_TIMEOUT: grace period for in-flight work
+	WorkerAddr       string        // SKILLCERT_WORKER_ADDR: the worker's /healthz, /readyz, /metrics; "" = none
+	TrustedProxies   []string      // SKILLCERT_TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is believed
+
+	// Env is the environment the configuration was read from. Modules read their own tuning from it
+	// (e.g. oversight's SKILLCERT_SYNC_*), so that nothing reads the process environment behind the
+	// caller's back; nil reads as empty.
+	Env func(string) string
+}
+
+// Getenv reads a variable from c.Env.
+func (c Config) Getenv(key string) string {
+	if c.Env == nil {
+		return ""
+	}
+	return c.Env(key)
 }
 
 // LoadConfig reads the environment through getenv (os.Getenv in production, a map in tests) and
@@ -43,6 +59,25 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:        or(getenv("SKILLCERT_LOG_LEVEL"), "info"),
 		PublicRate:      60,
 		ShutdownTimeout: 15 * time.Second,
+		WorkerAddr:      or(getenv("SKILLCERT_WORKER_ADDR"), "127.0.0.1:8081"),
+		Env:             getenv,
+	}
+	if strings.EqualFold(c.WorkerAddr, "off") {
+		c.WorkerAddr = ""
+	}
+	if v := strings.TrimSpace(getenv("SKILLCERT_TRUSTED_PROXIES")); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if net.ParseIP(p) == nil {
+				if _, _, err := net.ParseCIDR(p); err != nil {
+					return c, fmt.Errorf("SKILLCERT_TRUSTED_PROXIES must list IP addresses or CIDR ranges, got %q", p)
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	if v := getenv("SKILLCERT_PUBLIC_RATE"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -94,7 +94,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		}
 	}}
 
-	s.App = httpx.NewApp(d.Log, httpx.NewMetrics(d.Registry))
+	s.App = httpx.NewApp(d.Log, httpx.NewMetrics(d.Registry), httpx.TrustProxies(d.Config.TrustedProxies))
 	s.Spec = httpx.NewSpec("SkillCert API", "1")
 	identHTTP := identity.NewHandler(ident)
 	api := httpx.NewRouter(s.App.Group("/api/v1"), "/api/v1",
@@ -119,16 +119,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 
 // mountOps adds health, readiness, metrics and the OpenAPI document.
 func (s *Server) mountOps() {
-	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	s.App.Get("/readyz", func(c *fiber.Ctx) error {
-		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-		defer cancel()
-		if err := s.Ready(ctx); err != nil {
-			return httpx.WriteProblem(c, httpx.Problem{Status: fiber.StatusServiceUnavailable, Code: "not_ready", Title: err.Error()})
-		}
-		return c.JSON(fiber.Map{"status": "ready"})
-	})
-	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	s.mountProbes(s.App)
 	s.App.Get("/api/v1/openapi.json", func(c *fiber.Ctx) error {
 		b, err := s.Spec.JSON()
 		if err != nil {
@@ -137,6 +128,27 @@ func (s *Server) mountOps() {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(b)
 	})
+}
+
+// OpsApp is an app with only /healthz, /readyz and /metrics, for the worker: it serves no API, but
+// orchestrators probe it and Prometheus scrapes its job metrics.
+func (s *Server) OpsApp() *fiber.App {
+	app := httpx.NewApp(s.deps.Log, nil)
+	s.mountProbes(app)
+	return app
+}
+
+func (s *Server) mountProbes(app *fiber.App) {
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			return httpx.WriteProblem(c, httpx.Problem{Status: fiber.StatusServiceUnavailable, Code: "not_ready", Title: err.Error()})
+		}
+		return c.JSON(fiber.Map{"status": "ready"})
+	})
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
 }
 
 // Ready reports whether the database and Redis answer.

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/oversight"
@@ -26,8 +25,8 @@ func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
 	if err != nil {
 		return err
 	}
-	// Sync tuning is read here until platform.Config carries it (SKILLCERT_SYNC_DEAD_AFTER, …).
-	opts, err := oversight.OptionsFromEnv(os.Getenv)
+	// The module reads its own tuning (SKILLCERT_SYNC_DEAD_AFTER, …) from the configuration's environment.
+	opts, err := oversight.OptionsFromEnv(s.deps.Config.Getenv)
 	if err != nil {
 		return err
 	}

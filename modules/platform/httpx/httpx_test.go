@@ -104,3 +104,42 @@ func TestOversizedUploadRefusedBeforeReading(t *testing.T) {
 		t.Fatalf("status %d problem %+v", res.StatusCode, p)
 	}
 }
+
+// TestTrustProxies: X-Forwarded-For names the client only when the request comes from a listed proxy;
+// from anyone else the header is ignored, so a client cannot pick the address it is throttled under.
+func TestTrustProxies(t *testing.T) {
+	tests := []struct {
+		name    string
+		proxies []string
+		header  string
+		want    string
+	}{
+		{"no proxies: the connection's address", nil, "203.0.113.7", "127.0.0.1"},
+		{"loopback trusted: the header's address", []string{"127.0.0.1"}, "203.0.113.7", "203.0.113.7"},
+		{"a trusted range", []string{"127.0.0.0/8"}, "203.0.113.7, 10.0.0.2", "203.0.113.7"},
+		{"another proxy trusted: the header is ignored", []string{"10.9.9.9"}, "203.0.113.7", "127.0.0.1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := httpx.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)), nil, httpx.TrustProxies(tc.proxies))
+			app.Get("/ip", func(c *fiber.Ctx) error { return c.SendString(c.IP()) })
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() { _ = app.Listener(ln) }()
+			defer app.Shutdown() //nolint:errcheck
+			req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/ip", nil)
+			req.Header.Set("X-Forwarded-For", tc.header)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			_ = res.Body.Close()
+			if string(body) != tc.want {
+				t.Fatalf("c.IP() = %q, want %q", body, tc.want)
+			}
+		})
+	}
+}
