@@ -250,9 +250,40 @@ FROM applications WHERE tenant_id = $1 AND batch_id = $2 AND (created_at, id) > 
 			b.ReportMetric(1e9/tps, "ns/op")
 		}
 	}
+	// wrk is the API's counterpart of pgbench: an external load generator in C, 8 connections on 2
+	// threads, so the server's process does not also carry the client. It runs for a time, not b.N.
+	wrkAPI := func(f fixture, from position) func(b *testing.B) {
+		return func(b *testing.B) {
+			bin, err := exec.LookPath("wrk")
+			if err != nil {
+				b.Skip("wrk is not installed")
+			}
+			uri := base + "/api/v1/batches/" + f.batch.String() + "/applications?limit=50"
+			if from != start {
+				uri += "&cursor=" + httpx.EncodeCursor(from.at, from.id)
+			}
+			out, err := exec.Command(bin, "-t", "2", "-c", "8", "-d", "5s",
+				"-H", "Authorization: Bearer "+f.org.Tokens["staff"], uri).CombinedOutput()
+			if err != nil {
+				b.Fatalf("wrk: %v\n%s", err, out)
+			}
+			if bytes.Contains(out, []byte("Non-2xx")) {
+				b.Fatalf("wrk saw errors:\n%s", out)
+			}
+			m := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindSubmatch(out)
+			if m == nil {
+				b.Fatalf("wrk printed no rate:\n%s", out)
+			}
+			rps, _ := strconv.ParseFloat(string(m[1]), 64)
+			b.ReportMetric(rps, "pages/s")
+			b.ReportMetric(1e9/rps, "ns/op")
+		}
+	}
 	b.Run("api/first", api(large, start))
 	b.Run("api/deep", api(large, deep))
 	b.Run("api/small-tenant", api(small, start))
+	b.Run("wrk-api/first", wrkAPI(large, start))
+	b.Run("wrk-api/deep", wrkAPI(large, deep))
 	b.Run("sql-simple/first", bare(pgx.QueryExecModeSimpleProtocol, large, start))
 	b.Run("sql-simple/deep", bare(pgx.QueryExecModeSimpleProtocol, large, deep))
 	b.Run("sql-prepared/first", bare(pgx.QueryExecModeCacheStatement, large, start))
