@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -220,34 +217,13 @@ FROM applications WHERE tenant_id = $1 AND batch_id = $2 AND (created_at, id) > 
 		}
 	}
 	// pgbench itself, for the issue's wording: 8 clients on 2 threads send the same SELECT with literal
-	// values (its default simple protocol) for b.N pages in all; libpq receives every row but decodes
-	// nothing, so this is the fastest any client could go.
+	// values for b.N pages in all; libpq receives every row but decodes nothing, so this is about the
+	// fastest any client could go.
 	pgbench := func(mode string, f fixture, from position) func(b *testing.B) {
 		return func(b *testing.B) {
-			bin, err := exec.LookPath("pgbench")
-			if err != nil {
-				b.Skip("pgbench is not installed")
-			}
-			lit := strings.NewReplacer("$1", "'"+f.org.Tenant.ID.String()+"'", "$2", "'"+f.batch.String()+"'",
-				"$3", "'"+from.at.Format(time.RFC3339Nano)+"'::timestamptz", "$4", "'"+from.id.String()+"'::uuid").Replace(q)
-			script := filepath.Join(b.TempDir(), "page.sql")
-			if err := os.WriteFile(script, []byte(strings.Join(strings.Fields(lit), " ")+";\n"), 0o600); err != nil {
-				b.Fatal(err)
-			}
-			const clients = 8
-			perClient := max(b.N/clients, 1)
-			out, err := exec.Command(bin, "-n", "-M", mode, "-c", fmt.Sprint(clients), "-j", "2",
-				"-t", fmt.Sprint(perClient), "-f", script, dbtest.URL(b)).CombinedOutput()
-			if err != nil {
-				b.Fatalf("pgbench: %v\n%s", err, out)
-			}
-			m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindSubmatch(out)
-			if m == nil {
-				b.Fatalf("pgbench printed no tps:\n%s", out)
-			}
-			tps, _ := strconv.ParseFloat(string(m[1]), 64)
-			b.ReportMetric(tps, "pages/s")
-			b.ReportMetric(1e9/tps, "ns/op")
+			lit := strings.NewReplacer("$1", dbtest.Literal(f.org.Tenant.ID), "$2", dbtest.Literal(f.batch),
+				"$3", dbtest.Literal(from.at.Format(time.RFC3339Nano))+"::timestamptz", "$4", dbtest.Literal(from.id)+"::uuid").Replace(q)
+			dbtest.PGBench(b, strings.Join(strings.Fields(lit), " ")+";\n", mode, 8, "pages")
 		}
 	}
 	// wrk is the API's counterpart of pgbench: an external load generator in C, 8 connections on 2

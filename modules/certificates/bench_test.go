@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -142,11 +143,22 @@ func BenchmarkPublicLookup(b *testing.B) {
 			lookupSelect(b, pool, numbers, parallelism)
 		})
 	}
+	// pgbench itself, as the issue words the target: the same SELECT by one number (every key costs
+	// the same, all cached), 8 clients on 2 threads, its default simple protocol and prepared.
+	for _, mode := range []string{"simple", "prepared"} {
+		b.Run("pgbench-"+mode, func(b *testing.B) {
+			dbtest.PGBench(b, strings.Join(strings.Fields(strings.Replace(lookupSQL, "$1", dbtest.Literal(numbers[0]), 1)), " ")+";\n",
+				mode, 8, "lookups")
+		})
+	}
 }
 
-func lookupSelect(b *testing.B, pool *pgxpool.Pool, numbers []string, parallelism int) {
-	const q = `SELECT number, kind, title, status, holder_masked, name_hash, occupation_code, occupation_name,
+// lookupSQL is the public lookup's one query, as the certificates store sends it.
+const lookupSQL = `SELECT number, kind, title, status, holder_masked, name_hash, occupation_code, occupation_name,
 		subtype, level, post, institution, issued_on FROM certificate_lookup WHERE number = $1`
+
+func lookupSelect(b *testing.B, pool *pgxpool.Pool, numbers []string, parallelism int) {
+	q := lookupSQL
 	var i atomic.Int64
 	b.SetParallelism(parallelism)
 	b.ResetTimer()
