@@ -195,7 +195,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	ctx = tenants.WithScope(ctx, tenants.Scope{TenantID: tenantID})
 	var v *sessionView
 	var err error
-	if platform.IsPostgres(s.db) {
+	if tenants.CanQueryPG(ctx, s.db) {
 		v, err = lookupSessionPG(ctx, s.db, tenantID, hash)
 	} else {
 		err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
