@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,7 +21,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/skillcert/skillcert/migrations"
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/platform"
@@ -171,14 +169,7 @@ func TestLayering(t *testing.T) {
 // TestDevModeOnSQLite runs the pipeline on the embedded dev mode's SQLite: the same code, no RLS.
 func TestDevModeOnSQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := platform.OpenSQLite(filepath.Join(t.TempDir(), "dev.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := migrations.Up(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.SQLite(t)
 	inst := tenants.Tenant{ID: uuid.New(), Slug: "dev-ent", Name: "开发示范企业", Kind: tenants.KindEnterprise, RegionCode: "330106", Status: tenants.StatusActive}
 	if _, err := db.NewRaw(`INSERT INTO tenants (id, slug, name, kind, region_code, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		inst.ID, inst.Slug, inst.Name, inst.Kind, inst.RegionCode, inst.Status, time.Now(), time.Now()).Exec(ctx); err != nil {

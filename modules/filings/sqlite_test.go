@@ -2,17 +2,15 @@ package filings_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/skillcert/skillcert/migrations"
 	"github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/filings"
-	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -41,14 +39,7 @@ func (d fakeDirectory) ByID(_ context.Context, id uuid.UUID) (tenants.Tenant, er
 // norm, submit, decide, scope check, expiry.
 func TestDevModeSQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := platform.OpenSQLite(filepath.Join(t.TempDir(), "dev.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := migrations.Up(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.SQLite(t)
 	cat := catalog.NewService(db)
 	if wrote, err := cat.EnsureSeeded(ctx); err != nil || !wrote {
 		t.Fatalf("seeding SQLite: %v, %v", wrote, err)

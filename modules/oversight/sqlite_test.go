@@ -3,17 +3,15 @@ package oversight_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/skillcert/skillcert/migrations"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/oversight"
-	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -22,14 +20,7 @@ import (
 // chained and delivered; statistics; reconciliation; cross-checks; supervision records; decisions.
 func TestDevModeSQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := platform.OpenSQLite(filepath.Join(t.TempDir(), "dev.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := migrations.Up(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.SQLite(t)
 	mk := func(kind tenants.Kind, region string) tenants.Tenant {
 		tn := tenants.Tenant{ID: uuid.New(), Slug: "t-" + uuid.NewString()[:8], Name: "T " + region, Kind: kind, RegionCode: region, Status: tenants.StatusActive}
 		if _, err := db.ExecContext(ctx, "INSERT INTO tenants (id, slug, name, kind, region_code, status) VALUES (?, ?, ?, ?, ?, 'active')",

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -216,4 +217,19 @@ func AtExit(fn func()) {
 	mu.Lock()
 	defer mu.Unlock()
 	cleanups = append(cleanups, fn)
+}
+
+// SQLite opens a fresh, migrated dev-mode SQLite database in the test's temporary directory, closed
+// when the test ends: for the tests that run a module on the embedded default.
+func SQLite(tb testing.TB) *bun.DB {
+	tb.Helper()
+	db, err := platform.OpenSQLite(filepath.Join(tb.TempDir(), "dev.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	if _, err := migrations.Up(context.Background(), db); err != nil {
+		tb.Fatal(err)
+	}
+	return db
 }
