@@ -2,10 +2,12 @@ package platform_test
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/platform/regions"
 )
 
@@ -68,5 +70,29 @@ func TestValidationCollectsFields(t *testing.T) {
 	var ok platform.Validation
 	if ok.Err() != nil {
 		t.Fatal("empty validation is an error")
+	}
+}
+
+// TestOpenPostgresPlanCacheMode: pooled connections plan prepared statements once (generic plans),
+// unless the URL says otherwise.
+func TestOpenPostgresPlanCacheMode(t *testing.T) {
+	sep := "?"
+	if strings.Contains(dbtest.ServerURL(), "?") {
+		sep = "&"
+	}
+	for _, tc := range []struct{ url, want string }{
+		{dbtest.ServerURL(), "force_generic_plan"},
+		{dbtest.ServerURL() + sep + "plan_cache_mode=auto", "auto"},
+	} {
+		db, err := platform.OpenPostgres(context.Background(), tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = db.QueryRowContext(context.Background(), "SHOW plan_cache_mode").Scan(&got)
+		_ = db.Close()
+		if err != nil || got != tc.want {
+			t.Errorf("%s: plan_cache_mode = %q, %v; want %q", platform.RedactURL(tc.url), got, err, tc.want)
+		}
 	}
 }
