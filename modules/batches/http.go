@@ -349,7 +349,8 @@ func (h *Handler) apply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(ApplicationViewOf(a, true))
+	v := ApplicationViewOf(a, true)
+	return httpx.JSON(c.Status(fiber.StatusCreated), &v)
 }
 
 func parseAppList(c *fiber.Ctx) (ApplicationQuery, error) {
@@ -396,7 +397,7 @@ func (h *Handler) listApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(appPage(p))
+	return httpx.JSONPage(c, appPage(p))
 }
 
 func (h *Handler) myApplications(c *fiber.Ctx) error {
@@ -408,7 +409,7 @@ func (h *Handler) myApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(appPage(p))
+	return httpx.JSONPage(c, appPage(p))
 }
 
 func (h *Handler) getApplication(c *fiber.Ctx) error {
@@ -420,7 +421,8 @@ func (h *Handler) getApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ApplicationViewOf(a, true))
+	v := ApplicationViewOf(a, true)
+	return httpx.JSON(c, &v)
 }
 
 type reviewRequest struct {
@@ -441,7 +443,8 @@ func (h *Handler) review(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ApplicationViewOf(a, true))
+	v := ApplicationViewOf(a, true)
+	return httpx.JSON(c, &v)
 }
 
 func (h *Handler) markPaid(c *fiber.Ctx) error {
@@ -453,7 +456,8 @@ func (h *Handler) markPaid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ApplicationViewOf(a, true))
+	v := ApplicationViewOf(a, true)
+	return httpx.JSON(c, &v)
 }
 
 // scoresRequest maps methods to scores out of 100: {"theory":78,"practical":85}.
@@ -476,7 +480,8 @@ func (h *Handler) scores(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ApplicationViewOf(a, true))
+	v := ApplicationViewOf(a, true)
+	return httpx.JSON(c, &v)
 }
 
 func (h *Handler) listObjections(c *fiber.Ctx) error {
