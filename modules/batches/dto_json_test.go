@@ -26,9 +26,9 @@ func TestApplicationViewAppendJSON(t *testing.T) {
 			Clauses: []eligibility.Clause{{ID: "a", Path: "p", Kind: "years", Passed: true, ReasonZH: "是", ReasonEN: "yes"},
 				{ID: "b", Passed: false, ReasonZH: "否", ReasonEN: "no"}}},
 		FeeFen: 30000, Paid: true, PaidAt: &later,
-		Review:  &batches.ReviewView{Decision: "approve", Reason: "材料齐全", ReviewedBy: &by, ReviewedAt: &later},
-		Scores:  map[batches.Method]float64{"theory": 78, "practical": 85.5, "comprehensive_review": 60},
-		Result:  &pass, Held: true, CreatedAt: at, UpdatedAt: later}
+		Review: &batches.ReviewView{Decision: "approve", Reason: "材料齐全", ReviewedBy: &by, ReviewedAt: &later},
+		Scores: map[batches.Method]float64{"theory": 78, "practical": 85.5, "comprehensive_review": 60},
+		Result: &pass, Held: true, CreatedAt: at, UpdatedAt: later}
 	views := map[string]batches.ApplicationView{
 		"every field": full,
 		"bare":        {Eligibility: batches.EligibilityView{Reasons: []string{}, ReasonsEN: []string{}}, Scores: map[batches.Method]float64{}},
