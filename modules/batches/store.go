@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
@@ -325,10 +326,10 @@ var listFields = []struct {
 	{"candidate_id", func(r *applicationRow) any { return platform.UUIDDest{P: &r.CandidateID} }},
 	{"candidate_user_id", func(r *applicationRow) any { return platform.NullUUIDDest{P: &r.CandidateUserID} }},
 	{"candidate_name", func(r *applicationRow) any { return &r.CandidateName }},
-	{"id_type", func(r *applicationRow) any { return &r.IDType }},
+	{"id_type", func(r *applicationRow) any { return appVocabulary.Dest(&r.IDType) }},
 	{"id_number", func(r *applicationRow) any { return &r.IDNumber }},
-	{"status", func(r *applicationRow) any { return &r.Status }},
-	{"route", func(r *applicationRow) any { return &r.Route }},
+	{"status", func(r *applicationRow) any { return appVocabulary.Dest(&r.Status) }},
+	{"route", func(r *applicationRow) any { return appVocabulary.Dest(&r.Route) }},
 	{"evidence_file_ids", func(r *applicationRow) any { return &r.EvidenceFileIDs }},
 	{"eligibility_passed", func(r *applicationRow) any { return &r.EligibilityPassed }},
 	{"eligibility_rule", func(r *applicationRow) any { return &r.EligibilityRule }},
@@ -336,16 +337,24 @@ var listFields = []struct {
 	{"fee_fen", func(r *applicationRow) any { return &r.FeeFen }},
 	{"paid_at", func(r *applicationRow) any { return &r.PaidAt }},
 	{"paid_by", func(r *applicationRow) any { return platform.NullUUIDDest{P: &r.PaidBy} }},
-	{"review_decision", func(r *applicationRow) any { return &r.ReviewDecision }},
+	{"review_decision", func(r *applicationRow) any { return appVocabulary.Dest(&r.ReviewDecision) }},
 	{"review_reason", func(r *applicationRow) any { return &r.ReviewReason }},
 	{"reviewed_by", func(r *applicationRow) any { return platform.NullUUIDDest{P: &r.ReviewedBy} }},
 	{"reviewed_at", func(r *applicationRow) any { return &r.ReviewedAt }},
 	{"scores", func(r *applicationRow) any { return &r.Scores }},
-	{"result", func(r *applicationRow) any { return &r.Result }},
+	{"result", func(r *applicationRow) any { return appVocabulary.Dest(&r.Result) }},
 	{"held", func(r *applicationRow) any { return &r.Held }},
 	{"created_at", func(r *applicationRow) any { return &r.CreatedAt }},
 	{"updated_at", func(r *applicationRow) any { return &r.UpdatedAt }},
 }
+
+// appVocabulary are the values of the applications' enumerated columns, shared by every scanned row.
+var appVocabulary = platform.NewInterner(
+	string(AppEligible), string(AppIneligible), string(AppPendingReview), string(AppApproved), string(AppRejected),
+	string(eligibility.RouteNormal), string(eligibility.RouteDirectRecognition), string(eligibility.RouteFastTrack),
+	string(ResultPass), string(ResultFail), ReviewApprove, ReviewReject,
+	candidates.IDTypeResident, candidates.IDTypePassport, candidates.IDTypeHKMacaoPermit, candidates.IDTypeTaiwanPermit,
+	candidates.IDTypeForeignPermanentR)
 
 var listColumns = func() []string {
 	cols := make([]string, len(listFields))

@@ -5,6 +5,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
@@ -93,6 +96,32 @@ func TestOpenPostgresPlanCacheMode(t *testing.T) {
 		_ = db.Close()
 		if err != nil || got != tc.want {
 			t.Errorf("%s: plan_cache_mode = %q, %v; want %q", platform.RedactURL(tc.url), got, err, tc.want)
+		}
+	}
+}
+
+// An Interner's destination shares the known values, copies others and refuses NULL, in both of
+// PostgreSQL's formats.
+func TestInternDest(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	in := platform.NewInterner("eligible", "pass")
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+		var known, other, empty string
+		err := conn.QueryRow(ctx, "SELECT $1::text, 'other'::text, ''::text", mode, "eligible").
+			Scan(in.Dest(&known), in.Dest(&other), in.Dest(&empty))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if known != "eligible" || unsafe.StringData(known) != unsafe.StringData(in["eligible"]) || other != "other" || empty != "" {
+			t.Errorf("mode %v: %q (shared: %v) %q %q", mode, known, unsafe.StringData(known) == unsafe.StringData(in["eligible"]), other, empty)
+		}
+		if err := conn.QueryRow(ctx, "SELECT NULL::text", mode).Scan(in.Dest(&known)); err == nil {
+			t.Errorf("mode %v: NULL scanned without an error", mode)
 		}
 	}
 }
