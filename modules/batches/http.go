@@ -373,15 +373,16 @@ func parseAppList(c *fiber.Ctx) (ApplicationQuery, error) {
 	return q, nil
 }
 
-func appPage(p ApplicationPage) httpx.Page[ApplicationView] {
-	out := httpx.Page[ApplicationView]{Items: make([]ApplicationView, 0, len(p.Applications))}
-	for _, a := range p.Applications {
-		out.Items = append(out.Items, ApplicationViewOf(a, false))
-	}
+// sendApplications sends a page of applications, each item's view built as it is written.
+func sendApplications(c *fiber.Ctx, p ApplicationPage) error {
+	var next string
 	if p.Next != nil {
-		out.NextCursor = httpx.EncodeCursor(p.Next.CreatedAt, p.Next.ID)
+		next = httpx.EncodeCursor(p.Next.CreatedAt, p.Next.ID)
 	}
-	return out
+	return httpx.JSONList(c, p.Applications, next, func(b []byte, a *Application) []byte {
+		v := ApplicationViewOf(*a, false)
+		return v.AppendJSON(b)
+	})
 }
 
 func (h *Handler) listApplications(c *fiber.Ctx) error {
@@ -397,7 +398,7 @@ func (h *Handler) listApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return httpx.JSONPage(c, appPage(p))
+	return sendApplications(c, p)
 }
 
 func (h *Handler) myApplications(c *fiber.Ctx) error {
@@ -409,7 +410,7 @@ func (h *Handler) myApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return httpx.JSONPage(c, appPage(p))
+	return sendApplications(c, p)
 }
 
 func (h *Handler) getApplication(c *fiber.Ctx) error {

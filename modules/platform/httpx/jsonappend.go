@@ -128,28 +128,20 @@ func AppendStrings(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
-// JSONPage sends p as the app's encoder would send Page[T] (items, next_cursor), each item encoding
-// itself (*T is a JSONAppender).
-func JSONPage[T any, PT interface {
-	*T
-	JSONAppender
-}](c *fiber.Ctx, p Page[T]) error {
+// JSONList sends items and next as the app's encoder sends a Page (items, next_cursor), appendItem
+// writing each item's JSON; items is an array even when nil. Handlers build each item's view as they write it, so a page of large
+// views is never held as a slice.
+func JSONList[T any](c *fiber.Ctx, items []T, next string, appendItem func(b []byte, item *T) []byte) error {
 	bp := pageBuffers.Get().(*[]byte)
-	b := append((*bp)[:0], `{"items":`...)
-	if p.Items == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range p.Items {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = PT(&p.Items[i]).AppendJSON(b)
+	b := append((*bp)[:0], `{"items":[`...)
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		b = append(b, ']')
+		b = appendItem(b, &items[i])
 	}
-	b = append(b, `,"next_cursor":`...)
-	b = AppendString(b, p.NextCursor)
+	b = append(b, `],"next_cursor":`...)
+	b = AppendString(b, next)
 	b = append(b, '}')
 	send(c, bp, b)
 	return nil

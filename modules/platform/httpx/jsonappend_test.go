@@ -78,23 +78,24 @@ func (a *appended) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// JSONPage and JSON answer as c.JSON would, body and content type, whatever the handler set before.
-func TestJSONPageMatchesCtxJSON(t *testing.T) {
+// JSONList and JSON answer as c.JSON would, body and content type, whatever the handler set before.
+func TestJSONListMatchesCtxJSON(t *testing.T) {
 	app := httpx.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)), httpx.NewMetrics(prometheus.NewRegistry()))
 	at := time.Date(2026, 11, 23, 8, 0, 0, 5, time.UTC)
 	pages := map[string]httpx.Page[appended]{
-		"nil":   {},
 		"empty": {Items: []appended{}},
 		"two":   {Items: []appended{{"张三<", at}, {"李四", at.Add(time.Second)}}, NextCursor: "abc"},
 	}
+	appendItem := func(b []byte, a *appended) []byte { return a.AppendJSON(b) }
 	for name, p := range pages {
 		app.Get("/appended/"+name, func(c *fiber.Ctx) error {
 			c.Set("Content-Type", "text/plain")
 			c.Response().SetBodyString("left over")
-			return httpx.JSONPage(c, p)
+			return httpx.JSONList(c, p.Items, p.NextCursor, appendItem)
 		})
 		app.Get("/encoded/"+name, func(c *fiber.Ctx) error { return c.JSON(p) })
 	}
+	app.Get("/nil", func(c *fiber.Ctx) error { return httpx.JSONList(c, nil, "", appendItem) })
 	app.Get("/one", func(c *fiber.Ctx) error { return httpx.JSON(c.Status(201), &appended{"x", at}) })
 	get := func(path string) (int, string, string) {
 		res, err := app.Test(httptest.NewRequest("GET", path, nil))
@@ -110,6 +111,9 @@ func TestJSONPageMatchesCtxJSON(t *testing.T) {
 		if got != want || gotType != wantType {
 			t.Errorf("%s: %s %s, want %s %s", name, gotType, got, wantType, want)
 		}
+	}
+	if _, _, body := get("/nil"); body != `{"items":[],"next_cursor":""}` {
+		t.Errorf("nil items: %s", body)
 	}
 	if status, typ, body := get("/one"); status != 201 || typ != fiber.MIMEApplicationJSON ||
 		body != `{"name":"x","at":"2026-11-23T08:00:00.000000005Z"}` {
