@@ -20,8 +20,8 @@ func NewApp(log *slog.Logger, m *Metrics, opts ...Option) *fiber.App {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		// Responses are encoded by goccy/go-json: the same output as encoding/json (HTML-safe escaping,
-		// sorted map keys, the same struct tags) at about half the cost, which is a fifth of a page of
-		// 50 applications. Request bodies keep encoding/json's strict decoder (Bind).
+		// sorted map keys, the same struct tags) at about half the cost. The longest lists go further
+		// and append their own JSON (JSONList). Request bodies keep encoding/json's strict decoder (Bind).
 		JSONEncoder: gojson.Marshal,
 	}
 	for _, o := range opts {
