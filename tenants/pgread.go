@@ -62,7 +62,7 @@ func QueryPG(ctx context.Context, db *bun.DB, sql string, args []any, scan func(
 			}
 		}
 		b := &pgconn.Batch{}
-		if err := QueueScope(ctx, pc, b, s.TenantID); err != nil {
+		if err := queueScope(ctx, pc, b, s.TenantID); err != nil {
 			return err
 		}
 		b.ExecStatement(sd, params, formats, []int16{pgtype.BinaryFormatCode})
@@ -100,10 +100,9 @@ func closeErr(mrr *pgconn.MultiResultReader, err error) error {
 	return err
 }
 
-// QueueScope puts the tenant scope statement (ScopeStatement) first in a pgconn batch, prepared once per
-// connection like the queries that follow it, for code that pipelines its own reads (identity's
-// session lookup, QueryPG).
-func QueueScope(ctx context.Context, pc *pgx.Conn, b *pgconn.Batch, tenantID uuid.UUID) error {
+// queueScope puts the tenant scope statement (ScopeStatement) first in QueryPG's batch, prepared once
+// per connection like the query that follows it.
+func queueScope(ctx context.Context, pc *pgx.Conn, b *pgconn.Batch, tenantID uuid.UUID) error {
 	sd, err := pc.Prepare(ctx, ScopeStatement, ScopeStatement)
 	if err != nil {
 		return err

@@ -349,8 +349,7 @@ func (h *Handler) apply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := ApplicationViewOf(a, true)
-	return httpx.JSON(c.Status(fiber.StatusCreated), &v)
+	return sendApplication(c.Status(fiber.StatusCreated), a)
 }
 
 func parseAppList(c *fiber.Ctx) (ApplicationQuery, error) {
@@ -371,6 +370,12 @@ func parseAppList(c *fiber.Ctx) (ApplicationQuery, error) {
 		q.After = &cur
 	}
 	return q, nil
+}
+
+// sendApplication sends one application with its full eligibility decision.
+func sendApplication(c *fiber.Ctx, a Application) error {
+	v := ApplicationViewOf(a, true)
+	return httpx.JSON(c, &v)
 }
 
 // sendApplications sends a page of applications, each item's view built as it is written.
@@ -422,8 +427,7 @@ func (h *Handler) getApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := ApplicationViewOf(a, true)
-	return httpx.JSON(c, &v)
+	return sendApplication(c, a)
 }
 
 type reviewRequest struct {
@@ -444,8 +448,7 @@ func (h *Handler) review(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := ApplicationViewOf(a, true)
-	return httpx.JSON(c, &v)
+	return sendApplication(c, a)
 }
 
 func (h *Handler) markPaid(c *fiber.Ctx) error {
@@ -457,8 +460,7 @@ func (h *Handler) markPaid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := ApplicationViewOf(a, true)
-	return httpx.JSON(c, &v)
+	return sendApplication(c, a)
 }
 
 // scoresRequest maps methods to scores out of 100: {"theory":78,"practical":85}.
@@ -481,8 +483,7 @@ func (h *Handler) scores(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := ApplicationViewOf(a, true)
-	return httpx.JSON(c, &v)
+	return sendApplication(c, a)
 }
 
 func (h *Handler) listObjections(c *fiber.Ctx) error {

@@ -129,8 +129,8 @@ func AppendStrings(b []byte, ss []string) []byte {
 }
 
 // JSONList sends items and next as the app's encoder sends a Page (items, next_cursor), appendItem
-// writing each item's JSON; items is an array even when nil. Handlers build each item's view as they write it, so a page of large
-// views is never held as a slice.
+// writing each item's JSON; items is an array even when nil. Handlers build each item's view as they
+// write it, so a page of large views is never held as a slice.
 func JSONList[T any](c *fiber.Ctx, items []T, next string, appendItem func(b []byte, item *T) []byte) error {
 	bp := pageBuffers.Get().(*[]byte)
 	b := append((*bp)[:0], `{"items":[`...)
