@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/modules/platform"
 )
 
 // Kind is what sort of organisation a tenant is.
@@ -124,4 +126,51 @@ func (a Actor) HasRole(role string) bool {
 		}
 	}
 	return false
+}
+
+// ErrNotInstitution is the 403 for institution work (candidates, batches, certificates, …) asked for
+// in a regulator's or the platform's scope.
+var ErrNotInstitution = platform.Forbidden("only institutions (enterprises, social organizations, schools) do this")
+
+// ErrNotRegulator is the 403 for oversight work asked for outside a regulator's scope.
+var ErrNotRegulator = platform.Forbidden("only regulators do this")
+
+// RequireKind returns the scope of ctx when its tenant is of one of kinds: ErrNoScope without a scope,
+// and a 403 naming what is needed otherwise. The one tenant-kind guard every service uses.
+func RequireKind(ctx context.Context, kinds ...Kind) (Scope, error) {
+	s, ok := FromContext(ctx)
+	if !ok {
+		return s, ErrNoScope
+	}
+	for _, k := range kinds {
+		if s.Kind == k {
+			return s, nil
+		}
+	}
+	return s, platform.Forbidden("this is not for " + string(s.Kind) + " tenants")
+}
+
+// InstitutionScope returns the scope of ctx, which must be an institution's (ErrNotInstitution
+// otherwise, ErrNoScope without one).
+func InstitutionScope(ctx context.Context) (Scope, error) {
+	s, ok := FromContext(ctx)
+	if !ok {
+		return s, ErrNoScope
+	}
+	if !s.Kind.IsInstitution() {
+		return s, ErrNotInstitution
+	}
+	return s, nil
+}
+
+// RegulatorScope returns the scope of ctx, which must be a regulator's.
+func RegulatorScope(ctx context.Context) (Scope, error) {
+	s, ok := FromContext(ctx)
+	if !ok {
+		return s, ErrNoScope
+	}
+	if s.Kind != KindRegulator {
+		return s, ErrNotRegulator
+	}
+	return s, nil
 }

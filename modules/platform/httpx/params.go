@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -14,30 +13,16 @@ import (
 	"github.com/skillcert/skillcert/modules/platform"
 )
 
-// List limits of API.md.
+// DefaultLimit and MaxLimit are the list limits of API.md.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 500
+	DefaultLimit = platform.DefaultLimit
+	MaxLimit     = platform.MaxLimit
 )
-
-// ListParams are the parsed ?limit=, ?cursor= and ?sort= of a list request.
-type ListParams struct {
-	Limit  int
-	Cursor string // opaque; decode with DecodeCursor
-	Sort   string // a key from the resource's allow-list, without the leading '-'
-	Desc   bool   // sort descending ('-key')
-}
-
-// Page is the list envelope of API.md.
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor"`
-}
 
 // ParseList reads list parameters; sort must be one of allowed (optionally prefixed with '-'), else
 // 400 invalid_sort. The first allowed key is the default.
-func ParseList(c *fiber.Ctx, allowed ...string) (ListParams, error) {
-	p := ListParams{Limit: DefaultLimit, Cursor: c.Query("cursor")}
+func ParseList(c *fiber.Ctx, allowed ...string) (platform.PageRequest, error) {
+	p := platform.PageRequest{Limit: DefaultLimit, Cursor: c.Query("cursor")}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxLimit {
@@ -65,37 +50,6 @@ func ParseList(c *fiber.Ctx, allowed ...string) (ListParams, error) {
 	return p, &platform.Error{Kind: platform.KindInvalid, Code: "invalid_sort",
 		Message: "sort must be one of: " + strings.Join(allowed, ", ") + " (prefix '-' for descending)",
 		Fields:  []platform.FieldError{{Field: "sort", Code: "not_allowed", Message: "allowed: " + strings.Join(allowed, ", ")}}}
-}
-
-// ErrBadCursor is the 400 for a cursor that was not made by EncodeCursor.
-var ErrBadCursor = &platform.Error{Kind: platform.KindInvalid, Code: "invalid_cursor", Message: "cursor is not valid for this list"}
-
-// EncodeCursor makes the opaque cursor for keyset pagination from the last row's sort values.
-func EncodeCursor(values ...any) string {
-	b, _ := json.Marshal(values)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// DecodeCursor reads a cursor made by EncodeCursor into dst pointers; an empty cursor leaves dst alone
-// and returns false.
-func DecodeCursor(cursor string, dst ...any) (bool, error) {
-	if cursor == "" {
-		return false, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return false, ErrBadCursor
-	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil || len(raw) != len(dst) {
-		return false, ErrBadCursor
-	}
-	for i := range dst {
-		if err := json.Unmarshal(raw[i], dst[i]); err != nil {
-			return false, ErrBadCursor
-		}
-	}
-	return true, nil
 }
 
 // Bind decodes a JSON body into dst; malformed JSON is 400 malformed_json with the decoder's reason.
