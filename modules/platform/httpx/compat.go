@@ -18,4 +18,6 @@ var ErrBadCursor = platform.ErrBadCursor
 func EncodeCursor(values ...any) string { return platform.EncodeCursor(values...) }
 
 // DecodeCursor is platform.DecodeCursor.
-func DecodeCursor(cursor string, dst ...any) (bool, error) { return platform.DecodeCursor(cursor, dst...) }
+func DecodeCursor(cursor string, dst ...any) (bool, error) {
+	return platform.DecodeCursor(cursor, dst...)
+}
