@@ -7,11 +7,14 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi3"
+
+	"github.com/skillcert/skillcert/modules/platform"
 )
 
 // Access says who may call an operation.
@@ -37,7 +40,66 @@ type Op struct {
 	Response   any    // a pointer to the success body type, or nil
 	Status     int    // success status, default 200
 	Produces   string // content type of the success body when not JSON (application/pdf …)
-	Params     []string
+	List       *List  // for list operations: documents ?limit, ?cursor, ?sort, ?q and the filters
+}
+
+// List describes a list operation's query parameters: the one value both its route (for the OpenAPI
+// document) and its handler (List.Parse) use, so the documented allow-list is the enforced one.
+type List struct {
+	Sorts   []string // allowed sort keys, the default first; each may be prefixed '-' for descending
+	Search  string   // what ?q= searches ("" when the list has no ?q=)
+	Filters []Filter // further query parameters that narrow the list
+}
+
+// Filter is one documented query parameter of a list.
+type Filter struct {
+	Name        string
+	Description string
+	Enum        []string // allowed values, if a closed set
+	Format      string   // "uuid", "date", "date-time", "boolean", "integer" or "" for text
+}
+
+// Parse reads ?limit=, ?cursor= and ?sort= against the list's allow-list (ParseList).
+func (l *List) Parse(c *fiber.Ctx) (platform.PageRequest, error) { return ParseList(c, l.Sorts...) }
+
+// queryStruct builds a struct type whose `query` fields document the list's parameters.
+func (l *List) queryStruct() any {
+	sorts := make([]string, 0, 2*len(l.Sorts))
+	for _, k := range l.Sorts {
+		sorts = append(sorts, k, "-"+k)
+	}
+	field := func(i int, typ reflect.Type, tag string) reflect.StructField {
+		return reflect.StructField{Name: fmt.Sprintf("Q%d", i), Type: typ, Tag: reflect.StructTag(tag)}
+	}
+	fields := []reflect.StructField{
+		field(0, reflect.TypeOf(0), fmt.Sprintf(`query:"limit" minimum:"1" maximum:"%d" default:"%d" description:"items per page"`, MaxLimit, DefaultLimit)),
+		field(1, reflect.TypeOf(""), `query:"cursor" description:"next_cursor of the previous page"`),
+	}
+	if len(sorts) > 0 {
+		fields = append(fields, field(2, reflect.TypeOf(""), fmt.Sprintf(`query:"sort" enum:"%s" default:"%s" description:"sort key; '-' for descending"`,
+			strings.Join(sorts, ","), l.Sorts[0])))
+	}
+	if l.Search != "" {
+		fields = append(fields, field(3, reflect.TypeOf(""), fmt.Sprintf(`query:"q" description:%q`, "searches "+l.Search)))
+	}
+	for i, f := range l.Filters {
+		typ := reflect.TypeOf("")
+		tag := fmt.Sprintf(`query:"%s" description:%q`, f.Name, f.Description)
+		switch f.Format {
+		case "boolean":
+			typ = reflect.TypeOf(false)
+		case "integer":
+			typ = reflect.TypeOf(0)
+		case "":
+		default:
+			tag += fmt.Sprintf(` format:"%s"`, f.Format)
+		}
+		if len(f.Enum) > 0 {
+			tag += fmt.Sprintf(` enum:"%s"`, strings.Join(f.Enum, ","))
+		}
+		fields = append(fields, field(4+i, typ, tag))
+	}
+	return reflect.New(reflect.StructOf(fields)).Interface()
 }
 
 // Guard builds the middleware an operation runs behind: authentication, and the permission check.
@@ -140,6 +202,9 @@ func (s *Spec) add(method, path string, op Op) {
 	}
 	if pp := pathParams(path); pp != nil {
 		oc.AddReqStructure(pp)
+	}
+	if op.List != nil {
+		oc.AddReqStructure(op.List.queryStruct())
 	}
 	if op.Request != nil {
 		oc.AddReqStructure(op.Request)
