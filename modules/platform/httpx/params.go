@@ -66,7 +66,7 @@ func Bind(c *fiber.Ctx, dst any) error {
 		}
 		return platform.Wrap(platform.KindInvalid, "malformed_json", "request body is not valid JSON", err)
 	}
-	return nil
+	return CheckText(dst)
 }
 
 // UUIDParam parses a path parameter as a UUID; a malformed one is 404 (nothing can have that id).

@@ -137,6 +137,7 @@ func NewSpec(title, version string) *Spec {
 	r.Spec.Info.WithDescription("SkillCert: vocational skill level recognition (职业技能等级认定). " +
 		"Errors are application/problem+json with a stable `code`.")
 	r.Spec.SetHTTPBearerTokenSecurity("bearer", "opaque", "Opaque bearer token from POST /api/v1/auth/login")
+	r.DefaultOptions = append(r.DefaultOptions, documentTextLimits)
 	return &Spec{reflector: r}
 }
 
