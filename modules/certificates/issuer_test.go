@@ -262,6 +262,9 @@ func TestIssuerContentNegotiation(t *testing.T) {
 		{"application/json, text/html;q=0.5", "application/json"},
 		{"text/html;q=0.5, application/ld+json", "application/ld+json"},
 		{"image/png", "application/ld+json"},
+		{`application/ld+json;profile="https://www.w3.org/ns/cid/v1", text/html;q=0.9`, "application/ld+json"},
+		{"application/ld+json;q=0, */*;q=0.5", "application/json"},
+		{"text/*", "text/html; charset=utf-8"},
 		{browser, "text/html; charset=utf-8"},
 		{"text/html", "text/html; charset=utf-8"},
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"html/template"
+	"mime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,15 +42,15 @@ func (h *Handler) issuerPages(app fiber.Router) {
 // clients drop the fragment of a verificationMethod, so this one document holds every key.
 func (h *Handler) issuer(c *fiber.Ctx) error {
 	c.Vary(fiber.HeaderAccept)
-	mime := issuerMediaType(c.Accepts(mimeJSONLD, mimeCID, mimeJSON, mimeHTML, mimeXHTML))
+	mediaType := issuerMediaType(negotiate(c.Get(fiber.HeaderAccept), mimeJSONLD, mimeJSON, mimeCID, mimeHTML, mimeXHTML))
 	iss, err := h.findIssuer(c)
 	if err != nil {
-		if mime == mimeHTML && platform.KindOf(err) == platform.KindNotFound {
+		if mediaType == mimeHTML && platform.KindOf(err) == platform.KindNotFound {
 			return sendIssuerPage(c, fiber.StatusNotFound, issuerPageData{}, "no-store")
 		}
 		return err
 	}
-	if mime == mimeHTML {
+	if mediaType == mimeHTML {
 		return sendIssuerPage(c, fiber.StatusOK, issuerPageData{Found: true, I: NewIssuerView(iss)}, issuerMaxAge)
 	}
 	doc, err := iss.Document()
@@ -57,7 +59,7 @@ func (h *Handler) issuer(c *fiber.Ctx) error {
 	}
 	// The document is public and meant for verifiers, browser-based ones included.
 	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
-	return sendCacheable(c, doc, mime, issuerMaxAge)
+	return sendCacheable(c, doc, mediaType, issuerMaxAge)
 }
 
 // findIssuer reads the issuer of the :id parameter. Only the canonical form of the id names an
@@ -82,6 +84,59 @@ func issuerMediaType(offer string) string {
 		return offer
 	}
 	return mimeJSONLD
+}
+
+// negotiate returns the offer the Accept header rates highest (RFC 9110 §12.5.1), the first offer
+// winning ties, or "" when it accepts none. An offer's quality is that of the most specific range
+// matching it, and parameters other than q do not keep a range from matching: a JSON-LD client's
+// `application/ld+json;profile="…"` still asks for JSON-LD. (fiber's Accepts requires the offer to
+// carry such parameters, and would then fall through to a lesser range such as text/html.)
+func negotiate(accept string, offers ...string) string {
+	if strings.TrimSpace(accept) == "" {
+		return offers[0]
+	}
+	type mediaRange struct {
+		typ, sub string
+		q        float64
+	}
+	var ranges []mediaRange
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		typ, sub, ok := strings.Cut(mt, "/")
+		if err != nil || !ok {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+				continue
+			}
+		}
+		ranges = append(ranges, mediaRange{typ, sub, q})
+	}
+	best, bestQ := "", 0.0
+	for _, offer := range offers {
+		typ, sub, _ := strings.Cut(offer, "/")
+		q, specificity := 0.0, -1
+		for _, r := range ranges {
+			s := -1
+			switch {
+			case r.typ == typ && r.sub == sub:
+				s = 2
+			case r.typ == typ && r.sub == "*":
+				s = 1
+			case r.typ == "*" && r.sub == "*":
+				s = 0
+			}
+			if s > specificity {
+				q, specificity = r.q, s
+			}
+		}
+		if q > bestQ {
+			best, bestQ = offer, q
+		}
+	}
+	return best
 }
 
 // sendCacheable sends body with a strong ETag of its content, or 304 when the client holds it.
