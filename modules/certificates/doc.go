@@ -28,6 +28,7 @@
 // own rows.
 //
 // Each institution signs with its own Ed25519 keys (sealed at rest under the master key), publishes
-// them at /.well-known/skillcert/keys, and serves a signed Bitstring Status List; see the credential
-// subpackage. The render subpackage draws the PDF.
+// them at /.well-known/skillcert/keys and at its issuer id (/issuers/{id}, a controller document that
+// resolves its proofs' verificationMethod; see issuer.go), and serves a signed Bitstring Status List;
+// see the credential subpackage. The render subpackage draws the PDF.
 package certificates

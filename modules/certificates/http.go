@@ -192,10 +192,12 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Access: httpx.Public, Produces: "application/json"}, h.statusList)
 }
 
-// Pages mounts the public non-API documents on the app: the JWKS and the verification page.
+// Pages mounts the public non-API documents on the app: the JWKS, the verification page and the
+// issuer ids (page_issuer.go).
 func (h *Handler) Pages(app fiber.Router) {
 	app.Get("/.well-known/skillcert/keys", h.jwks)
 	app.Get("/verify/:number", h.page)
+	h.issuerPages(app)
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {

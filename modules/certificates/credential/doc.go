@@ -15,7 +15,9 @@
 //   - Keys: Ed25519 (RFC 8032). A key's kid is its RFC 7638 JWK thumbprint (base64url SHA-256 of the
 //     canonical public JWK), so it is derived from the key, globally unique and checkable by anyone. The
 //     public keys are published as a JWKS (RFC 7517, OKP keys per RFC 8037). A proof's
-//     verificationMethod is "<issuer id>#<kid>", binding the key to the institution that issued it.
+//     verificationMethod is "<issuer id>#<kid>", binding the key to the institution that issued it;
+//     the issuer id is a URL serving the issuer's controller document (W3C Controlled Identifiers,
+//     see ControllerDocument), which lists every key as a Multikey for assertionMethod.
 //     Private keys are sealed at rest with AES-256-GCM under a 32-byte master key, the kid being the
 //     additional data so a sealed key cannot be passed off as another. Keys rotate: retired keys keep
 //     verifying what they signed before retirement and never sign again.
