@@ -387,6 +387,34 @@ func TestReissue(t *testing.T) {
 	}
 }
 
+// TestSerialsRunOut: a counter that cannot give every serial a chunk needs refuses with
+// serial_exhausted and gives none; the last serial, 999999, is still given.
+func TestSerialsRunOut(t *testing.T) {
+	e := setup(t)
+	org, _ := e.institution(t, tenants.KindEnterprise)
+	list := issued(t, e, org, 2, 4)
+	ctx := org.Ctx(context.Background())
+	setLast := func(last int) {
+		t.Helper()
+		if _, err := e.k.DB.NewRaw(`UPDATE certificate_serials SET last = ? WHERE tenant_id = ? AND series = 'national' AND level = 4`,
+			last, org.Tenant.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setLast(certificates.MaxSerial)
+	if _, err := e.svc.Reissue(ctx, list[0].ID, certificates.Correction{HolderName: "张三丰"}); !errors.Is(err, certificates.ErrSerialExceeded) {
+		t.Fatalf("reissue with the serials used up: %v, want %v", err, certificates.ErrSerialExceeded)
+	}
+	setLast(certificates.MaxSerial - 1)
+	fresh, err := e.svc.Reissue(ctx, list[1].ID, certificates.Correction{HolderName: "张三丰"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := certificates.ParseNumber(fresh.Number); n.Serial != certificates.MaxSerial {
+		t.Fatalf("serial %d, want %d", n.Serial, certificates.MaxSerial)
+	}
+}
+
 func TestPostCertificates(t *testing.T) {
 	e := setup(t)
 	org, _ := e.institution(t, tenants.KindEnterprise, "staff")
