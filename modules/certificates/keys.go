@@ -25,7 +25,7 @@ type KeyInfo struct {
 }
 
 // masterKey returns the master key, loading it on first use: a process that never signs (an API
-// replica serving lists) never needs it, and tests can set it with SetMasterKey.
+// replica serving lists) never needs it.
 func (s *Service) masterKey() (*credential.MasterKey, error) {
 	s.mkMu.Lock()
 	defer s.mkMu.Unlock()
@@ -41,14 +41,6 @@ func (s *Service) masterKey() (*credential.MasterKey, error) {
 	}
 	s.mk = mk
 	return mk, nil
-}
-
-// SetMasterKey sets the master key sealing the institutions' signing keys (tools and tests; the
-// server loads it from SKILLCERT_MASTER_KEY or the data directory on first use).
-func (s *Service) SetMasterKey(mk *credential.MasterKey) {
-	s.mkMu.Lock()
-	defer s.mkMu.Unlock()
-	s.mk = mk
 }
 
 type masterKeyState struct {

@@ -178,12 +178,11 @@ func TestDevModeOnSQLite(t *testing.T) {
 	rec := &recorder{}
 	svc := certificates.NewService(certificates.Config{
 		DB: db, Jobs: rec, Institutions: directory.NewService(db, nil), Renderer: sharedRenderer,
-		PublicURL: "http://127.0.0.1:8080", Log: quietLog,
+		PublicURL: "http://127.0.0.1:8080", Log: quietLog, MasterKey: loadMasterKey,
 		Filings: certificates.FilingsFunc(func(context.Context, bun.IDB, string, int, time.Time) (certificates.ApprovedScope, error) {
 			return certificates.ApprovedScope{EvaluatorCode: "0000", ProvinceCode: "33", SiteSerial: "000777"}, nil
 		}),
 	})
-	svc.SetMasterKey(masterKey(t))
 	ictx := tenants.WithActor(tenants.WithScope(ctx, tenants.Scope{TenantID: inst.ID, Kind: inst.Kind, RegionCode: inst.RegionCode, Slug: inst.Slug}),
 		tenants.Actor{Name: "system:test"})
 	b := certificates.FinalizedBatch{BatchID: uuid.New(), OccupationCode: electrician, OccupationName: "电工", Level: 2}

@@ -43,8 +43,8 @@ type Config struct {
 	DB           *bun.DB
 	Jobs         jobs.Enqueuer // nil: chunks are only picked up by the reconciler (tests)
 	Institutions Institutions  // the tenant directory, required
-	Filings      Filings       // the approved scope of an institution; may be set later (SetFilings)
-	Candidates   Candidates    // for GET /me/certificates; may be set later
+	Filings      Filings       // the approved scope of an institution; required to issue skill level certificates
+	Candidates   Candidates    // for GET /me/certificates; without it own certificates are unavailable
 	Photos       Photos        // holders' photos; optional
 	// Renderer returns the PDF renderer; it is called on first use and its result kept, so a
 	// process that never renders never loads fonts.
@@ -68,11 +68,9 @@ type Service struct {
 	retryAfter   time.Duration
 	log          *slog.Logger
 	now          func() time.Time
-
-	mu         sync.RWMutex
-	filings    Filings
-	candidates Candidates
-	photos     Photos
+	filings      Filings
+	candidates   Candidates
+	photos       Photos
 
 	renderOnce sync.Mutex
 	renderer   *render.Renderer
@@ -101,25 +99,10 @@ func NewService(c Config) *Service {
 	return s
 }
 
-// SetFilings wires the approved-scope check (the filings module) after construction.
-func (s *Service) SetFilings(f Filings) { s.mu.Lock(); s.filings = f; s.mu.Unlock() }
-
-// SetCandidates wires the candidate lookup of GET /me/certificates after construction.
-func (s *Service) SetCandidates(c Candidates) { s.mu.Lock(); s.candidates = c; s.mu.Unlock() }
-
-// SetPhotos wires holders' photos after construction.
-func (s *Service) SetPhotos(p Photos) { s.mu.Lock(); s.photos = p; s.mu.Unlock() }
-
 // PublicURL returns the base URL certificates point to.
 func (s *Service) PublicURL() string { return s.publicURL }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-func (s *Service) deps() (Filings, Candidates, Photos) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.filings, s.candidates, s.photos
-}
 
 // errRendererUnavailable wraps why the renderer could not be made (no CJK font, most likely).
 func (s *Service) pdfRenderer() (*render.Renderer, error) {
@@ -361,7 +344,7 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 	if err != nil {
 		return err
 	}
-	filings, _, photos := s.deps()
+	filings, photos := s.filings, s.photos
 	scopes := map[string]ApprovedScope{}
 	var settings settingsRow
 	for _, r := range rows {
@@ -761,7 +744,7 @@ func (s *Service) ownCandidate(ctx context.Context) (uuid.UUID, error) {
 	if actor.UserID == uuid.Nil {
 		return uuid.Nil, platform.Forbidden("only a user has own certificates")
 	}
-	_, cands, _ := s.deps()
+	cands := s.candidates
 	if cands == nil {
 		return uuid.Nil, platform.E(platform.KindUnavailable, "candidates_unavailable", "candidate records cannot be looked up")
 	}

@@ -97,11 +97,10 @@ var (
 func newIssuer(t testing.TB, k *testkit.Kit) *issuer {
 	t.Helper()
 	issuerOnce.Do(func() {
-		mk, err := credential.ParseMasterKey(credential.GenerateMasterKey())
+		mk, err := credential.ParseMasterKey(testkit.MasterKey)
 		if err != nil {
 			t.Fatal(err)
 		}
-		k.Server.Certificates.Service.SetMasterKey(mk)
 		rec := &taskRecorder{}
 		lc := &k.Server.Lifecycle
 		svc := certificates.NewService(certificates.Config{DB: k.DB, Jobs: rec, Institutions: k.Server.Directory,
@@ -109,8 +108,7 @@ func newIssuer(t testing.TB, k *testkit.Kit) *issuer {
 				sc, err := lc.Filings.CheckScope(ctx, tx, code, level, asOf)
 				return certificates.ApprovedScope{EvaluatorCode: sc.EvaluatorCode, ProvinceCode: sc.ProvinceCode, SiteSerial: sc.SiteSerial}, err
 			}),
-			Renderer: renderer, PublicURL: "https://skillcert.test"})
-		svc.SetMasterKey(mk)
+			Renderer: renderer, MasterKey: func() (*credential.MasterKey, error) { return mk, nil }, PublicURL: "https://skillcert.test"})
 		theIssuer = &issuer{k: k, svc: svc, rec: rec}
 	})
 	if theIssuer == nil {
