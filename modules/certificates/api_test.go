@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -177,7 +178,7 @@ func TestIssuedCertificateThroughTheAPI(t *testing.T) {
 
 	// Public lookup: masked unless the exact name is given.
 	got := lookup(t, e, number, "")
-	want := map[string]any{"number": number, "status": "valid", "holder_name": certificates.MaskName(c.HolderName),
+	want := map[string]any{"number": number, "status": "valid", "holder_name": candidates.MaskName(c.HolderName),
 		"occupation": "电工", "level": float64(4), "institution": org.Tenant.Name, "issued_on": today.Format(time.DateOnly),
 		"kind": "skill_level"}
 	for k, v := range want {
@@ -193,7 +194,7 @@ func TestIssuedCertificateThroughTheAPI(t *testing.T) {
 		t.Fatalf("lookup with the exact name %v", got)
 	}
 	got = lookup(t, e, number, "?name=赵六")
-	if got["name_matches"] != false || got["holder_name"] != certificates.MaskName(c.HolderName) {
+	if got["name_matches"] != false || got["holder_name"] != candidates.MaskName(c.HolderName) {
 		t.Fatalf("lookup with a wrong name %v", got)
 	}
 	unknown := number[:16] + "999999"
@@ -203,7 +204,7 @@ func TestIssuedCertificateThroughTheAPI(t *testing.T) {
 	// The verification page: Chinese with English, self-contained.
 	res = e.k.Do(t, "GET", "/verify/"+number, "", nil).Want(t, http.StatusOK)
 	page := string(res.Body)
-	containsAll(t, "verify page", page, "有效证书", "Valid certificate", certificates.MaskName(c.HolderName), "四级/中级工", org.Tenant.Name, number)
+	containsAll(t, "verify page", page, "有效证书", "Valid certificate", candidates.MaskName(c.HolderName), "四级/中级工", org.Tenant.Name, number)
 	for _, external := range []string{"src=", "href=\"http", "<script", "@import", "url("} {
 		if strings.Contains(page, external) {
 			t.Errorf("the verify page loads something (%q)", external)

@@ -272,22 +272,6 @@ func (f PhotosFunc) PhotoTx(ctx context.Context, tx bun.IDB, candidateID uuid.UU
 	return f(ctx, tx, candidateID)
 }
 
-// MaskName hides a holder's name for public display as the national query does: the first and last
-// characters stay, the ones between become "*" ("张三明" → "张*明", "欧阳娜娜" → "欧**娜"); a two-character
-// name keeps its first ("李四" → "李*").
-func MaskName(name string) string {
-	r := []rune(strings.TrimSpace(name))
-	switch len(r) {
-	case 0:
-		return ""
-	case 1:
-		return "*"
-	case 2:
-		return string(r[0]) + "*"
-	}
-	return string(r[0]) + strings.Repeat("*", len(r)-2) + string(r[len(r)-1])
-}
-
 // idTypeNames are the printed names of candidates' ID types.
 var idTypeNames = map[string]string{
 	"resident_id":                "居民身份证",

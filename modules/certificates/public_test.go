@@ -2,6 +2,7 @@ package certificates_test
 
 import (
 	"context"
+	"errors"
 	"go/parser"
 	"go/token"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/platform"
@@ -130,7 +132,7 @@ func TestPublicLookupIsOneQuery(t *testing.T) {
 	for _, name := range []string{"", c.HolderName, "someone", ""} {
 		counter.n.Store(0)
 		l, err := svc.LookupNumber(context.Background(), c.Number, name)
-		if err != nil || l.Number != c.Number || !l.Valid || l.HolderMasked != certificates.MaskName(c.HolderName) {
+		if err != nil || l.Number != c.Number || !l.Valid || l.HolderMasked != candidates.MaskName(c.HolderName) {
 			t.Fatalf("lookup %+v %v", l, err)
 		}
 		if n := counter.n.Load(); n != 1 {
@@ -221,9 +223,20 @@ func TestDevModeOnSQLite(t *testing.T) {
 	if res := svc.VerifyCredential(ctx, cred); res.Status != "revoked" {
 		t.Fatalf("verify after revocation %+v", res)
 	}
-	fresh, err := svc.Reissue(ictx, list[1].ID, certificates.Correction{HolderName: "钱七"})
+	fresh, err := svc.Reissue(ictx, list[1].ID, certificates.Correction{HolderName: "阿卜杜·热合曼"})
 	if err != nil || fresh.Number == "" || fresh.Status != certificates.StatusIssued {
 		t.Fatalf("reissue %+v %v", fresh, err)
+	}
+	// The public sees names masked by the one rule of candidates.MaskName: separators stay.
+	if l, err := svc.LookupNumber(ctx, fresh.Number, ""); err != nil || l.HolderMasked != "阿**·**曼" {
+		t.Fatalf("lookup of the reissue %+v %v", l, err)
+	}
+	// A counter that cannot take another serial refuses, on SQLite too.
+	if _, err := db.NewRaw(`UPDATE certificate_serials SET last = ? WHERE tenant_id = ?`, certificates.MaxSerial, inst.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Reissue(ictx, list[2].ID, certificates.Correction{HolderName: "钱七"}); !errors.Is(err, certificates.ErrSerialExceeded) {
+		t.Fatalf("reissue with the serials used up: %v", err)
 	}
 	if _, err := svc.RotateKey(ictx); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
 	"github.com/skillcert/skillcert/modules/platform"
@@ -461,7 +462,7 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 		docs = append(docs, docRow{CertificateID: r.ID, TenantID: inst.ID, PDF: pdf, Credential: cred, CreatedAt: now})
 		lookups = append(lookups, lookupRow{
 			Number: number, InstitutionID: inst.ID, CertificateID: r.ID, Kind: r.Kind, Title: r.Title, Status: lookupValid,
-			HolderMasked: MaskName(r.HolderName), NameHash: nameHash(number, r.HolderName),
+			HolderMasked: candidates.MaskName(r.HolderName), NameHash: nameHash(number, r.HolderName),
 			OccupationCode: r.OccupationCode, OccupationName: r.OccupationName, Subtype: r.Subtype, Level: r.Level,
 			Post: r.Post, Institution: inst.Name, IssuedOn: issuedOn, UpdatedAt: now,
 		})
