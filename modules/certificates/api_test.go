@@ -18,6 +18,7 @@ import (
 
 	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -253,7 +254,7 @@ func TestListPagination(t *testing.T) {
 	if desc.Items[0].ID != want[4].ID {
 		t.Fatal("descending order")
 	}
-	for _, q := range []string{"sort=number", "batch_id=nope", "status=lost", "limit=0"} {
+	for _, q := range []string{"sort=number", "batch_id=nope", "status=lost", "limit=0", "cursor=nope"} {
 		res := e.k.Do(t, "GET", "/api/v1/certificates?"+q, org.Admin, nil)
 		if res.Status != http.StatusBadRequest {
 			t.Errorf("?%s: %d", q, res.Status)
@@ -571,7 +572,8 @@ func TestMyCertificates(t *testing.T) {
 	onFinalized(t, e, svc, org, b2)
 	run(t, svc, rec.take())
 	ctx := tenants.WithActor(org.Ctx(context.Background()), tenants.Actor{UserID: user, Roles: []string{"candidate"}})
-	mine, err := svc.Mine(ctx, certificates.ListFilter{})
+	minePage, err := svc.Mine(ctx, platform.PageRequest{}, certificates.ListFilter{})
+	mine := minePage.Items
 	if err != nil || len(mine) != 1 || mine[0].HolderName != "周杰" {
 		t.Fatalf("own certificates %+v %v", mine, err)
 	}
@@ -590,7 +592,7 @@ func TestMyCertificates(t *testing.T) {
 	if _, _, err := svc.MyPDF(staffCtx, others[0].ID); !errors.Is(err, certificates.ErrNotFound) {
 		t.Fatalf("a user without a candidate record: %v", err)
 	}
-	if mine, err := svc.Mine(staffCtx, certificates.ListFilter{}); err != nil || len(mine) != 0 {
+	if mine, err := svc.Mine(staffCtx, platform.PageRequest{}, certificates.ListFilter{}); err != nil || len(mine.Items) != 0 {
 		t.Fatalf("a user without a candidate record has none: %+v %v", mine, err)
 	}
 	// Through the API: the candidate role may ask (none of their own here), staff may not.

@@ -21,6 +21,7 @@ import (
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -205,11 +206,11 @@ func onFinalized(t testing.TB, e *env, svc *certificates.Service, org *testkit.O
 // certs lists the certificates of a batch through the service.
 func certs(t testing.TB, svc *certificates.Service, org *testkit.Org, batchID uuid.UUID) []certificates.Certificate {
 	t.Helper()
-	list, err := svc.List(org.Ctx(context.Background()), certificates.ListFilter{BatchID: &batchID, Limit: 5000})
+	list, err := svc.List(org.Ctx(context.Background()), platform.PageRequest{Limit: 5000}, certificates.ListFilter{BatchID: &batchID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return list
+	return list.Items
 }
 
 // pdftotext extracts a PDF's text with poppler-utils' pdftotext, as a reader would see it.

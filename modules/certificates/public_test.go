@@ -152,7 +152,7 @@ func TestPublicLookupIsOneQuery(t *testing.T) {
 // TestLayering keeps model.go and service.go free of HTTP, queue and authorization libraries, so a
 // console can call the service without them.
 func TestLayering(t *testing.T) {
-	for _, name := range []string{"model.go", "service.go", "number.go", "keys.go", "store.go"} {
+	for _, name := range []string{"model.go", "service.go", "number.go", "keys.go", "store.go", "view.go"} {
 		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)
@@ -196,10 +196,11 @@ func TestDevModeOnSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, svc, rec.take())
-	list, err := svc.List(ictx, certificates.ListFilter{BatchID: &b.BatchID})
+	page, err := svc.List(ictx, platform.PageRequest{}, certificates.ListFilter{BatchID: &b.BatchID})
 	if err != nil {
 		t.Fatal(err)
 	}
+	list := page.Items
 	if got := serialsOf(t, list); len(got) != 3 || got[0] != 1 || got[2] != 3 {
 		t.Fatalf("serials %v", got)
 	}

@@ -696,48 +696,76 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Certificate, error) {
 	return c, err
 }
 
-// List returns certificates of the tenant in ctx, oldest first (or newest with Desc), keyset-paged.
-func (s *Service) List(ctx context.Context, f ListFilter) ([]Certificate, error) {
-	scope, err := institutionScope(ctx)
+// List returns a page of the certificates of the tenant in ctx that f selects, by creation time
+// (oldest first, or newest with req.Desc).
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Certificate], error) {
+	after, err := decodeCertCursor(req)
 	if err != nil {
-		return nil, err
+		return platform.Page[Certificate]{}, err
 	}
-	return s.list(ctx, scope, f)
+	scope, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	return s.list(ctx, scope.TenantID, req, after, f)
 }
 
-func (s *Service) list(ctx context.Context, scope tenants.Scope, f ListFilter) ([]Certificate, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
+// Mine returns a page of the certificates of the candidate-role user acting in ctx: those of the
+// candidate record linked to their user id (f.CandidateID is ignored). A user without one has none.
+func (s *Service) Mine(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Certificate], error) {
+	after, err := decodeCertCursor(req)
+	if err != nil {
+		return platform.Page[Certificate]{}, err
 	}
+	scope, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	candidateID, err := s.ownCandidate(ctx)
+	if platform.KindOf(err) == platform.KindNotFound {
+		return platform.CutPage[Certificate](nil, req, certCursor), nil
+	}
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	f.CandidateID = &candidateID
+	return s.list(ctx, scope.TenantID, req, after, f)
+}
+
+func (s *Service) list(ctx context.Context, tenantID uuid.UUID, req platform.PageRequest, after *certKey, f ListFilter) (platform.Page[Certificate], error) {
 	var out []Certificate
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		rows, err := listCerts(ctx, tx, scope.TenantID, f)
+		rows, err := listCerts(ctx, tx, tenantID, f, after, req.Desc, req.Fetch())
 		out = make([]Certificate, len(rows))
 		for i := range rows {
 			out[i] = rows[i].cert()
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	return platform.CutPage(out, req, certCursor), nil
 }
 
-// Mine returns the certificates of the candidate-role user acting in ctx: those of the candidate
-// record linked to their user id. A user without one has none.
-func (s *Service) Mine(ctx context.Context, f ListFilter) ([]Certificate, error) {
-	scope, err := institutionScope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	candidateID, err := s.ownCandidate(ctx)
-	if platform.KindOf(err) == platform.KindNotFound {
-		return []Certificate{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	f.CandidateID = &candidateID
-	return s.list(ctx, scope, f)
+// certKey is where a page of certificates starts: after the row with this creation time and id.
+type certKey struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
 }
+
+// decodeCertCursor reads the cursor of a certificates page (nil for the first page).
+func decodeCertCursor(req platform.PageRequest) (*certKey, error) {
+	var k certKey
+	ok, err := platform.DecodeCursor(req.Cursor, &k.CreatedAt, &k.ID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// certCursor is the cursor of the page that follows c.
+func certCursor(c Certificate) string { return platform.EncodeCursor(c.CreatedAt, c.ID) }
 
 // ownCandidate returns the candidate record of the user acting in ctx (not found without one).
 func (s *Service) ownCandidate(ctx context.Context) (uuid.UUID, error) {

@@ -347,7 +347,9 @@ func getCertByKey(ctx context.Context, db bun.IDB, tenantID uuid.UUID, key strin
 	return r, notFound(err)
 }
 
-func listCerts(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter) ([]certRow, error) {
+// listCerts reads up to limit certificates of the tenant that f selects, in creation order (newest
+// first with desc), after the row after when it is set (keyset paging).
+func listCerts(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter, after *certKey, desc bool, limit int) ([]certRow, error) {
 	var rows []certRow
 	q := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 	if f.BatchID != nil {
@@ -359,19 +361,19 @@ func listCerts(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if f.AfterID != uuid.Nil {
-		if f.Desc {
-			q = q.Where("(created_at, id) < (?, ?)", f.AfterTime, f.AfterID)
+	if after != nil {
+		if desc {
+			q = q.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)
 		} else {
-			q = q.Where("(created_at, id) > (?, ?)", f.AfterTime, f.AfterID)
+			q = q.Where("(created_at, id) > (?, ?)", after.CreatedAt, after.ID)
 		}
 	}
-	if f.Desc {
+	if desc {
 		q = q.OrderExpr("created_at DESC, id DESC")
 	} else {
 		q = q.OrderExpr("created_at, id")
 	}
-	if err := q.Limit(int64(f.Limit)).Scan(ctx); err != nil {
+	if err := q.Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("listing certificates: %w", err)
 	}
 	return rows, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -161,9 +162,9 @@ func (is *issuer) tryIssue(t testing.TB, org *testkit.Org, level int, holders ..
 			taskErr = err
 		}
 	}
-	list, err := is.svc.List(org.Ctx(context.Background()), certificates.ListFilter{BatchID: &b.BatchID, Limit: 1000})
+	list, err := is.svc.List(org.Ctx(context.Background()), platform.PageRequest{Limit: 1000}, certificates.ListFilter{BatchID: &b.BatchID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return list, taskErr
+	return list.Items, taskErr
 }
