@@ -113,12 +113,9 @@ func (s *Service) Keys(ctx context.Context) ([]KeyInfo, error) {
 // RotateKey gives the tenant in ctx a new signing key and retires the active one, which keeps
 // verifying what it signed before. The status list is re-signed with the new key. Audited.
 func (s *Service) RotateKey(ctx context.Context) (KeyInfo, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return KeyInfo{}, tenants.ErrNoScope
-	}
-	if !scope.Kind.IsInstitution() {
-		return KeyInfo{}, platform.Forbidden("only institutions sign certificates")
+	scope, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return KeyInfo{}, err
 	}
 	mk, err := s.masterKey()
 	if err != nil {

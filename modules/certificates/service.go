@@ -123,17 +123,6 @@ func (s *Service) pdfRenderer() (*render.Renderer, error) {
 	return r, nil
 }
 
-func institutionScope(ctx context.Context) (tenants.Scope, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return scope, tenants.ErrNoScope
-	}
-	if !scope.Kind.IsInstitution() {
-		return scope, platform.Forbidden("certificates belong to institutions")
-	}
-	return scope, nil
-}
-
 // OnFinalized queues the certificates of a finalized batch, inside finalize's transaction tx: one
 // pending certificate per passed application (an application that already has one is skipped, so a
 // repeated call adds nothing), grouped in chunks of ChunkSize, each chunk row being the outbox entry
@@ -683,7 +672,7 @@ func notFoundAs(err error, nf error) error {
 
 // Get returns a certificate of the tenant in ctx.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -818,7 +807,7 @@ func (s *Service) MyCredential(ctx context.Context, id uuid.UUID) ([]byte, Certi
 
 // document reads a stored document; with owner set, only of a certificate of that candidate.
 func (s *Service) document(ctx context.Context, id uuid.UUID, column string, owner uuid.UUID) ([]byte, Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return nil, Certificate{}, err
 	}
@@ -851,7 +840,7 @@ type BatchEntry struct {
 // BatchCertificates lists the issued and revoked certificates of a batch of the tenant in ctx, in
 // number order; a batch without any (or another tenant's) is not found.
 func (s *Service) BatchCertificates(ctx context.Context, batchID uuid.UUID) ([]BatchEntry, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -871,7 +860,7 @@ func (s *Service) BatchCertificates(ctx context.Context, batchID uuid.UUID) ([]B
 
 // PDFs returns the PDFs of certificates of the tenant in ctx, by id (ids of others are absent).
 func (s *Service) PDFs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]byte, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -887,7 +876,7 @@ func (s *Service) PDFs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]by
 // set (the list re-signed) and the public lookup shows it revoked, in one transaction. Audited and
 // reported.
 func (s *Service) Revoke(ctx context.Context, id uuid.UUID, reason string) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -977,7 +966,7 @@ func (s *Service) revokeTx(ctx context.Context, tx bun.Tx, tenantID, id uuid.UUI
 // same transaction that revokes the old one with reason "reissued"; the two are linked (replaces /
 // replaced_by). Returns the new certificate.
 func (s *Service) Reissue(ctx context.Context, id uuid.UUID, fix Correction) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -1065,7 +1054,7 @@ func (s *Service) Reissue(ctx context.Context, id uuid.UUID, fix Correction) (Ce
 // issued skill level certificate: its own title and numbering (Settings), the same signing and
 // verification. At most one per application; it is issued in the request's transaction.
 func (s *Service) IssuePost(ctx context.Context, in NewPostCertificate) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -1140,7 +1129,7 @@ func (s *Service) settingsTx(ctx context.Context, tx bun.IDB, inst tenants.Tenan
 
 // Settings returns the post certificate settings of the enterprise in ctx (defaults until set).
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
@@ -1160,7 +1149,7 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 // SetSettings sets the post certificate prefix and title of the enterprise in ctx. A prefix another
 // institution uses is 409 duplicate. Numbers already issued keep their prefix. Audited.
 func (s *Service) SetSettings(ctx context.Context, in Settings) (Settings, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
