@@ -334,7 +334,6 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 	if err != nil {
 		return err
 	}
-	filings, photos := s.filings, s.photos
 	scopes := map[string]ApprovedScope{}
 	var settings settingsRow
 	for _, r := range rows {
@@ -344,10 +343,10 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 			if _, done := scopes[key]; done {
 				continue
 			}
-			if filings == nil {
+			if s.filings == nil {
 				return platform.E(platform.KindUnavailable, "filings_unavailable", "the approved scope cannot be checked")
 			}
-			sc, err := filings.CheckScope(ctx, tx, r.OccupationCode, r.Level, now)
+			sc, err := s.filings.CheckScope(ctx, tx, r.OccupationCode, r.Level, now)
 			if err != nil {
 				return err
 			}
@@ -430,8 +429,8 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 		}
 		index := firstIndex + i
 		var photo []byte
-		if photos != nil {
-			if p, err := photos.PhotoTx(ctx, tx, r.CandidateID); err == nil {
+		if s.photos != nil {
+			if p, err := s.photos.PhotoTx(ctx, tx, r.CandidateID); err == nil {
 				photo = p
 			} else if platform.KindOf(err) != platform.KindNotFound {
 				return err
@@ -762,14 +761,13 @@ func (s *Service) ownCandidate(ctx context.Context) (uuid.UUID, error) {
 	if actor.UserID == uuid.Nil {
 		return uuid.Nil, platform.Forbidden("only a user has own certificates")
 	}
-	cands := s.candidates
-	if cands == nil {
+	if s.candidates == nil {
 		return uuid.Nil, platform.E(platform.KindUnavailable, "candidates_unavailable", "candidate records cannot be looked up")
 	}
 	var candidateID uuid.UUID
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		candidateID, err = cands.CandidateIDByUser(ctx, tx, actor.UserID)
+		candidateID, err = s.candidates.CandidateIDByUser(ctx, tx, actor.UserID)
 		return err
 	})
 	return candidateID, err
