@@ -16,7 +16,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -177,7 +179,7 @@ func TestIssuedCertificateThroughTheAPI(t *testing.T) {
 
 	// Public lookup: masked unless the exact name is given.
 	got := lookup(t, e, number, "")
-	want := map[string]any{"number": number, "status": "valid", "holder_name": certificates.MaskName(c.HolderName),
+	want := map[string]any{"number": number, "status": "valid", "holder_name": candidates.MaskName(c.HolderName),
 		"occupation": "电工", "level": float64(4), "institution": org.Tenant.Name, "issued_on": today.Format(time.DateOnly),
 		"kind": "skill_level"}
 	for k, v := range want {
@@ -193,7 +195,7 @@ func TestIssuedCertificateThroughTheAPI(t *testing.T) {
 		t.Fatalf("lookup with the exact name %v", got)
 	}
 	got = lookup(t, e, number, "?name=赵六")
-	if got["name_matches"] != false || got["holder_name"] != certificates.MaskName(c.HolderName) {
+	if got["name_matches"] != false || got["holder_name"] != candidates.MaskName(c.HolderName) {
 		t.Fatalf("lookup with a wrong name %v", got)
 	}
 	unknown := number[:16] + "999999"
@@ -203,7 +205,7 @@ func TestIssuedCertificateThroughTheAPI(t *testing.T) {
 	// The verification page: Chinese with English, self-contained.
 	res = e.k.Do(t, "GET", "/verify/"+number, "", nil).Want(t, http.StatusOK)
 	page := string(res.Body)
-	containsAll(t, "verify page", page, "有效证书", "Valid certificate", certificates.MaskName(c.HolderName), "四级/中级工", org.Tenant.Name, number)
+	containsAll(t, "verify page", page, "有效证书", "Valid certificate", candidates.MaskName(c.HolderName), "四级/中级工", org.Tenant.Name, number)
 	for _, external := range []string{"src=", "href=\"http", "<script", "@import", "url("} {
 		if strings.Contains(page, external) {
 			t.Errorf("the verify page loads something (%q)", external)
@@ -252,7 +254,7 @@ func TestListPagination(t *testing.T) {
 	if desc.Items[0].ID != want[4].ID {
 		t.Fatal("descending order")
 	}
-	for _, q := range []string{"sort=number", "batch_id=nope", "status=lost", "limit=0"} {
+	for _, q := range []string{"sort=number", "batch_id=nope", "status=lost", "limit=0", "cursor=nope"} {
 		res := e.k.Do(t, "GET", "/api/v1/certificates?"+q, org.Admin, nil)
 		if res.Status != http.StatusBadRequest {
 			t.Errorf("?%s: %d", q, res.Status)
@@ -384,6 +386,34 @@ func TestReissue(t *testing.T) {
 	e.k.Do(t, "POST", path, org.Admin, map[string]any{"holder_name": "张三"}).WantProblem(t, http.StatusConflict, "invalid_state")
 	if n := count(t, e.k.DB, `SELECT count(*) FROM report_outbox WHERE tenant_id = ? AND kind = 'certificate.reissued'`, org.Tenant.ID); n != 1 {
 		t.Fatalf("%d reissue reports", n)
+	}
+}
+
+// TestSerialsRunOut: a counter that cannot give every serial a chunk needs refuses with
+// serial_exhausted and gives none; the last serial, 999999, is still given.
+func TestSerialsRunOut(t *testing.T) {
+	e := setup(t)
+	org, _ := e.institution(t, tenants.KindEnterprise)
+	list := issued(t, e, org, 2, 4)
+	ctx := org.Ctx(context.Background())
+	setLast := func(last int) {
+		t.Helper()
+		if _, err := e.k.DB.NewRaw(`UPDATE certificate_serials SET last = ? WHERE tenant_id = ? AND series = 'national' AND level = 4`,
+			last, org.Tenant.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setLast(certificates.MaxSerial)
+	if _, err := e.svc.Reissue(ctx, list[0].ID, certificates.Correction{HolderName: "张三丰"}); !errors.Is(err, certificates.ErrSerialExceeded) {
+		t.Fatalf("reissue with the serials used up: %v, want %v", err, certificates.ErrSerialExceeded)
+	}
+	setLast(certificates.MaxSerial - 1)
+	fresh, err := e.svc.Reissue(ctx, list[1].ID, certificates.Correction{HolderName: "张三丰"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := certificates.ParseNumber(fresh.Number); n.Serial != certificates.MaxSerial {
+		t.Fatalf("serial %d, want %d", n.Serial, certificates.MaxSerial)
 	}
 }
 
@@ -542,7 +572,8 @@ func TestMyCertificates(t *testing.T) {
 	onFinalized(t, e, svc, org, b2)
 	run(t, svc, rec.take())
 	ctx := tenants.WithActor(org.Ctx(context.Background()), tenants.Actor{UserID: user, Roles: []string{"candidate"}})
-	mine, err := svc.Mine(ctx, certificates.ListFilter{})
+	minePage, err := svc.Mine(ctx, platform.PageRequest{}, certificates.ListFilter{})
+	mine := minePage.Items
 	if err != nil || len(mine) != 1 || mine[0].HolderName != "周杰" {
 		t.Fatalf("own certificates %+v %v", mine, err)
 	}
@@ -561,7 +592,7 @@ func TestMyCertificates(t *testing.T) {
 	if _, _, err := svc.MyPDF(staffCtx, others[0].ID); !errors.Is(err, certificates.ErrNotFound) {
 		t.Fatalf("a user without a candidate record: %v", err)
 	}
-	if mine, err := svc.Mine(staffCtx, certificates.ListFilter{}); err != nil || len(mine) != 0 {
+	if mine, err := svc.Mine(staffCtx, platform.PageRequest{}, certificates.ListFilter{}); err != nil || len(mine.Items) != 0 {
 		t.Fatalf("a user without a candidate record has none: %+v %v", mine, err)
 	}
 	// Through the API: the candidate role may ask (none of their own here), staff may not.

@@ -21,6 +21,7 @@ import (
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -36,22 +37,12 @@ func TestMain(m *testing.M) {
 // electrician is the occupation the tests issue for (电工, levels 5–1 in the catalog).
 const electrician = "6-31-01-03"
 
-// testMasterKey seals signing keys in every service of this test binary (and its worker processes).
-var testMasterKey = func() string {
-	if k := os.Getenv("SKILLCERT_MASTER_KEY"); k != "" {
-		return k
-	}
-	return credential.GenerateMasterKey()
-}()
+// testMasterKey seals signing keys in every service of this test binary (and its worker
+// processes): the kit server's, so that the tests' own services and the server open each other's.
+const testMasterKey = testkit.MasterKey
 
-func masterKey(t testing.TB) *credential.MasterKey {
-	t.Helper()
-	mk, err := credential.ParseMasterKey(testMasterKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mk
-}
+// loadMasterKey is Config.MasterKey of the tests' own services.
+func loadMasterKey() (*credential.MasterKey, error) { return credential.ParseMasterKey(testMasterKey) }
 
 // sharedRenderer parses the fonts once for the whole test binary.
 var sharedRenderer = sync.OnceValues(func() (*render.Renderer, error) { return render.New(render.Options{}) })
@@ -67,14 +58,13 @@ var (
 	theEnv  *env
 )
 
-// setup returns the package's server, with the test master key, and a regulator that approves
-// institutions' filings.
+// setup returns the package's server (whose master key is testMasterKey) and a regulator that
+// approves institutions' filings.
 func setup(t testing.TB) *env {
 	t.Helper()
 	envOnce.Do(func() {
 		k := testkit.New(t)
 		svc := k.Server.Certificates.Service
-		svc.SetMasterKey(masterKey(t))
 		theEnv = &env{k: k, svc: svc, reg: k.Tenant(t, tenants.KindRegulator, "110000")}
 	})
 	if theEnv == nil {
@@ -168,14 +158,13 @@ func (e *env) service(t testing.TB, opts ...svcOption) (*certificates.Service, *
 			return certificates.ApprovedScope{EvaluatorCode: sc.EvaluatorCode, ProvinceCode: sc.ProvinceCode, SiteSerial: sc.SiteSerial}, err
 		}),
 		Renderer:  sharedRenderer,
+		MasterKey: loadMasterKey,
 		PublicURL: e.svc.PublicURL(),
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	svc := certificates.NewService(cfg)
-	svc.SetMasterKey(masterKey(t))
-	return svc, rec
+	return certificates.NewService(cfg), rec
 }
 
 var surnames = []rune("张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高")
@@ -217,11 +206,11 @@ func onFinalized(t testing.TB, e *env, svc *certificates.Service, org *testkit.O
 // certs lists the certificates of a batch through the service.
 func certs(t testing.TB, svc *certificates.Service, org *testkit.Org, batchID uuid.UUID) []certificates.Certificate {
 	t.Helper()
-	list, err := svc.List(org.Ctx(context.Background()), certificates.ListFilter{BatchID: &batchID, Limit: 5000})
+	list, err := svc.List(org.Ctx(context.Background()), platform.PageRequest{Limit: 5000}, certificates.ListFilter{BatchID: &batchID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return list
+	return list.Items
 }
 
 // pdftotext extracts a PDF's text with poppler-utils' pdftotext, as a reader would see it.

@@ -36,56 +36,6 @@ func NewHandler(svc *Service, limit *ratelimit.Limiter, log *slog.Logger) *Handl
 	return &Handler{svc: svc, limit: limit, log: log}
 }
 
-// CertificateDTO is a certificate as the API shows it to its institution.
-type CertificateDTO struct {
-	ID             uuid.UUID  `json:"id"`
-	Number         *string    `json:"number"`
-	Status         Status     `json:"status" enum:"pending,issued,revoked"`
-	Kind           Kind       `json:"kind" enum:"skill_level,post"`
-	Title          string     `json:"title"`
-	HolderName     string     `json:"holder_name"`
-	IDType         string     `json:"id_type"`
-	IDNumber       string     `json:"id_number"`
-	OccupationCode string     `json:"occupation_code"`
-	OccupationName string     `json:"occupation_name"`
-	Subtype        string     `json:"subtype"`
-	Level          int        `json:"level"`
-	LevelName      string     `json:"level_name"`
-	Post           string     `json:"post,omitempty"`
-	BatchID        *uuid.UUID `json:"batch_id"`
-	ApplicationID  uuid.UUID  `json:"application_id"`
-	CandidateID    uuid.UUID  `json:"candidate_id"`
-	IssuedOn       *string    `json:"issued_on"`
-	IssuedAt       *time.Time `json:"issued_at"`
-	RevokedAt      *time.Time `json:"revoked_at,omitempty"`
-	RevokeReason   string     `json:"revoke_reason,omitempty"`
-	Replaces       *uuid.UUID `json:"replaces,omitempty"`
-	ReplacedBy     *uuid.UUID `json:"replaced_by,omitempty"`
-	LastError      string     `json:"last_error,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-}
-
-// ToDTO converts a certificate for the API.
-func ToDTO(c Certificate) CertificateDTO {
-	d := CertificateDTO{
-		ID: c.ID, Status: c.Status, Kind: c.Kind, Title: c.Title, HolderName: c.HolderName, IDType: c.IDType,
-		IDNumber: c.IDNumber, OccupationCode: c.OccupationCode, OccupationName: c.OccupationName, Subtype: c.Subtype,
-		Level: c.Level, LevelName: credential.LevelName(c.Level), Post: c.Post, BatchID: c.BatchID,
-		ApplicationID: c.ApplicationID, CandidateID: c.CandidateID, IssuedAt: c.IssuedAt, RevokedAt: c.RevokedAt,
-		RevokeReason: c.RevokeReason, Replaces: c.Replaces, ReplacedBy: c.ReplacedBy, LastError: c.LastError,
-		CreatedAt: c.CreatedAt,
-	}
-	if c.Number != "" {
-		n := c.Number
-		d.Number = &n
-	}
-	if c.IssuedOn != nil {
-		s := c.IssuedOn.Format(time.DateOnly)
-		d.IssuedOn = &s
-	}
-	return d
-}
-
 type revokeRequest struct {
 	Reason string `json:"reason" required:"true" maxLength:"500"`
 }
@@ -104,88 +54,54 @@ type postRequest struct {
 	Title         string    `json:"title,omitempty"`
 }
 
-type settingsDTO struct {
-	PostPrefix string `json:"post_prefix" pattern:"^[A-RT-XZ][A-Z0-9]{1,9}$"`
-	PostTitle  string `json:"post_title"`
-}
+// certificatesList is the query of GET /certificates.
+var certificatesList = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
+	{Name: "batch_id", Description: "only the certificates of this batch", Format: "uuid"},
+	statusFilter,
+}}
 
-type keyDTO struct {
-	KID       string     `json:"kid"`
-	Active    bool       `json:"active"`
-	CreatedAt time.Time  `json:"created_at"`
-	RetiredAt *time.Time `json:"retired_at,omitempty"`
-}
+// myCertificatesList is the query of GET /me/certificates.
+var myCertificatesList = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{statusFilter}}
 
-// PublicDTO is the public answer about a certificate number.
-type PublicDTO struct {
-	Number         string `json:"number"`
-	Status         string `json:"status" enum:"valid,revoked"`
-	HolderName     string `json:"holder_name" description:"masked (张*明) unless ?name= matched"`
-	NameMatches    *bool  `json:"name_matches,omitempty"`
-	Occupation     string `json:"occupation"`
-	OccupationCode string `json:"occupation_code"`
-	Subtype        string `json:"subtype"`
-	Level          int    `json:"level"`
-	LevelName      string `json:"level_name"`
-	Institution    string `json:"institution"`
-	IssuedOn       string `json:"issued_on"`
-	Kind           Kind   `json:"kind" enum:"skill_level,post"`
-	Title          string `json:"title"`
-	Post           string `json:"post,omitempty"`
-}
-
-func publicDTO(l Lookup) PublicDTO {
-	d := PublicDTO{
-		Number: l.Number, Status: lookupRevoked, HolderName: l.HolderMasked, NameMatches: l.NameMatches,
-		Occupation: l.OccupationName, OccupationCode: l.OccupationCode, Subtype: orPlaceholder(l.Subtype), Level: l.Level,
-		LevelName: credential.LevelName(l.Level), Institution: l.Institution, IssuedOn: l.IssuedOn.Format(time.DateOnly),
-		Kind: l.Kind, Title: l.Title, Post: l.Post,
-	}
-	if l.Valid {
-		d.Status = lookupValid
-	}
-	if l.HolderName != "" {
-		d.HolderName = l.HolderName
-	}
-	return d
-}
+var statusFilter = httpx.Filter{Name: "status", Description: "only certificates in this status",
+	Enum: []string{string(StatusPending), string(StatusIssued), string(StatusRevoked)}}
 
 // Routes mounts the API operations under /api/v1.
 func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "certificates"
 	r.Get("/certificates", httpx.Op{Summary: "List certificates (?batch_id=, ?status=; sort created_at)", Tag: tag,
-		Permission: "certificate:list", Response: new(httpx.Page[CertificateDTO])}, h.list)
+		Permission: PermCertificateList, List: certificatesList, Response: new(platform.Page[CertificateView])}, h.list)
 	r.Get("/certificates/settings", httpx.Op{Summary: "Post certificate settings (一岗双证)", Tag: tag,
-		Permission: "certificate:list", Response: new(settingsDTO)}, h.getSettings)
+		Permission: PermCertificateList, Response: new(SettingsView)}, h.getSettings)
 	r.Put("/certificates/settings", httpx.Op{Summary: "Set the post certificate prefix and title (enterprises)", Tag: tag,
-		Permission: "certificate:configure", Request: new(settingsDTO), Response: new(settingsDTO)}, h.putSettings)
+		Permission: PermCertificateConfigure, Request: new(SettingsView), Response: new(SettingsView)}, h.putSettings)
 	r.Get("/certificates/keys", httpx.Op{Summary: "The institution's signing keys", Tag: tag,
-		Permission: "certificate:list", Response: new([]keyDTO)}, h.keys)
+		Permission: PermCertificateList, Response: new([]KeyView)}, h.keys)
 	r.Post("/certificates/keys/rotate", httpx.Op{Summary: "Rotate the signing key (old keys keep verifying)", Tag: tag,
-		Permission: "certificate:rotate_key", Response: new(keyDTO), Status: fiber.StatusCreated}, h.rotate)
+		Permission: PermCertificateRotateKey, Response: new(KeyView), Status: fiber.StatusCreated}, h.rotate)
 	r.Get("/certificates/:id", httpx.Op{Summary: "A certificate", Tag: tag,
-		Permission: "certificate:read", Response: new(CertificateDTO)}, h.get)
+		Permission: PermCertificateRead, Response: new(CertificateView)}, h.get)
 	r.Get("/certificates/:id/pdf", httpx.Op{Summary: "The certificate as a one-page A4 PDF", Tag: tag,
-		Permission: "certificate:read", Produces: "application/pdf"}, h.pdf)
+		Permission: PermCertificateRead, Produces: "application/pdf"}, h.pdf)
 	r.Get("/certificates/:id/credential", httpx.Op{Summary: "The signed Open Badges 3.0 verifiable credential", Tag: tag,
-		Permission: "certificate:read", Produces: "application/json"}, h.credential)
+		Permission: PermCertificateRead, Produces: "application/json"}, h.credential)
 	r.Post("/certificates/:id/revoke", httpx.Op{Summary: "Revoke an issued certificate", Tag: tag,
-		Permission: "certificate:revoke", Request: new(revokeRequest), Response: new(CertificateDTO)}, h.revoke)
+		Permission: PermCertificateRevoke, Request: new(revokeRequest), Response: new(CertificateView)}, h.revoke)
 	r.Post("/certificates/:id/reissue", httpx.Op{Summary: "Reissue with corrected holder data (new number; old revoked as reissued)", Tag: tag,
-		Permission: "certificate:reissue", Request: new(reissueRequest), Response: new(CertificateDTO), Status: fiber.StatusCreated}, h.reissue)
+		Permission: PermCertificateReissue, Request: new(reissueRequest), Response: new(CertificateView), Status: fiber.StatusCreated}, h.reissue)
 	r.Post("/post-certificates", httpx.Op{Summary: "Issue the enterprise's own post certificate (一岗双证)", Tag: tag,
-		Permission: "certificate:issue_post", Request: new(postRequest), Response: new(CertificateDTO), Status: fiber.StatusCreated}, h.issuePost)
+		Permission: PermCertificateIssuePost, Request: new(postRequest), Response: new(CertificateView), Status: fiber.StatusCreated}, h.issuePost)
 	r.Get("/batches/:id/certificates.zip", httpx.Op{Summary: "A batch's certificate PDFs as one ZIP (streamed)", Tag: tag,
-		Permission: "certificate:export", Produces: "application/zip"}, h.zip)
+		Permission: PermCertificateExport, Produces: "application/zip"}, h.zip)
 	r.Get("/me/certificates", httpx.Op{Summary: "The calling candidate's own certificates", Tag: tag,
-		Permission: "certificate:list_own", Response: new(httpx.Page[CertificateDTO])}, h.mine)
+		Permission: PermCertificateListOwn, List: myCertificatesList, Response: new(platform.Page[CertificateView])}, h.mine)
 	r.Get("/me/certificates/:id/pdf", httpx.Op{Summary: "One of the calling candidate's certificates as PDF", Tag: tag,
-		Permission: "certificate:list_own", Produces: "application/pdf"}, h.myPDF)
+		Permission: PermCertificateListOwn, Produces: "application/pdf"}, h.myPDF)
 	r.Get("/me/certificates/:id/credential", httpx.Op{Summary: "One of the calling candidate's signed credentials", Tag: tag,
-		Permission: "certificate:list_own", Produces: "application/json"}, h.myCredential)
+		Permission: PermCertificateListOwn, Produces: "application/json"}, h.myCredential)
 
 	r.Get("/public/certificates/:number", httpx.Op{Summary: "Verify a certificate number (?name= confirms the holder); rate-limited", Tag: tag,
-		Access: httpx.Public, Response: new(PublicDTO)}, h.limit.Wrap(h.lookup))
+		Access: httpx.Public, Response: new(LookupView)}, h.limit.Wrap(h.lookup))
 	r.Post("/public/credentials/verify", httpx.Op{Summary: "Verify a signed credential: proof, issuer key and status list; rate-limited", Tag: tag,
 		Access: httpx.Public, Request: new(map[string]any), Response: new(credential.Result)}, h.limit.Wrap(h.verify))
 	r.Get("/public/status-lists/:id", httpx.Op{Summary: "An institution's signed revocation status list (Bitstring Status List)", Tag: tag,
@@ -201,7 +117,11 @@ func (h *Handler) Pages(app fiber.Router) {
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	f, p, err := listFilter(c)
+	req, err := certificatesList.Parse(c)
+	if err != nil {
+		return err
+	}
+	f, err := listFilter(c)
 	if err != nil {
 		return err
 	}
@@ -212,54 +132,33 @@ func (h *Handler) list(c *fiber.Ctx) error {
 		}
 		f.BatchID = &id
 	}
-	items, err := h.svc.List(c.UserContext(), f)
+	p, err := h.svc.List(c.UserContext(), req, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, p.Limit))
+	return c.JSON(platform.MapPage(p, NewCertificateView))
 }
 
 func (h *Handler) mine(c *fiber.Ctx) error {
-	f, p, err := listFilter(c)
+	req, err := myCertificatesList.Parse(c)
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.Mine(c.UserContext(), f)
+	f, err := listFilter(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, p.Limit))
-}
-
-func listFilter(c *fiber.Ctx) (ListFilter, httpx.ListParams, error) {
-	p, err := httpx.ParseList(c, "created_at")
+	p, err := h.svc.Mine(c.UserContext(), req, f)
 	if err != nil {
-		return ListFilter{}, p, err
+		return err
 	}
-	f := ListFilter{Limit: p.Limit + 1, Desc: p.Desc}
-	if _, err := httpx.DecodeCursor(p.Cursor, &f.AfterTime, &f.AfterID); err != nil {
-		return f, p, err
-	}
-	switch st := Status(c.Query("status")); st {
-	case "", StatusPending, StatusIssued, StatusRevoked:
-		f.Status = st
-	default:
-		return f, p, badParam("status", "must be pending, issued or revoked")
-	}
-	return f, p, nil
+	return c.JSON(platform.MapPage(p, NewCertificateView))
 }
 
-func page(items []Certificate, limit int) httpx.Page[CertificateDTO] {
-	out := httpx.Page[CertificateDTO]{Items: make([]CertificateDTO, 0, min(len(items), limit))}
-	for i, it := range items {
-		if i == limit {
-			last := items[i-1]
-			out.NextCursor = httpx.EncodeCursor(last.CreatedAt, last.ID)
-			break
-		}
-		out.Items = append(out.Items, ToDTO(it))
-	}
-	return out
+// listFilter reads the ?status= both certificate lists take.
+func listFilter(c *fiber.Ctx) (ListFilter, error) {
+	st, err := ParseStatus(c.Query("status"))
+	return ListFilter{Status: st}, err
 }
 
 func badParam(field, msg string) error {
@@ -276,7 +175,7 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ToDTO(cert))
+	return c.JSON(NewCertificateView(cert))
 }
 
 func (h *Handler) pdf(c *fiber.Ctx) error {
@@ -322,7 +221,7 @@ func (h *Handler) revoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ToDTO(cert))
+	return c.JSON(NewCertificateView(cert))
 }
 
 func (h *Handler) reissue(c *fiber.Ctx) error {
@@ -338,7 +237,7 @@ func (h *Handler) reissue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(ToDTO(cert))
+	return c.Status(fiber.StatusCreated).JSON(NewCertificateView(cert))
 }
 
 func (h *Handler) issuePost(c *fiber.Ctx) error {
@@ -350,7 +249,7 @@ func (h *Handler) issuePost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(ToDTO(cert))
+	return c.Status(fiber.StatusCreated).JSON(NewCertificateView(cert))
 }
 
 func (h *Handler) getSettings(c *fiber.Ctx) error {
@@ -358,19 +257,19 @@ func (h *Handler) getSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(settingsDTO(s))
+	return c.JSON(NewSettingsView(s))
 }
 
 func (h *Handler) putSettings(c *fiber.Ctx) error {
-	var req settingsDTO
+	var req SettingsView
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	s, err := h.svc.SetSettings(c.UserContext(), Settings(req))
+	s, err := h.svc.SetSettings(c.UserContext(), req.Settings())
 	if err != nil {
 		return err
 	}
-	return c.JSON(settingsDTO(s))
+	return c.JSON(NewSettingsView(s))
 }
 
 func (h *Handler) keys(c *fiber.Ctx) error {
@@ -378,9 +277,9 @@ func (h *Handler) keys(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := make([]keyDTO, len(keys))
+	out := make([]KeyView, len(keys))
 	for i, k := range keys {
-		out[i] = keyDTO{KID: k.KID, Active: k.RetiredAt == nil, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt}
+		out[i] = NewKeyView(k)
 	}
 	return c.JSON(out)
 }
@@ -390,7 +289,7 @@ func (h *Handler) rotate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(keyDTO{KID: k.KID, Active: true, CreatedAt: k.CreatedAt})
+	return c.Status(fiber.StatusCreated).JSON(NewKeyView(k))
 }
 
 // zipPage is how many PDFs the ZIP stream reads per query: a short transaction each, so a slow
@@ -453,7 +352,7 @@ func (h *Handler) lookup(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(publicDTO(l))
+	return c.JSON(NewLookupView(l))
 }
 
 func (h *Handler) verify(c *fiber.Ctx) error {

@@ -25,7 +25,7 @@ type KeyInfo struct {
 }
 
 // masterKey returns the master key, loading it on first use: a process that never signs (an API
-// replica serving lists) never needs it, and tests can set it with SetMasterKey.
+// replica serving lists) never needs it.
 func (s *Service) masterKey() (*credential.MasterKey, error) {
 	s.mkMu.Lock()
 	defer s.mkMu.Unlock()
@@ -41,14 +41,6 @@ func (s *Service) masterKey() (*credential.MasterKey, error) {
 	}
 	s.mk = mk
 	return mk, nil
-}
-
-// SetMasterKey sets the master key sealing the institutions' signing keys (tools and tests; the
-// server loads it from SKILLCERT_MASTER_KEY or the data directory on first use).
-func (s *Service) SetMasterKey(mk *credential.MasterKey) {
-	s.mkMu.Lock()
-	defer s.mkMu.Unlock()
-	s.mk = mk
 }
 
 type masterKeyState struct {
@@ -121,12 +113,9 @@ func (s *Service) Keys(ctx context.Context) ([]KeyInfo, error) {
 // RotateKey gives the tenant in ctx a new signing key and retires the active one, which keeps
 // verifying what it signed before. The status list is re-signed with the new key. Audited.
 func (s *Service) RotateKey(ctx context.Context) (KeyInfo, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return KeyInfo{}, tenants.ErrNoScope
-	}
-	if !scope.Kind.IsInstitution() {
-		return KeyInfo{}, platform.Forbidden("only institutions sign certificates")
+	scope, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return KeyInfo{}, err
 	}
 	mk, err := s.masterKey()
 	if err != nil {

@@ -35,6 +35,19 @@ const (
 	KindPost       Kind = "post"
 )
 
+// Permissions of certificates, as routes, the console and policies/roles/*.csv name them.
+const (
+	PermCertificateList      = "certificate:list"       // list; read the post certificate settings and the keys
+	PermCertificateRead      = "certificate:read"       // one certificate, its PDF and its credential
+	PermCertificateExport    = "certificate:export"     // a batch's PDFs as one ZIP
+	PermCertificateRevoke    = "certificate:revoke"     // revoke an issued certificate
+	PermCertificateReissue   = "certificate:reissue"    // reissue with corrected holder data
+	PermCertificateIssuePost = "certificate:issue_post" // issue an enterprise's own post certificate
+	PermCertificateConfigure = "certificate:configure"  // set the post certificate prefix and title
+	PermCertificateRotateKey = "certificate:rotate_key" // rotate the signing key
+	PermCertificateListOwn   = "certificate:list_own"   // a candidate's own certificates, PDFs and credentials
+)
+
 // ReasonReissued is the revocation reason of a certificate replaced by a corrected one.
 const ReasonReissued = "reissued"
 
@@ -194,15 +207,20 @@ type Lookup struct {
 	Post           string
 }
 
-// ListFilter selects certificates of the tenant.
+// ListFilter narrows a list of certificates of the tenant; zero fields select everything.
 type ListFilter struct {
 	BatchID     *uuid.UUID
-	CandidateID *uuid.UUID
-	Status      Status
-	Desc        bool
-	AfterTime   time.Time // keyset: created_at of the last row seen
-	AfterID     uuid.UUID
-	Limit       int
+	CandidateID *uuid.UUID // Mine sets it to the caller's own candidate record
+	Status      Status     // "" for any
+}
+
+// ParseStatus reads a status filter: "" (any status) or one of the three statuses.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case "", StatusPending, StatusIssued, StatusRevoked:
+		return st, nil
+	}
+	return "", ErrBadStatus
 }
 
 // Errors with stable codes.
@@ -214,6 +232,8 @@ var (
 	ErrSerialExceeded = platform.Unprocessable("serial_exhausted", "the six-digit serial of this year and level is used up")
 	ErrSuspended      = platform.Unprocessable("out_of_scope", "the institution is suspended and may not issue certificates")
 	ErrNotCandidate   = platform.NotFound("candidate")
+	ErrBadStatus      = &platform.Error{Kind: platform.KindInvalid, Code: "invalid_parameter", Message: "status must be pending, issued or revoked",
+		Fields: []platform.FieldError{{Field: "status", Code: "invalid", Message: "must be pending, issued or revoked"}}}
 )
 
 // ApprovedScope is what issuing needs of the institution's approved filing: the codes in its numbers.
@@ -270,22 +290,6 @@ type PhotosFunc func(ctx context.Context, tx bun.IDB, candidateID uuid.UUID) ([]
 // PhotoTx calls f.
 func (f PhotosFunc) PhotoTx(ctx context.Context, tx bun.IDB, candidateID uuid.UUID) ([]byte, error) {
 	return f(ctx, tx, candidateID)
-}
-
-// MaskName hides a holder's name for public display as the national query does: the first and last
-// characters stay, the ones between become "*" ("张三明" → "张*明", "欧阳娜娜" → "欧**娜"); a two-character
-// name keeps its first ("李四" → "李*").
-func MaskName(name string) string {
-	r := []rune(strings.TrimSpace(name))
-	switch len(r) {
-	case 0:
-		return ""
-	case 1:
-		return "*"
-	case 2:
-		return string(r[0]) + "*"
-	}
-	return string(r[0]) + strings.Repeat("*", len(r)-2) + string(r[len(r)-1])
 }
 
 // idTypeNames are the printed names of candidates' ID types.

@@ -17,7 +17,7 @@ type pageData struct {
 	Valid     bool
 	Name      string // the name the visitor typed, if any
 	Matched   *bool
-	L         PublicDTO
+	L         LookupView
 	QueryPath string
 }
 
@@ -89,7 +89,7 @@ func (h *Handler) page(c *fiber.Ctx) error {
 		l, err := h.svc.LookupNumber(c.UserContext(), num, d.Name)
 		switch {
 		case err == nil:
-			d.Found, d.Valid, d.L, d.Matched = true, l.Valid, publicDTO(l), l.NameMatches
+			d.Found, d.Valid, d.L, d.Matched = true, l.Valid, NewLookupView(l), l.NameMatches
 		case platform.KindOf(err) == platform.KindNotFound:
 			status = fiber.StatusNotFound
 		default:

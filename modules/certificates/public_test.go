@@ -2,6 +2,7 @@ package certificates_test
 
 import (
 	"context"
+	"errors"
 	"go/parser"
 	"go/token"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/platform"
@@ -130,7 +132,7 @@ func TestPublicLookupIsOneQuery(t *testing.T) {
 	for _, name := range []string{"", c.HolderName, "someone", ""} {
 		counter.n.Store(0)
 		l, err := svc.LookupNumber(context.Background(), c.Number, name)
-		if err != nil || l.Number != c.Number || !l.Valid || l.HolderMasked != certificates.MaskName(c.HolderName) {
+		if err != nil || l.Number != c.Number || !l.Valid || l.HolderMasked != candidates.MaskName(c.HolderName) {
 			t.Fatalf("lookup %+v %v", l, err)
 		}
 		if n := counter.n.Load(); n != 1 {
@@ -150,7 +152,7 @@ func TestPublicLookupIsOneQuery(t *testing.T) {
 // TestLayering keeps model.go and service.go free of HTTP, queue and authorization libraries, so a
 // console can call the service without them.
 func TestLayering(t *testing.T) {
-	for _, name := range []string{"model.go", "service.go", "number.go", "keys.go", "store.go"} {
+	for _, name := range []string{"model.go", "service.go", "number.go", "keys.go", "store.go", "view.go"} {
 		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)
@@ -178,12 +180,11 @@ func TestDevModeOnSQLite(t *testing.T) {
 	rec := &recorder{}
 	svc := certificates.NewService(certificates.Config{
 		DB: db, Jobs: rec, Institutions: directory.NewService(db, nil), Renderer: sharedRenderer,
-		PublicURL: "http://127.0.0.1:8080", Log: quietLog,
+		PublicURL: "http://127.0.0.1:8080", Log: quietLog, MasterKey: loadMasterKey,
 		Filings: certificates.FilingsFunc(func(context.Context, bun.IDB, string, int, time.Time) (certificates.ApprovedScope, error) {
 			return certificates.ApprovedScope{EvaluatorCode: "0000", ProvinceCode: "33", SiteSerial: "000777"}, nil
 		}),
 	})
-	svc.SetMasterKey(masterKey(t))
 	ictx := tenants.WithActor(tenants.WithScope(ctx, tenants.Scope{TenantID: inst.ID, Kind: inst.Kind, RegionCode: inst.RegionCode, Slug: inst.Slug}),
 		tenants.Actor{Name: "system:test"})
 	b := certificates.FinalizedBatch{BatchID: uuid.New(), OccupationCode: electrician, OccupationName: "电工", Level: 2}
@@ -195,10 +196,11 @@ func TestDevModeOnSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, svc, rec.take())
-	list, err := svc.List(ictx, certificates.ListFilter{BatchID: &b.BatchID})
+	page, err := svc.List(ictx, platform.PageRequest{}, certificates.ListFilter{BatchID: &b.BatchID})
 	if err != nil {
 		t.Fatal(err)
 	}
+	list := page.Items
 	if got := serialsOf(t, list); len(got) != 3 || got[0] != 1 || got[2] != 3 {
 		t.Fatalf("serials %v", got)
 	}
@@ -222,9 +224,20 @@ func TestDevModeOnSQLite(t *testing.T) {
 	if res := svc.VerifyCredential(ctx, cred); res.Status != "revoked" {
 		t.Fatalf("verify after revocation %+v", res)
 	}
-	fresh, err := svc.Reissue(ictx, list[1].ID, certificates.Correction{HolderName: "钱七"})
+	fresh, err := svc.Reissue(ictx, list[1].ID, certificates.Correction{HolderName: "阿卜杜·热合曼"})
 	if err != nil || fresh.Number == "" || fresh.Status != certificates.StatusIssued {
 		t.Fatalf("reissue %+v %v", fresh, err)
+	}
+	// The public sees names masked by the one rule of candidates.MaskName: separators stay.
+	if l, err := svc.LookupNumber(ctx, fresh.Number, ""); err != nil || l.HolderMasked != "阿**·**曼" {
+		t.Fatalf("lookup of the reissue %+v %v", l, err)
+	}
+	// A counter that cannot take another serial refuses, on SQLite too.
+	if _, err := db.NewRaw(`UPDATE certificate_serials SET last = ? WHERE tenant_id = ?`, certificates.MaxSerial, inst.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Reissue(ictx, list[2].ID, certificates.Correction{HolderName: "钱七"}); !errors.Is(err, certificates.ErrSerialExceeded) {
+		t.Fatalf("reissue with the serials used up: %v", err)
 	}
 	if _, err := svc.RotateKey(ictx); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
 	"github.com/skillcert/skillcert/modules/platform"
@@ -43,8 +44,8 @@ type Config struct {
 	DB           *bun.DB
 	Jobs         jobs.Enqueuer // nil: chunks are only picked up by the reconciler (tests)
 	Institutions Institutions  // the tenant directory, required
-	Filings      Filings       // the approved scope of an institution; may be set later (SetFilings)
-	Candidates   Candidates    // for GET /me/certificates; may be set later
+	Filings      Filings       // the approved scope of an institution; required to issue skill level certificates
+	Candidates   Candidates    // for GET /me/certificates; without it own certificates are unavailable
 	Photos       Photos        // holders' photos; optional
 	// Renderer returns the PDF renderer; it is called on first use and its result kept, so a
 	// process that never renders never loads fonts.
@@ -68,11 +69,9 @@ type Service struct {
 	retryAfter   time.Duration
 	log          *slog.Logger
 	now          func() time.Time
-
-	mu         sync.RWMutex
-	filings    Filings
-	candidates Candidates
-	photos     Photos
+	filings      Filings
+	candidates   Candidates
+	photos       Photos
 
 	renderOnce sync.Mutex
 	renderer   *render.Renderer
@@ -101,25 +100,10 @@ func NewService(c Config) *Service {
 	return s
 }
 
-// SetFilings wires the approved-scope check (the filings module) after construction.
-func (s *Service) SetFilings(f Filings) { s.mu.Lock(); s.filings = f; s.mu.Unlock() }
-
-// SetCandidates wires the candidate lookup of GET /me/certificates after construction.
-func (s *Service) SetCandidates(c Candidates) { s.mu.Lock(); s.candidates = c; s.mu.Unlock() }
-
-// SetPhotos wires holders' photos after construction.
-func (s *Service) SetPhotos(p Photos) { s.mu.Lock(); s.photos = p; s.mu.Unlock() }
-
 // PublicURL returns the base URL certificates point to.
 func (s *Service) PublicURL() string { return s.publicURL }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-func (s *Service) deps() (Filings, Candidates, Photos) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.filings, s.candidates, s.photos
-}
 
 // errRendererUnavailable wraps why the renderer could not be made (no CJK font, most likely).
 func (s *Service) pdfRenderer() (*render.Renderer, error) {
@@ -137,17 +121,6 @@ func (s *Service) pdfRenderer() (*render.Renderer, error) {
 	}
 	s.renderer = r
 	return r, nil
-}
-
-func institutionScope(ctx context.Context) (tenants.Scope, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return scope, tenants.ErrNoScope
-	}
-	if !scope.Kind.IsInstitution() {
-		return scope, platform.Forbidden("certificates belong to institutions")
-	}
-	return scope, nil
 }
 
 // OnFinalized queues the certificates of a finalized batch, inside finalize's transaction tx: one
@@ -361,7 +334,6 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 	if err != nil {
 		return err
 	}
-	filings, _, photos := s.deps()
 	scopes := map[string]ApprovedScope{}
 	var settings settingsRow
 	for _, r := range rows {
@@ -371,10 +343,10 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 			if _, done := scopes[key]; done {
 				continue
 			}
-			if filings == nil {
+			if s.filings == nil {
 				return platform.E(platform.KindUnavailable, "filings_unavailable", "the approved scope cannot be checked")
 			}
-			sc, err := filings.CheckScope(ctx, tx, r.OccupationCode, r.Level, now)
+			sc, err := s.filings.CheckScope(ctx, tx, r.OccupationCode, r.Level, now)
 			if err != nil {
 				return err
 			}
@@ -457,8 +429,8 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 		}
 		index := firstIndex + i
 		var photo []byte
-		if photos != nil {
-			if p, err := photos.PhotoTx(ctx, tx, r.CandidateID); err == nil {
+		if s.photos != nil {
+			if p, err := s.photos.PhotoTx(ctx, tx, r.CandidateID); err == nil {
 				photo = p
 			} else if platform.KindOf(err) != platform.KindNotFound {
 				return err
@@ -478,7 +450,7 @@ func (s *Service) issueRows(ctx context.Context, tx bun.Tx, inst tenants.Tenant,
 		docs = append(docs, docRow{CertificateID: r.ID, TenantID: inst.ID, PDF: pdf, Credential: cred, CreatedAt: now})
 		lookups = append(lookups, lookupRow{
 			Number: number, InstitutionID: inst.ID, CertificateID: r.ID, Kind: r.Kind, Title: r.Title, Status: lookupValid,
-			HolderMasked: MaskName(r.HolderName), NameHash: nameHash(number, r.HolderName),
+			HolderMasked: candidates.MaskName(r.HolderName), NameHash: nameHash(number, r.HolderName),
 			OccupationCode: r.OccupationCode, OccupationName: r.OccupationName, Subtype: r.Subtype, Level: r.Level,
 			Post: r.Post, Institution: inst.Name, IssuedOn: issuedOn, UpdatedAt: now,
 		})
@@ -699,7 +671,7 @@ func notFoundAs(err error, nf error) error {
 
 // Get returns a certificate of the tenant in ctx.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -712,48 +684,76 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Certificate, error) {
 	return c, err
 }
 
-// List returns certificates of the tenant in ctx, oldest first (or newest with Desc), keyset-paged.
-func (s *Service) List(ctx context.Context, f ListFilter) ([]Certificate, error) {
-	scope, err := institutionScope(ctx)
+// List returns a page of the certificates of the tenant in ctx that f selects, by creation time
+// (oldest first, or newest with req.Desc).
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Certificate], error) {
+	after, err := decodeCertCursor(req)
 	if err != nil {
-		return nil, err
+		return platform.Page[Certificate]{}, err
 	}
-	return s.list(ctx, scope, f)
+	scope, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	return s.list(ctx, scope.TenantID, req, after, f)
 }
 
-func (s *Service) list(ctx context.Context, scope tenants.Scope, f ListFilter) ([]Certificate, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
+// Mine returns a page of the certificates of the candidate-role user acting in ctx: those of the
+// candidate record linked to their user id (f.CandidateID is ignored). A user without one has none.
+func (s *Service) Mine(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Certificate], error) {
+	after, err := decodeCertCursor(req)
+	if err != nil {
+		return platform.Page[Certificate]{}, err
 	}
+	scope, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	candidateID, err := s.ownCandidate(ctx)
+	if platform.KindOf(err) == platform.KindNotFound {
+		return platform.CutPage[Certificate](nil, req, certCursor), nil
+	}
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	f.CandidateID = &candidateID
+	return s.list(ctx, scope.TenantID, req, after, f)
+}
+
+func (s *Service) list(ctx context.Context, tenantID uuid.UUID, req platform.PageRequest, after *certKey, f ListFilter) (platform.Page[Certificate], error) {
 	var out []Certificate
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		rows, err := listCerts(ctx, tx, scope.TenantID, f)
+		rows, err := listCerts(ctx, tx, tenantID, f, after, req.Desc, req.Fetch())
 		out = make([]Certificate, len(rows))
 		for i := range rows {
 			out[i] = rows[i].cert()
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[Certificate]{}, err
+	}
+	return platform.CutPage(out, req, certCursor), nil
 }
 
-// Mine returns the certificates of the candidate-role user acting in ctx: those of the candidate
-// record linked to their user id. A user without one has none.
-func (s *Service) Mine(ctx context.Context, f ListFilter) ([]Certificate, error) {
-	scope, err := institutionScope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	candidateID, err := s.ownCandidate(ctx)
-	if platform.KindOf(err) == platform.KindNotFound {
-		return []Certificate{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	f.CandidateID = &candidateID
-	return s.list(ctx, scope, f)
+// certKey is where a page of certificates starts: after the row with this creation time and id.
+type certKey struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
 }
+
+// decodeCertCursor reads the cursor of a certificates page (nil for the first page).
+func decodeCertCursor(req platform.PageRequest) (*certKey, error) {
+	var k certKey
+	ok, err := platform.DecodeCursor(req.Cursor, &k.CreatedAt, &k.ID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// certCursor is the cursor of the page that follows c.
+func certCursor(c Certificate) string { return platform.EncodeCursor(c.CreatedAt, c.ID) }
 
 // ownCandidate returns the candidate record of the user acting in ctx (not found without one).
 func (s *Service) ownCandidate(ctx context.Context) (uuid.UUID, error) {
@@ -761,14 +761,13 @@ func (s *Service) ownCandidate(ctx context.Context) (uuid.UUID, error) {
 	if actor.UserID == uuid.Nil {
 		return uuid.Nil, platform.Forbidden("only a user has own certificates")
 	}
-	_, cands, _ := s.deps()
-	if cands == nil {
+	if s.candidates == nil {
 		return uuid.Nil, platform.E(platform.KindUnavailable, "candidates_unavailable", "candidate records cannot be looked up")
 	}
 	var candidateID uuid.UUID
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		candidateID, err = cands.CandidateIDByUser(ctx, tx, actor.UserID)
+		candidateID, err = s.candidates.CandidateIDByUser(ctx, tx, actor.UserID)
 		return err
 	})
 	return candidateID, err
@@ -806,7 +805,7 @@ func (s *Service) MyCredential(ctx context.Context, id uuid.UUID) ([]byte, Certi
 
 // document reads a stored document; with owner set, only of a certificate of that candidate.
 func (s *Service) document(ctx context.Context, id uuid.UUID, column string, owner uuid.UUID) ([]byte, Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return nil, Certificate{}, err
 	}
@@ -839,7 +838,7 @@ type BatchEntry struct {
 // BatchCertificates lists the issued and revoked certificates of a batch of the tenant in ctx, in
 // number order; a batch without any (or another tenant's) is not found.
 func (s *Service) BatchCertificates(ctx context.Context, batchID uuid.UUID) ([]BatchEntry, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -859,7 +858,7 @@ func (s *Service) BatchCertificates(ctx context.Context, batchID uuid.UUID) ([]B
 
 // PDFs returns the PDFs of certificates of the tenant in ctx, by id (ids of others are absent).
 func (s *Service) PDFs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]byte, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -875,7 +874,7 @@ func (s *Service) PDFs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]by
 // set (the list re-signed) and the public lookup shows it revoked, in one transaction. Audited and
 // reported.
 func (s *Service) Revoke(ctx context.Context, id uuid.UUID, reason string) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -965,7 +964,7 @@ func (s *Service) revokeTx(ctx context.Context, tx bun.Tx, tenantID, id uuid.UUI
 // same transaction that revokes the old one with reason "reissued"; the two are linked (replaces /
 // replaced_by). Returns the new certificate.
 func (s *Service) Reissue(ctx context.Context, id uuid.UUID, fix Correction) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -1053,7 +1052,7 @@ func (s *Service) Reissue(ctx context.Context, id uuid.UUID, fix Correction) (Ce
 // issued skill level certificate: its own title and numbering (Settings), the same signing and
 // verification. At most one per application; it is issued in the request's transaction.
 func (s *Service) IssuePost(ctx context.Context, in NewPostCertificate) (Certificate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -1128,7 +1127,7 @@ func (s *Service) settingsTx(ctx context.Context, tx bun.IDB, inst tenants.Tenan
 
 // Settings returns the post certificate settings of the enterprise in ctx (defaults until set).
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
@@ -1148,7 +1147,7 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 // SetSettings sets the post certificate prefix and title of the enterprise in ctx. A prefix another
 // institution uses is 409 duplicate. Numbers already issued keep their prefix. Audited.
 func (s *Service) SetSettings(ctx context.Context, in Settings) (Settings, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Settings{}, err
 	}

@@ -309,16 +309,21 @@ func insertLookups(ctx context.Context, db bun.IDB, rows []lookupRow) error {
 
 // allocSerials takes n consecutive serials of a counter and returns the first. The upsert locks the
 // counter row until the transaction ends, so concurrent issuers queue and a rollback gives the
-// serials back: gap-free and never reused.
+// serials back: gap-free and never reused. A counter that cannot take n more (its CHECK stops at
+// MaxSerial) is left alone and returns no row: ErrSerialExceeded.
 func allocSerials(ctx context.Context, db bun.IDB, tenantID uuid.UUID, series string, year, level, n int) (int, error) {
+	if n > MaxSerial {
+		return 0, ErrSerialExceeded
+	}
 	var last int
 	err := db.NewRaw(`INSERT INTO certificate_serials (tenant_id, series, year, level, last) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, series, year, level) DO UPDATE SET last = certificate_serials.last + ?
-		RETURNING last`, tenantID, series, year, level, n, n).Scan(ctx, &last)
+		WHERE certificate_serials.last <= ?
+		RETURNING last`, tenantID, series, year, level, n, n, MaxSerial-n).Scan(ctx, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrSerialExceeded
+	}
 	if err != nil {
-		if strings.Contains(err.Error(), "check") || strings.Contains(err.Error(), "CHECK") {
-			return 0, ErrSerialExceeded
-		}
 		return 0, fmt.Errorf("allocating serials: %w", err)
 	}
 	return last - n + 1, nil
@@ -342,7 +347,9 @@ func getCertByKey(ctx context.Context, db bun.IDB, tenantID uuid.UUID, key strin
 	return r, notFound(err)
 }
 
-func listCerts(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter) ([]certRow, error) {
+// listCerts reads up to limit certificates of the tenant that f selects, in creation order (newest
+// first with desc), after the row after when it is set (keyset paging).
+func listCerts(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter, after *certKey, desc bool, limit int) ([]certRow, error) {
 	var rows []certRow
 	q := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 	if f.BatchID != nil {
@@ -354,19 +361,19 @@ func listCerts(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if f.AfterID != uuid.Nil {
-		if f.Desc {
-			q = q.Where("(created_at, id) < (?, ?)", f.AfterTime, f.AfterID)
+	if after != nil {
+		if desc {
+			q = q.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)
 		} else {
-			q = q.Where("(created_at, id) > (?, ?)", f.AfterTime, f.AfterID)
+			q = q.Where("(created_at, id) > (?, ?)", after.CreatedAt, after.ID)
 		}
 	}
-	if f.Desc {
+	if desc {
 		q = q.OrderExpr("created_at DESC, id DESC")
 	} else {
 		q = q.OrderExpr("created_at, id")
 	}
-	if err := q.Limit(int64(f.Limit)).Scan(ctx); err != nil {
+	if err := q.Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("listing certificates: %w", err)
 	}
 	return rows, nil
@@ -546,15 +553,10 @@ func upsertSettings(ctx context.Context, db bun.IDB, r *settingsRow) error {
 	_, err := db.NewInsert().Model(r).
 		On("CONFLICT (tenant_id) DO UPDATE SET post_prefix = EXCLUDED.post_prefix, post_title = EXCLUDED.post_title, updated_at = EXCLUDED.updated_at").
 		Exec(ctx)
-	if err != nil && isUniqueViolation(err) {
+	if platform.IsConstraint(err, "certificate_settings_post_prefix_key") {
 		return ErrPrefixTaken
 	}
 	return err
-}
-
-func isUniqueViolation(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "23505") || strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "duplicate key")
 }
 
 // chunks and reconciliation

@@ -19,6 +19,7 @@ import (
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -97,11 +98,10 @@ var (
 func newIssuer(t testing.TB, k *testkit.Kit) *issuer {
 	t.Helper()
 	issuerOnce.Do(func() {
-		mk, err := credential.ParseMasterKey(credential.GenerateMasterKey())
+		mk, err := credential.ParseMasterKey(testkit.MasterKey)
 		if err != nil {
 			t.Fatal(err)
 		}
-		k.Server.Certificates.Service.SetMasterKey(mk)
 		rec := &taskRecorder{}
 		lc := &k.Server.Lifecycle
 		svc := certificates.NewService(certificates.Config{DB: k.DB, Jobs: rec, Institutions: k.Server.Directory,
@@ -109,8 +109,7 @@ func newIssuer(t testing.TB, k *testkit.Kit) *issuer {
 				sc, err := lc.Filings.CheckScope(ctx, tx, code, level, asOf)
 				return certificates.ApprovedScope{EvaluatorCode: sc.EvaluatorCode, ProvinceCode: sc.ProvinceCode, SiteSerial: sc.SiteSerial}, err
 			}),
-			Renderer: renderer, PublicURL: "https://skillcert.test"})
-		svc.SetMasterKey(mk)
+			Renderer: renderer, MasterKey: func() (*credential.MasterKey, error) { return mk, nil }, PublicURL: "https://skillcert.test"})
 		theIssuer = &issuer{k: k, svc: svc, rec: rec}
 	})
 	if theIssuer == nil {
@@ -163,9 +162,9 @@ func (is *issuer) tryIssue(t testing.TB, org *testkit.Org, level int, holders ..
 			taskErr = err
 		}
 	}
-	list, err := is.svc.List(org.Ctx(context.Background()), certificates.ListFilter{BatchID: &b.BatchID, Limit: 1000})
+	list, err := is.svc.List(org.Ctx(context.Background()), platform.PageRequest{Limit: 1000}, certificates.ListFilter{BatchID: &b.BatchID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return list, taskErr
+	return list.Items, taskErr
 }

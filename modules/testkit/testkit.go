@@ -35,8 +35,10 @@ import (
 	"github.com/skillcert/skillcert/tenants"
 )
 
-// testMasterKey is a fixed, test-only signing master key (base64 of 32 bytes).
-const testMasterKey = "c2tpbGxjZXJ0LXRlc3Qta2l0LW1hc3Rlci1rZXktMzI="
+// MasterKey is the kit server's SKILLCERT_MASTER_KEY: a fixed, test-only master key (base64 of 32
+// bytes) sealing signing keys. A test's own certificates service over the kit's database uses it too,
+// so that it and the server open each other's keys.
+const MasterKey = "c2tpbGxjZXJ0LXRlc3Qta2l0LW1hc3Rlci1rZXktMzI="
 
 // Password is the password of every user the kit creates.
 const Password = "correct horse battery"
@@ -79,7 +81,7 @@ func New(tb testing.TB) *Kit {
 		case "SKILLCERT_PUBLIC_RATE":
 			return "0"
 		case "SKILLCERT_MASTER_KEY":
-			return testMasterKey
+			return MasterKey
 		case "SKILLCERT_DATA_DIR":
 			return dataDir
 		}
