@@ -29,17 +29,17 @@ var errNoMasterKey = errors.New("no master key configured")
 
 // Deps are what the audit service needs besides its database: both serve anchoring (checkpoint.go).
 type Deps struct {
-	// Tenants finds the tenant a background checkpoint is made for (its region routes the report to
+	// Directory finds the tenant a background checkpoint is made for (its region routes the report to
 	// the regulators covering it). directory.Service satisfies it.
-	Tenants Tenants
+	Directory Directory
 	// MasterKey returns the platform master key's 32 bytes (ReadMasterKey); the checkpoint key is
 	// derived from it on first use. nil: no checkpoints are made, and a chain that has some fails to
 	// verify (its anchor can't be checked).
 	MasterKey func() ([]byte, error)
 }
 
-// Tenants looks tenants up by id.
-type Tenants interface {
+// Directory looks tenants up by id.
+type Directory interface {
 	ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error)
 }
 
@@ -170,10 +170,10 @@ func (r *checkpointRow) checkpoint() Checkpoint {
 // checkpointTenant checkpoints one tenant from a background run; non-institutions are not
 // checkpointed (their mark is only cleared).
 func (s *Service) checkpointTenant(ctx context.Context, id uuid.UUID, due *dueRow) (bool, error) {
-	if s.deps.Tenants == nil {
+	if s.deps.Directory == nil {
 		return false, errors.New("audit: no tenant directory to checkpoint with")
 	}
-	t, err := s.deps.Tenants.ByID(ctx, id)
+	t, err := s.deps.Directory.ByID(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("audit: checkpoint of %s: %w", id, err)
 	}

@@ -18,7 +18,7 @@ import (
 func (s *Server) newAudit() *audit.Service {
 	cfg := s.deps.Config
 	return audit.NewService(s.deps.DB, audit.Deps{
-		Tenants: directoryLookup{s},
+		Directory: directoryLookup{s},
 		MasterKey: func() ([]byte, error) {
 			if _, err := credential.LoadMasterKey(cfg.MasterKey, cfg.DataDir); err != nil {
 				return nil, err
@@ -31,7 +31,7 @@ func (s *Server) newAudit() *audit.Service {
 // directoryLookup finds tenants through the directory, which is built after the audit service.
 type directoryLookup struct{ s *Server }
 
-var _ audit.Tenants = directoryLookup{}
+var _ audit.Directory = directoryLookup{}
 
 func (d directoryLookup) ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error) {
 	return d.s.Directory.ByID(ctx, id)
