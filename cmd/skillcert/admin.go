@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/directory"
@@ -109,11 +110,14 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
-	return verifyAudit(ctx, db, *slug, stdout, platform.NewLogger(stderr, "text", "warn"))
+	// Checkpoints are checked with the key derived from the master key; it is read, never created.
+	svc := audit.NewService(db, audit.Deps{MasterKey: func() ([]byte, error) { return audit.ReadMasterKey(cfg.MasterKey, cfg.DataDir) }})
+	return verifyAudit(ctx, db, svc, *slug, stdout, platform.NewLogger(stderr, "text", "warn"))
 }
 
-// verifyAudit checks the chain of each tenant (or the one named) and fails naming the first bad entry.
-func verifyAudit(ctx context.Context, db *bun.DB, slug string, stdout io.Writer, log *slog.Logger) error {
+// verifyAudit checks the chain of each tenant (or the one named) against itself and its checkpoints,
+// prints the checkpoint each chain is anchored to, and fails naming the first bad entry.
+func verifyAudit(ctx context.Context, db *bun.DB, svc *audit.Service, slug string, stdout io.Writer, log *slog.Logger) error {
 	dir := directory.NewService(db, nil)
 	var list []tenants.Tenant
 	if slug != "" {
@@ -130,16 +134,12 @@ func verifyAudit(ctx context.Context, db *bun.DB, slug string, stdout io.Writer,
 	}
 	bad := 0
 	for _, t := range list {
-		var res audit.VerifyResult
-		err := tenants.SystemReadTx(ctx, db, func(ctx context.Context, tx bun.Tx) (err error) {
-			res, err = audit.VerifyChain(ctx, tx, t.ID)
-			return err
-		})
+		res, err := svc.VerifyTenant(ctx, t.ID)
 		if err != nil {
 			return err
 		}
 		if res.OK {
-			fmt.Fprintf(stdout, "ok   %-24s %6d entries  head %s\n", t.Slug, res.Entries, res.Head)
+			fmt.Fprintf(stdout, "ok   %-24s %6d entries  head %s  %s\n", t.Slug, res.Entries, res.Head, anchorText(res.Anchor))
 			continue
 		}
 		bad++
@@ -147,12 +147,21 @@ func verifyAudit(ctx context.Context, db *bun.DB, slug string, stdout io.Writer,
 		if res.FirstBadID != nil {
 			fmt.Fprintf(stdout, " id %s", res.FirstBadID)
 		}
-		fmt.Fprintf(stdout, ": %s\n", res.Reason)
+		fmt.Fprintf(stdout, ": %s; %s\n", res.Reason, anchorText(res.Anchor))
 	}
 	if bad > 0 {
 		return fmt.Errorf("%d of %d audit chains are broken", bad, len(list))
 	}
 	return nil
+}
+
+// anchorText describes the checkpoint a chain is anchored to.
+func anchorText(a *audit.Anchor) string {
+	if a == nil {
+		return "not anchored (no agreeing checkpoint in a regulator's report store)"
+	}
+	return fmt.Sprintf("anchored at seq %d head %s (signed %s, kid %s, %s)", a.Seq, a.Head,
+		a.SignedAt.UTC().Format(time.RFC3339), a.KID, a.Source)
 }
 
 func scopeOf(t tenants.Tenant) tenants.Scope {

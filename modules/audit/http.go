@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -64,4 +65,24 @@ func (h *Handler) verify(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(res)
+}
+
+// WellKnown mounts the public key that signs audit checkpoints, as a JWK set, so that a regulator
+// (or anyone holding a checkpoint) verifies it offline: GET /.well-known/skillcert/audit-keys.
+func (h *Handler) WellKnown(app fiber.Router) {
+	app.Get("/.well-known/skillcert/audit-keys", h.auditKeys)
+}
+
+func (h *Handler) auditKeys(c *fiber.Ctx) error {
+	k, err := h.svc.CheckpointKey()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set(fiber.HeaderContentType, "application/jwk-set+json")
+	b, err := json.Marshal(k.JWKS())
+	if err != nil {
+		return err
+	}
+	return c.Send(b)
 }

@@ -65,6 +65,7 @@ type VerifyResult struct {
 	FirstBadSeq *int64     `json:"first_bad_seq,omitempty"`
 	FirstBadID  *uuid.UUID `json:"first_bad_id,omitempty"`
 	Reason      string     `json:"reason,omitempty"`
+	Anchor      *Anchor    `json:"anchor,omitempty"` // the latest checkpoint the chain agrees with (checkpoint.go)
 }
 
 // computeHash is SHA-256 over the previous hash and the entry's canonical content. Before/after JSON is

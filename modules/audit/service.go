@@ -54,13 +54,17 @@ func Record(ctx context.Context, tx bun.IDB, ev Event) error {
 	return setHead(ctx, tx, scope.TenantID, e.Hash)
 }
 
-// Service reads and checks audit chains.
+// Service reads and checks audit chains, and anchors them with signed checkpoints (checkpoints.go).
 type Service struct {
-	db *bun.DB
+	db   *bun.DB
+	deps Deps
+	keys *keySource
 }
 
 // NewService returns the audit service on db.
-func NewService(db *bun.DB) *Service { return &Service{db: db} }
+func NewService(db *bun.DB, deps Deps) *Service {
+	return &Service{db: db, deps: deps, keys: &keySource{load: deps.MasterKey}}
+}
 
 // RecordAlone appends ev in a transaction of its own: for events with no change to join, such as a
 // denied attempt or a failed login.
@@ -84,15 +88,20 @@ func (s *Service) List(ctx context.Context, afterSeq int64, since time.Time, lim
 	return out, err
 }
 
-// Verify walks the chain of the tenant in ctx and names the first entry that does not fit.
+// Verify walks the chain of the tenant in ctx, checks it against the tenant's checkpoints held by
+// its regulators, and names the first entry that does not fit.
 func (s *Service) Verify(ctx context.Context) (VerifyResult, error) {
 	scope, ok := tenants.FromContext(ctx)
 	if !ok {
 		return VerifyResult{}, tenants.ErrNoScope
 	}
+	ev, err := s.evidence(ctx, scope.TenantID)
+	if err != nil {
+		return VerifyResult{}, err
+	}
 	var res VerifyResult
-	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
-		res, err = VerifyChain(ctx, tx, scope.TenantID)
+	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
+		res, err = VerifyChain(ctx, tx, scope.TenantID, ev)
 		return err
 	})
 	return res, err
@@ -100,8 +109,10 @@ func (s *Service) Verify(ctx context.Context) (VerifyResult, error) {
 
 // VerifyChain checks one tenant's chain through db (a tenant or system read transaction): each entry's
 // hash, its link to the previous one, gap-free sequence numbers, and that the head matches the last
-// entry (so a removed tail is caught too).
-func VerifyChain(ctx context.Context, db bun.IDB, tenantID uuid.UUID) (VerifyResult, error) {
+// entry (so a removed tail is caught too); then, with ev (nil: none), that each checkpoint's entry has
+// the checkpoint's head (so a chain rewritten and recomputed is caught), reporting the latest agreeing
+// checkpoint as res.Anchor.
+func VerifyChain(ctx context.Context, db bun.IDB, tenantID uuid.UUID, ev *Evidence) (VerifyResult, error) {
 	res := VerifyResult{OK: true, Head: GenesisHash}
 	prev, last := GenesisHash, int64(0)
 	fail := func(e *Entry, seq int64, reason string) {
@@ -127,8 +138,13 @@ func VerifyChain(ctx context.Context, db bun.IDB, tenantID uuid.UUID) (VerifyRes
 				fail(e, e.Seq, "entry does not link to the previous entry")
 			case computeHash(e) != e.Hash:
 				fail(e, e.Seq, "entry content does not match its hash (altered)")
+			default:
+				if reason := ev.check(e); reason != "" {
+					fail(e, e.Seq, reason)
+				}
 			}
 			if !res.OK {
+				res.Anchor = ev.anchor()
 				return res, nil
 			}
 			prev, last = e.Hash, e.Seq
@@ -149,5 +165,9 @@ func VerifyChain(ctx context.Context, db bun.IDB, tenantID uuid.UUID) (VerifyRes
 	case head.Seq != last || head.Hash != prev:
 		fail(nil, last+1, fmt.Sprintf("chain head says %d entries, found %d (entries removed from the end)", head.Seq, last))
 	}
+	if seq, reason := ev.finish(last); res.OK && reason != "" {
+		fail(nil, seq, reason)
+	}
+	res.Anchor = ev.anchor()
 	return res, nil
 }

@@ -31,6 +31,7 @@ const (
 	CertificateRevoked  Kind = "certificate.revoked"
 	CertificateReissued Kind = "certificate.reissued"
 	DecisionMade        Kind = "decision.made"
+	AuditCheckpoint     Kind = "audit.checkpoint" // a signed head of the institution's audit chain (modules/audit)
 )
 
 // Event is one outbox row.

@@ -66,7 +66,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Server{Registry: d.Registry, deps: d}
-	s.Audit = audit.NewService(d.DB)
+	s.Audit = s.newAudit()
 	s.Directory = directory.NewService(d.DB, nil)
 
 	// The authorizer loads assignments through identity's store; identity applies role changes to it.
@@ -102,7 +102,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 
 	identHTTP.Routes(api)
 	directory.NewHandler(s.Directory).Routes(api)
-	audit.NewHandler(s.Audit).Routes(api)
+	s.mountAudit(api)
 	if err := s.wireLifecycle(ctx, api); err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (s *Server) Listen(ctx context.Context) error { return s.Authorizer.Listen(
 // RegisterJobs registers every module's task handlers and periodic schedules (worker and dev mode).
 func (s *Server) RegisterJobs(js *jobs.Server, sch *jobs.Scheduler) error {
 	for _, register := range []func(*jobs.Server, *jobs.Scheduler) error{
-		s.jobsLifecycle, s.jobsCertificates, s.jobsOversight,
+		s.jobsLifecycle, s.jobsCertificates, s.jobsOversight, s.jobsAudit,
 	} {
 		if err := register(js, sch); err != nil {
 			return err

@@ -1,0 +1,5 @@
+DROP INDEX IF EXISTS oversight_reports_checkpoints_idx;
+DROP TRIGGER IF EXISTS report_outbox_checkpoint_due ON report_outbox;
+DROP FUNCTION IF EXISTS skillcert_audit_checkpoint_due();
+DROP TABLE IF EXISTS audit_checkpoint_due;
+DROP TABLE IF EXISTS audit_checkpoints;
