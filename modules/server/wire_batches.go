@@ -22,11 +22,11 @@ type batchesParts struct {
 }
 
 // wireBatches builds batches on the catalog, filings (scope), candidates and identity (roles of the
-// users assigned), installs it as the candidates' change listener and self-registration applier, and
-// mounts its routes.
+// users assigned), completes the candidates' way to it (their change listener and self-registration
+// applier), and mounts its routes.
 func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 	lc := &s.Lifecycle
-	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil {
+	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil || lc.toBatches == nil {
 		return fmt.Errorf("batches: wired before catalog, filings and candidates")
 	}
 	svc, err := batches.NewService(s.deps.DB, batches.Deps{
@@ -62,8 +62,7 @@ func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 		return err
 	}
 	lc.Batches = svc
-	lc.Candidates.SetChangeListener(svc)
-	lc.Candidates.SetApplier(svc)
+	lc.toBatches.b = svc
 	batches.NewHandler(svc).Routes(api)
 	return nil
 }

@@ -13,8 +13,11 @@ import (
 
 // candidatesParts holds the candidates services (fields are promoted into Lifecycle).
 type candidatesParts struct {
-	// Candidates is the candidates service; batches installs its ChangeListener and Applier on it.
+	// Candidates is the candidates service. Its change listener and self-registration applier are
+	// batches, reached through toBatches.
 	Candidates *candidates.Service
+	// toBatches is what Candidates calls batches through; wireBatches points it at batches.
+	toBatches *lateBatches
 }
 
 // selfRegistrationsPerMinute is the public self-registration budget per client address: a sixth of the
@@ -23,9 +26,14 @@ func selfRegistrationsPerMinute(publicRate int) int {
 	return max(1, publicRate/6)
 }
 
+// wireCandidates builds candidates on the directory (self-registration's institutions), identity
+// (self-registered logins) and batches — built after it, so reached through a lateBatches that
+// wireBatches completes — and mounts its routes.
 func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
-	svc := candidates.NewService(s.deps.DB, s.Directory, s.Identity)
-	s.Lifecycle.Candidates = svc
+	toBatches := &lateBatches{}
+	svc := candidates.NewService(s.deps.DB, candidates.Deps{Tenants: s.Directory, Accounts: s.Identity,
+		Changes: toBatches, Applier: toBatches})
+	s.Lifecycle.Candidates, s.Lifecycle.toBatches = svc, toBatches
 	// Config.PublicRate 0 turns limiting off (benchmarks); otherwise a share of it per client address.
 	perMinute := 0
 	if rate := s.deps.Config.PublicRate; rate > 0 {
