@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,13 +17,15 @@ import (
 
 // batchesParts holds the batches services (fields are promoted into Lifecycle).
 type batchesParts struct {
-	// Batches runs batches, applications, assessment and publicity; certificates installs its
-	// FinalizeHook on it.
+	// Batches runs batches, applications, assessment and publicity; finalizing hands the passed
+	// applications to certificates.
 	Batches *batches.Service
 }
 
-// wireBatches builds batches on the catalog, filings (scope), candidates and identity (roles of the
-// users assigned), completes the candidates' way to it (their change listener and self-registration
+var errCertificatesNotWired = errors.New("server: certificates is not wired yet")
+
+// wireBatches builds batches on the catalog, filings (scope), candidates, identity (roles of the users
+// assigned) and certificates (issuance on finalize, reached when called), completes the candidates' way to it (their change listener and self-registration
 // applier), and mounts its routes.
 func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 	lc := &s.Lifecycle
@@ -57,6 +60,14 @@ func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 			return u.Roles, nil
 		}),
 		Tenants: s.Directory,
+		// Certificates is built after the lifecycle (it reads batches' scope and candidates); finalize
+		// reaches it at call time, when the server is fully built.
+		Finalize: batches.FinalizeHookFunc(func(ctx context.Context, tx bun.Tx, b batches.FinalizedBatch) error {
+			if s.Certificates.Service == nil {
+				return errCertificatesNotWired
+			}
+			return finalizeHook{s.Certificates.Service}.OnFinalized(ctx, tx, b)
+		}),
 	})
 	if err != nil {
 		return err
