@@ -85,8 +85,8 @@ type BulkChangeListener interface {
 
 // Applier applies a candidate to a batch (batches implements it; the server wires it in through
 // Deps.Applier) inside the caller's transaction and returns the application as the view the 201 answer
-// of self-registration carries. Errors: 404 unknown
-// batch, 409 invalid_state when the batch is not open, 422 deadline_passed or capacity_full.
+// of self-registration carries. Errors: 404 unknown batch, 409 invalid_state when the batch is not
+// open, 422 deadline_passed or capacity_full.
 type Applier interface {
 	ApplyTx(ctx context.Context, tx bun.IDB, batchID, candidateID uuid.UUID) (any, error)
 }
