@@ -25,8 +25,8 @@ type batchesParts struct {
 var errCertificatesNotWired = errors.New("server: certificates is not wired yet")
 
 // wireBatches builds batches on the catalog, filings (scope), candidates, identity (roles of the users
-// assigned) and certificates (issuance on finalize, reached when called), completes the candidates' way to it (their change listener and self-registration
-// applier), and mounts its routes.
+// assigned) and certificates (issuance on finalize, reached when called), completes the candidates'
+// way to it (their change listener and self-registration applier), and mounts its routes.
 func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 	lc := &s.Lifecycle
 	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil || lc.toBatches == nil {
@@ -60,8 +60,8 @@ func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 			return u.Roles, nil
 		}),
 		Tenants: s.Directory,
-		// Certificates is built after the lifecycle (it reads batches' scope and candidates); finalize
-		// reaches it at call time, when the server is fully built.
+		// Certificates is built after the lifecycle, which it reads (wireCertificates); finalize reaches
+		// it when called, once the server is built. finalizeHook (wire_certificates.go) converts.
 		Finalize: batches.FinalizeHookFunc(func(ctx context.Context, tx bun.Tx, b batches.FinalizedBatch) error {
 			if s.Certificates.Service == nil {
 				return errCertificatesNotWired
