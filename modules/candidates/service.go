@@ -27,8 +27,6 @@ type Accounts interface {
 	ApplyRoles(ctx context.Context, kind tenants.Kind, tenantID uuid.UUID, u identity.User) error
 }
 
-var _ Accounts = (*identity.Service)(nil)
-
 // Deps are what a Service is built from. Each may be nil: without Tenants and Accounts the public
 // self-registration answers 503, without an Applier too; without Changes nobody hears of changes.
 type Deps struct {

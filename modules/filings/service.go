@@ -32,8 +32,6 @@ type Directory interface {
 	ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error)
 }
 
-var _ Occupations = (*catalog.Service)(nil)
-
 // Service runs filings.
 type Service struct {
 	db  *bun.DB

@@ -7,6 +7,8 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/candidates"
+	"github.com/skillcert/skillcert/modules/directory"
+	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
@@ -19,6 +21,12 @@ type candidatesParts struct {
 	// toBatches is what Candidates calls batches through; wireBatches points it at batches.
 	toBatches *lateBatches
 }
+
+// The directory and identity serve candidates' public self-registration.
+var (
+	_ candidates.TenantResolver = (*directory.Service)(nil)
+	_ candidates.Accounts       = (*identity.Service)(nil)
+)
 
 // selfRegistrationsPerMinute is the public self-registration budget per client address: a sixth of the
 // public look-up rate (each registration hashes a password and writes several rows), at least one.
