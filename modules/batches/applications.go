@@ -38,11 +38,11 @@ func (s *Service) ApplyTx(ctx context.Context, tx bun.IDB, batchID, candidateID 
 	if err != nil {
 		return nil, err
 	}
-	return ApplicationViewOf(a, true), nil
+	return NewApplicationView(a, true), nil
 }
 
 func (s *Service) apply(ctx context.Context, tx bun.IDB, batchID uuid.UUID, in NewApplication) (Application, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Application{}, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) apply(ctx context.Context, tx bun.IDB, batchID uuid.UUID, in N
 		return Application{}, err
 	}
 	if err := audit.Record(ctx, tx, audit.Event{Action: "application.create", TargetType: "application",
-		TargetID: a.ID.String(), After: ApplicationViewOf(a, false)}); err != nil {
+		TargetID: a.ID.String(), After: NewApplicationView(a, false)}); err != nil {
 		return Application{}, err
 	}
 	return a, nil
@@ -172,31 +172,22 @@ func (s *Service) GetApplication(ctx context.Context, id uuid.UUID) (Application
 	return a, err
 }
 
-// ApplicationPage is one page of applications; Next is nil on the last page.
-type ApplicationPage struct {
-	Applications []Application
-	Next         *AppCursor
-}
-
-// ApplicationQuery selects a page of applications.
-type ApplicationQuery struct {
-	Status ApplicationStatus // "" for any
-	Desc   bool
-	After  *AppCursor
-	Limit  int
-}
-
-// ListApplications pages a batch's applications by (created_at, id). Items carry the eligibility
-// summary (outcome, rule, theory exemption), not every clause: GetApplication has those.
-func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, q ApplicationQuery) (ApplicationPage, error) {
+// ListApplications returns a page of a batch's applications by (created_at, id) (SortCreatedAt, either
+// way), narrowed by f. Items carry the eligibility summary (outcome, rule, theory exemption), not every
+// clause: GetApplication has those.
+func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, req platform.PageRequest, f ApplicationFilter) (platform.Page[Application], error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
-		return ApplicationPage{}, err
+		return platform.Page[Application]{}, err
 	}
-	pq := applicationPageQuery{TenantID: sc.TenantID, Batch: &batchID, Status: q.Status, Desc: q.Desc, After: q.After, Limit: q.Limit + 1}
+	pq, err := applicationQueryOf(sc.TenantID, req, f)
+	if err != nil {
+		return platform.Page[Application]{}, err
+	}
+	pq.Batch = &batchID
 	apps, err := s.pageOfApplications(ctx, pq)
 	if err != nil {
-		return ApplicationPage{}, err
+		return platform.Page[Application]{}, err
 	}
 	if len(apps) == 0 {
 		// Only an empty page asks whether the batch exists (404 for an unknown or another tenant's):
@@ -209,11 +200,30 @@ func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, q App
 			return err
 		})
 		if err != nil {
-			return ApplicationPage{}, err
+			return platform.Page[Application]{}, err
 		}
 	}
-	return pageApplications(apps, q.Limit), nil
+	return platform.CutPage(apps, req, applicationCursor), nil
 }
+
+// applicationQueryOf checks an application list's filter and cursor and makes the store query of its
+// page in the tenant; the caller names the batch or the candidate.
+func applicationQueryOf(tenantID uuid.UUID, req platform.PageRequest, f ApplicationFilter) (applicationPageQuery, error) {
+	pq := applicationPageQuery{TenantID: tenantID, Status: f.Status, Desc: req.Desc, Limit: req.Fetch()}
+	if err := f.Validate(); err != nil {
+		return pq, err
+	}
+	var cur appKey
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
+		return pq, err
+	} else if ok {
+		pq.After = &cur
+	}
+	return pq, nil
+}
+
+// applicationCursor is the cursor after a in a list by (created_at, id).
+func applicationCursor(a Application) string { return platform.EncodeCursor(a.CreatedAt, a.ID) }
 
 // pageOfApplications reads one page: in a single round trip on PostgreSQL outside a transaction (the
 // list endpoints), else in a read transaction through bun (dev mode, or nested in a transaction).
@@ -229,43 +239,38 @@ func (s *Service) pageOfApplications(ctx context.Context, pq applicationPageQuer
 	return apps, err
 }
 
-func pageApplications(apps []Application, limit int) ApplicationPage {
-	var p ApplicationPage
-	if len(apps) > limit {
-		apps = apps[:limit]
-		last := apps[len(apps)-1]
-		p.Next = &AppCursor{CreatedAt: last.CreatedAt, ID: last.ID}
-	}
-	p.Applications = apps
-	return p
-}
-
-// MyApplications pages the applications of the candidate the acting user is (a candidate-role user of
-// the tenant): their own only. A user with no candidate record has none.
-func (s *Service) MyApplications(ctx context.Context, q ApplicationQuery) (ApplicationPage, error) {
+// MyApplications returns a page of the applications of the candidate the acting user is (a
+// candidate-role user of the tenant), like ListApplications: their own only. A user with no candidate
+// record has none.
+func (s *Service) MyApplications(ctx context.Context, req platform.PageRequest, f ApplicationFilter) (platform.Page[Application], error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
-		return ApplicationPage{}, err
+		return platform.Page[Application]{}, err
+	}
+	pq, err := applicationQueryOf(sc.TenantID, req, f)
+	if err != nil {
+		return platform.Page[Application]{}, err
 	}
 	actor := tenants.ActorFrom(ctx)
-	var page ApplicationPage
-	if actor.UserID == uuid.Nil {
-		return page, nil
-	}
-	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		c, err := s.deps.Candidates.CandidateByUserTx(ctx, tx, actor.UserID)
-		if platform.KindOf(err) == platform.KindNotFound {
-			return nil
-		}
-		if err != nil {
+	var apps []Application
+	if actor.UserID != uuid.Nil {
+		err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+			c, err := s.deps.Candidates.CandidateByUserTx(ctx, tx, actor.UserID)
+			if platform.KindOf(err) == platform.KindNotFound {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			pq.Candidate = &c.ID
+			apps, err = listApplications(ctx, tx, pq)
 			return err
-		}
-		apps, err := listApplications(ctx, tx, applicationPageQuery{TenantID: sc.TenantID, Candidate: &c.ID,
-			Status: q.Status, Desc: q.Desc, After: q.After, Limit: q.Limit + 1})
-		page = pageApplications(apps, q.Limit)
-		return err
-	})
-	return page, err
+		})
+	}
+	if err != nil {
+		return platform.Page[Application]{}, err
+	}
+	return platform.CutPage(apps, req, applicationCursor), nil
 }
 
 // Review decides a pending_review application (approve → approved, reject → rejected, a reason
@@ -311,7 +316,7 @@ func (s *Service) MarkPaid(ctx context.Context, id uuid.UUID) (Application, erro
 // updateApplicationWith locks an application and its batch, lets fn change it, stores and audits it.
 func (s *Service) updateApplicationWith(ctx context.Context, id uuid.UUID, action string,
 	fn func(ctx context.Context, tx bun.Tx, b Batch, a *Application, now time.Time) error) (Application, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Application{}, err
 	}
@@ -329,7 +334,7 @@ func (s *Service) updateApplicationWith(ctx context.Context, id uuid.UUID, actio
 		if a, err = getApplication(ctx, tx, sc.TenantID, id, true); err != nil {
 			return err
 		}
-		before := ApplicationViewOf(a, false)
+		before := NewApplicationView(a, false)
 		now := s.now()
 		if err := fn(ctx, tx, b, &a, now); err != nil {
 			return err
@@ -339,7 +344,7 @@ func (s *Service) updateApplicationWith(ctx context.Context, id uuid.UUID, actio
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: action, TargetType: "application", TargetID: a.ID.String(),
-			Before: before, After: ApplicationViewOf(a, false)})
+			Before: before, After: NewApplicationView(a, false)})
 	})
 	if err != nil {
 		return Application{}, err
@@ -438,7 +443,7 @@ func (s *Service) CandidateChanged(ctx context.Context, tx bun.IDB, candidateID 
 		if statuses[i] == StatusFinalized || statuses[i] == StatusCancelled {
 			continue
 		}
-		before := ApplicationViewOf(a, false)
+		before := NewApplicationView(a, false)
 		changed := a.CandidateName != c.Name || a.IDType != c.IDType || a.IDNumber != c.IDNumber ||
 			!sameUser(a.CandidateUserID, c.UserID)
 		a.CandidateName, a.IDType, a.IDNumber, a.CandidateUserID = c.Name, c.IDType, c.IDNumber, c.UserID
@@ -476,7 +481,7 @@ func (s *Service) CandidateChanged(ctx context.Context, tx bun.IDB, candidateID 
 			return err
 		}
 		if err := audit.Record(ctx, tx, audit.Event{Action: action, TargetType: "application", TargetID: a.ID.String(),
-			Before: before, After: ApplicationViewOf(a, false)}); err != nil {
+			Before: before, After: NewApplicationView(a, false)}); err != nil {
 			return err
 		}
 	}

@@ -22,8 +22,8 @@ import (
 
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
 	"github.com/skillcert/skillcert/modules/catalog"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -125,7 +125,7 @@ func BenchmarkApplicationsPage(b *testing.B) {
 		return func(b *testing.B) {
 			uri := base + "/api/v1/batches/" + f.batch.String() + "/applications?limit=50"
 			if from != start {
-				uri += "&cursor=" + httpx.EncodeCursor(from.at, from.id)
+				uri += "&cursor=" + platform.EncodeCursor(from.at, from.id)
 			}
 			auth := "Bearer " + f.org.Tokens["staff"]
 			// Warm up as many connections as the timed run uses (server pool, prepared statements).
@@ -236,7 +236,7 @@ FROM applications WHERE tenant_id = $1 AND batch_id = $2 AND (created_at, id) > 
 			}
 			uri := base + "/api/v1/batches/" + f.batch.String() + "/applications?limit=50"
 			if from != start {
-				uri += "&cursor=" + httpx.EncodeCursor(from.at, from.id)
+				uri += "&cursor=" + platform.EncodeCursor(from.at, from.id)
 			}
 			out, err := exec.Command(bin, "-t", "2", "-c", "8", "-d", "5s",
 				"-H", "Authorization: Bearer "+f.org.Tokens["staff"], uri).CombinedOutput()

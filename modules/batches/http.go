@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -22,68 +21,89 @@ type Handler struct {
 // NewHandler returns the HTTP handler of svc.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
+// The lists of batches: their sort keys, searches and filters, for the routes' documentation and the
+// handlers' parsing alike.
+var (
+	batchList = &httpx.List{
+		Sorts: []string{SortCreatedAt, SortExamStart},
+		Filters: []httpx.Filter{{Name: "status", Description: "only batches in this state",
+			Enum: []string{string(StatusDraft), string(StatusOpen), string(StatusClosed), string(StatusPublicity),
+				string(StatusFinalized), string(StatusCancelled)}}},
+	}
+	applicationList = &httpx.List{
+		Sorts: []string{SortCreatedAt},
+		Filters: []httpx.Filter{{Name: "status", Description: "only applications in this state",
+			Enum: []string{string(AppEligible), string(AppIneligible), string(AppPendingReview), string(AppApproved),
+				string(AppRejected)}}},
+	}
+	passList         = &httpx.List{Sorts: []string{SortApplicationID}}
+	objectionList    = &httpx.List{Sorts: []string{SortCreatedAt}} // oldest first only
+	announcementList = &httpx.List{Sorts: []string{SortExamStart}} // soonest first only
+	publicResultList = &httpx.List{Sorts: []string{SortCreatedAt}} // application order only
+)
+
 // Routes mounts the batches API on r (paths relative to /api/v1).
 func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "Batches"
-	r.Post("/batches", httpx.Op{Summary: "Create a draft batch", Tag: tag, Permission: "batch:create",
+	r.Post("/batches", httpx.Op{Summary: "Create a draft batch", Tag: tag, Permission: PermBatchCreate,
 		Request: new(createBatchRequest), Response: new(BatchView), Status: fiber.StatusCreated}, h.create)
 	r.Get("/batches", httpx.Op{Summary: "List batches (sort: created_at, exam_start; filter: status)", Tag: tag,
-		Permission: "batch:list", Response: new(httpx.Page[BatchView])}, h.list)
-	r.Get("/batches/:id", httpx.Op{Summary: "Get a batch", Tag: tag, Permission: "batch:read", Response: new(BatchView)}, h.get)
+		Permission: PermBatchList, List: batchList, Response: new(platform.Page[BatchView])}, h.list)
+	r.Get("/batches/:id", httpx.Op{Summary: "Get a batch", Tag: tag, Permission: PermBatchRead, Response: new(BatchView)}, h.get)
 	r.Post("/batches/:id/publish", httpx.Op{Summary: "Publish the announcement (draft → open)", Tag: tag,
-		Permission: "batch:publish", Response: new(BatchView)}, h.step((*Service).Publish))
+		Permission: PermBatchPublish, Response: new(BatchView)}, h.step((*Service).Publish))
 	r.Post("/batches/:id/close", httpx.Op{Summary: "Close applications (open → closed); needs a supervisor and evaluators", Tag: tag,
-		Permission: "batch:close", Response: new(BatchView)}, h.step((*Service).Close))
+		Permission: PermBatchClose, Response: new(BatchView)}, h.step((*Service).Close))
 	r.Post("/batches/:id/cancel", httpx.Op{Summary: "Cancel a batch before its results", Tag: tag,
-		Permission: "batch:cancel", Request: new(cancelRequest), Response: new(BatchView)}, h.cancel)
+		Permission: PermBatchCancel, Request: new(cancelRequest), Response: new(BatchView)}, h.cancel)
 	r.Post("/batches/:id/results/publish", httpx.Op{Summary: "Publish results (closed → publicity)", Tag: tag,
-		Permission: "batch:results_publish", Response: new(BatchView)}, h.step((*Service).PublishResults))
+		Permission: PermBatchResultsPublish, Response: new(BatchView)}, h.step((*Service).PublishResults))
 	r.Post("/batches/:id/finalize", httpx.Op{Summary: "Finalize after publicity (publicity → finalized)", Tag: tag,
-		Permission: "batch:finalize", Response: new(BatchView)}, h.step((*Service).Finalize))
+		Permission: PermBatchFinalize, Response: new(BatchView)}, h.step((*Service).Finalize))
 	r.Get("/batches/:id/passes", httpx.Op{Summary: "Passed, unheld applications recorded at finalize", Tag: tag,
-		Permission: "batch:read", Response: new(httpx.Page[PassedView])}, h.passes)
+		Permission: PermBatchRead, List: passList, Response: new(platform.Page[PassedView])}, h.passes)
 
 	r.Post("/batches/:id/evaluators", httpx.Op{Summary: "Assign evaluators (all methods, or those given)", Tag: tag,
-		Permission: "batch:assign", Request: new(assignRequest), Response: new(AssignmentsView)}, h.assignEvaluators)
+		Permission: PermBatchAssign, Request: new(assignRequest), Response: new(AssignmentsView)}, h.assignEvaluators)
 	r.Post("/batches/:id/supervisors", httpx.Op{Summary: "Assign internal quality supervisors", Tag: tag,
-		Permission: "batch:assign", Request: new(assignRequest), Response: new(AssignmentsView)}, h.assignSupervisors)
+		Permission: PermBatchAssign, Request: new(assignRequest), Response: new(AssignmentsView)}, h.assignSupervisors)
 	r.Get("/batches/:id/assignments", httpx.Op{Summary: "Evaluators, supervisors and recusals of a batch", Tag: tag,
-		Permission: "batch:read", Response: new(AssignmentsView)}, h.assignments)
+		Permission: PermBatchRead, Response: new(AssignmentsView)}, h.assignments)
 	r.Post("/batches/:id/recusals", httpx.Op{Summary: "Declare an evaluator's relation to a candidate (回避)", Tag: tag,
-		Permission: "recusal:create", Request: new(recusalRequest), Response: new(RecusalView), Status: fiber.StatusCreated}, h.recusal)
+		Permission: PermRecusalCreate, Request: new(recusalRequest), Response: new(RecusalView), Status: fiber.StatusCreated}, h.recusal)
 
 	const appTag = "Applications"
 	r.Post("/batches/:id/applications", httpx.Op{Summary: "Apply a candidate to a batch (eligibility decided at once)", Tag: appTag,
-		Permission: "application:create", Request: new(applyRequest), Response: new(ApplicationView), Status: fiber.StatusCreated}, h.apply)
+		Permission: PermApplicationCreate, Request: new(applyRequest), Response: new(ApplicationView), Status: fiber.StatusCreated}, h.apply)
 	r.Get("/batches/:id/applications", httpx.Op{Summary: "List a batch's applications (keyset by created_at, id; filter: status)", Tag: appTag,
-		Permission: "application:list", Response: new(httpx.Page[ApplicationView])}, h.listApplications)
+		Permission: PermApplicationList, List: applicationList, Response: new(platform.Page[ApplicationView])}, h.listApplications)
 	r.Get("/applications/:id", httpx.Op{Summary: "Get an application with its full eligibility decision", Tag: appTag,
-		Permission: "application:read", Response: new(ApplicationView)}, h.getApplication)
+		Permission: PermApplicationRead, Response: new(ApplicationView)}, h.getApplication)
 	r.Post("/applications/:id/review", httpx.Op{Summary: "Review a pending_review application", Tag: appTag,
-		Permission: "application:review", Request: new(reviewRequest), Response: new(ApplicationView)}, h.review)
+		Permission: PermApplicationReview, Request: new(reviewRequest), Response: new(ApplicationView)}, h.review)
 	r.Post("/applications/:id/paid", httpx.Op{Summary: "Mark the application's fee paid", Tag: appTag,
-		Permission: "application:mark_paid", Response: new(ApplicationView)}, h.markPaid)
+		Permission: PermApplicationMarkPaid, Response: new(ApplicationView)}, h.markPaid)
 	r.Put("/applications/:id/scores", httpx.Op{Summary: "Enter scores (assigned evaluators, batch closed)", Tag: appTag,
-		Permission: "score:write", Request: new(scoresRequest), Response: new(ApplicationView)}, h.scores)
+		Permission: PermScoreWrite, Request: new(scoresRequest), Response: new(ApplicationView)}, h.scores)
 	r.Get("/me/applications", httpx.Op{Summary: "The logged-in candidate's own applications", Tag: appTag,
-		Permission: "application:list_own", Response: new(httpx.Page[ApplicationView])}, h.myApplications)
+		Permission: PermApplicationListOwn, List: applicationList, Response: new(platform.Page[ApplicationView])}, h.myApplications)
 
 	const pubTag = "Publicity"
-	r.Get("/batches/:id/objections", httpx.Op{Summary: "List a batch's objections", Tag: pubTag,
-		Permission: "objection:list", Response: new(httpx.Page[ObjectionView])}, h.listObjections)
+	r.Get("/batches/:id/objections", httpx.Op{Summary: "List a batch's objections, oldest first", Tag: pubTag,
+		Permission: PermObjectionList, List: objectionList, Response: new(platform.Page[ObjectionView])}, h.listObjections)
 	r.Post("/objections/:id/resolve", httpx.Op{Summary: "Resolve an objection (upheld keeps the hold)", Tag: pubTag,
-		Permission: "objection:resolve", Request: new(resolveRequest), Response: new(ObjectionView)}, h.resolve)
+		Permission: PermObjectionResolve, Request: new(resolveRequest), Response: new(ObjectionView)}, h.resolve)
 	r.Put("/calendar/holidays/:year", httpx.Op{Summary: "Load a year's holidays and adjusted workdays", Tag: pubTag,
-		Permission: "calendar:write", Request: new(holidaysRequest), Response: new(HolidaysView)}, h.setHolidays)
+		Permission: PermCalendarWrite, Request: new(holidaysRequest), Response: new(HolidaysView)}, h.setHolidays)
 	r.Get("/calendar/holidays/:year", httpx.Op{Summary: "A year's holidays and adjusted workdays", Tag: pubTag,
 		AnyRole: true, Response: new(HolidaysView)}, h.getHolidays)
 
-	r.Get("/public/institutions/:slug/batches", httpx.Op{Summary: "An institution's open batches (announcements)", Tag: pubTag,
-		Access: httpx.Public, Response: new(httpx.Page[Announcement])}, h.publicBatches)
-	r.Get("/public/batches/:id/results", httpx.Op{Summary: "Published results during publicity, masked", Tag: pubTag,
-		Access: httpx.Public, Response: new(publicResultsResponse)}, h.publicResults)
+	r.Get("/public/institutions/:slug/batches", httpx.Op{Summary: "An institution's open batches (announcements), soonest exam first", Tag: pubTag,
+		Access: httpx.Public, List: announcementList, Response: new(platform.Page[Announcement])}, h.publicBatches)
+	r.Get("/public/batches/:id/results", httpx.Op{Summary: "Published results during publicity, masked, in application order", Tag: pubTag,
+		Access: httpx.Public, List: publicResultList, Response: new(PublicResultsView)}, h.publicResults)
 	r.Post("/public/batches/:id/objections", httpx.Op{Summary: "Object to a published result", Tag: pubTag,
-		Access: httpx.Public, Request: new(objectionRequest), Response: new(objectionReceipt), Status: fiber.StatusCreated}, h.object)
+		Access: httpx.Public, Request: new(objectionRequest), Response: new(ObjectionReceipt), Status: fiber.StatusCreated}, h.object)
 }
 
 type createBatchRequest struct {
@@ -104,26 +124,6 @@ type createBatchRequest struct {
 	RuleSet             string             `json:"rule_set,omitempty" description:"eligibility rule set id; default by standard edition"`
 }
 
-// parseInstant reads an RFC 3339 time, or a date (the start of the day, or its last moment when end is
-// set, in China time).
-func parseInstant(v *platform.Validation, field, s string, end bool) time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC()
-	}
-	if d, err := time.ParseInLocation(dateLayout, s, ChinaTime); err == nil {
-		if end {
-			d = d.AddDate(0, 0, 1).Add(-time.Second)
-		}
-		return d.UTC()
-	}
-	v.Add(field, "invalid_time", "an RFC 3339 time or a YYYY-MM-DD date is expected")
-	return time.Time{}
-}
-
 func (h *Handler) create(c *fiber.Ctx) error {
 	var req createBatchRequest
 	if err := httpx.Bind(c, &req); err != nil {
@@ -142,13 +142,13 @@ func (h *Handler) create(c *fiber.Ctx) error {
 			in.PassMarks[Method(m)] = p
 		}
 	}
-	in.ExamStart = parseInstant(&v, "exam_start", req.ExamStart, false)
+	in.ExamStart = ParseInstant(&v, "exam_start", req.ExamStart, false)
 	if req.ExamEnd != "" {
-		if e := parseInstant(&v, "exam_end", req.ExamEnd, true); !e.IsZero() {
+		if e := ParseInstant(&v, "exam_end", req.ExamEnd, true); !e.IsZero() {
 			in.ExamEnd = &e
 		}
 	}
-	in.ApplicationDeadline = parseInstant(&v, "application_deadline", req.ApplicationDeadline, true)
+	in.ApplicationDeadline = ParseInstant(&v, "application_deadline", req.ApplicationDeadline, true)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -156,36 +156,19 @@ func (h *Handler) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(BatchViewOf(b))
+	return c.Status(fiber.StatusCreated).JSON(NewBatchView(b))
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at", "exam_start")
+	req, err := batchList.Parse(c)
 	if err != nil {
 		return err
 	}
-	q := BatchQuery{Sort: lp.Sort, Desc: lp.Desc, Limit: lp.Limit, Status: Status(c.Query("status"))}
-	if q.Status != "" && !q.Status.Valid() {
-		return platform.E(platform.KindInvalid, "invalid_filter", "status must be a batch status")
-	}
-	var cur BatchCursor
-	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.At, &cur.ID); err != nil {
-		return err
-	} else if ok {
-		q.After = &cur
-	}
-	page, err := h.svc.List(c.UserContext(), q)
+	page, err := h.svc.List(c.UserContext(), req, BatchFilter{Status: Status(strings.Clone(c.Query("status")))})
 	if err != nil {
 		return err
 	}
-	out := httpx.Page[BatchView]{Items: make([]BatchView, 0, len(page.Batches))}
-	for _, b := range page.Batches {
-		out.Items = append(out.Items, BatchViewOf(b))
-	}
-	if page.Next != nil {
-		out.NextCursor = httpx.EncodeCursor(page.Next.At, page.Next.ID)
-	}
-	return c.JSON(out)
+	return c.JSON(platform.MapPage(page, NewBatchView))
 }
 
 func (h *Handler) get(c *fiber.Ctx) error {
@@ -197,7 +180,7 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(BatchViewOf(b))
+	return c.JSON(NewBatchView(b))
 }
 
 // step serves a bodiless state transition.
@@ -211,7 +194,7 @@ func (h *Handler) step(fn func(*Service, context.Context, uuid.UUID) (Batch, err
 		if err != nil {
 			return err
 		}
-		return c.JSON(BatchViewOf(b))
+		return c.JSON(NewBatchView(b))
 	}
 }
 
@@ -234,7 +217,7 @@ func (h *Handler) cancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(BatchViewOf(b))
+	return c.JSON(NewBatchView(b))
 }
 
 func (h *Handler) passes(c *fiber.Ctx) error {
@@ -242,15 +225,15 @@ func (h *Handler) passes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ps, err := h.svc.Passes(c.UserContext(), id)
+	req, err := passList.Parse(c)
 	if err != nil {
 		return err
 	}
-	out := httpx.Page[PassedView]{Items: make([]PassedView, 0, len(ps))}
-	for _, p := range ps {
-		out.Items = append(out.Items, PassedView(p))
+	page, err := h.svc.Passes(c.UserContext(), id, req)
+	if err != nil {
+		return err
 	}
-	return c.JSON(out)
+	return c.JSON(platform.MapPage(page, NewPassedView))
 }
 
 type assignRequest struct {
@@ -275,7 +258,7 @@ func (h *Handler) assignEvaluators(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(AssignmentsViewOf(as))
+	return c.JSON(NewAssignmentsView(as))
 }
 
 func (h *Handler) assignSupervisors(c *fiber.Ctx) error {
@@ -291,7 +274,7 @@ func (h *Handler) assignSupervisors(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(AssignmentsViewOf(as))
+	return c.JSON(NewAssignmentsView(as))
 }
 
 func (h *Handler) assignments(c *fiber.Ctx) error {
@@ -303,7 +286,7 @@ func (h *Handler) assignments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(AssignmentsViewOf(as))
+	return c.JSON(NewAssignmentsView(as))
 }
 
 type recusalRequest struct {
@@ -326,7 +309,7 @@ func (h *Handler) recusal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(RecusalViewOf(r))
+	return c.Status(fiber.StatusCreated).JSON(NewRecusalView(r))
 }
 
 type applyRequest struct {
@@ -352,40 +335,22 @@ func (h *Handler) apply(c *fiber.Ctx) error {
 	return sendApplication(c.Status(fiber.StatusCreated), a)
 }
 
-func parseAppList(c *fiber.Ctx) (ApplicationQuery, error) {
-	lp, err := httpx.ParseList(c, "created_at")
-	if err != nil {
-		return ApplicationQuery{}, err
-	}
-	q := ApplicationQuery{Desc: lp.Desc, Limit: lp.Limit, Status: ApplicationStatus(c.Query("status"))}
-	switch q.Status {
-	case "", AppEligible, AppIneligible, AppPendingReview, AppApproved, AppRejected:
-	default:
-		return q, platform.E(platform.KindInvalid, "invalid_filter", "status must be an application status")
-	}
-	var cur AppCursor
-	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
-		return q, err
-	} else if ok {
-		q.After = &cur
-	}
-	return q, nil
+// parseApplicationList reads an application list's page and filter.
+func parseApplicationList(c *fiber.Ctx) (platform.PageRequest, ApplicationFilter, error) {
+	req, err := applicationList.Parse(c)
+	return req, ApplicationFilter{Status: ApplicationStatus(strings.Clone(c.Query("status")))}, err
 }
 
 // sendApplication sends one application with its full eligibility decision.
 func sendApplication(c *fiber.Ctx, a Application) error {
-	v := ApplicationViewOf(a, true)
+	v := NewApplicationView(a, true)
 	return httpx.JSON(c, &v)
 }
 
 // sendApplications sends a page of applications, each item's view built as it is written.
-func sendApplications(c *fiber.Ctx, p ApplicationPage) error {
-	var next string
-	if p.Next != nil {
-		next = httpx.EncodeCursor(p.Next.CreatedAt, p.Next.ID)
-	}
-	return httpx.JSONList(c, p.Applications, next, func(b []byte, a *Application) []byte {
-		v := ApplicationViewOf(*a, false)
+func sendApplications(c *fiber.Ctx, p platform.Page[Application]) error {
+	return httpx.JSONList(c, p.Items, p.NextCursor, func(b []byte, a *Application) []byte {
+		v := NewApplicationView(*a, false)
 		return v.AppendJSON(b)
 	})
 }
@@ -395,11 +360,11 @@ func (h *Handler) listApplications(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q, err := parseAppList(c)
+	req, f, err := parseApplicationList(c)
 	if err != nil {
 		return err
 	}
-	p, err := h.svc.ListApplications(c.UserContext(), id, q)
+	p, err := h.svc.ListApplications(c.UserContext(), id, req, f)
 	if err != nil {
 		return err
 	}
@@ -407,11 +372,11 @@ func (h *Handler) listApplications(c *fiber.Ctx) error {
 }
 
 func (h *Handler) myApplications(c *fiber.Ctx) error {
-	q, err := parseAppList(c)
+	req, f, err := parseApplicationList(c)
 	if err != nil {
 		return err
 	}
-	p, err := h.svc.MyApplications(c.UserContext(), q)
+	p, err := h.svc.MyApplications(c.UserContext(), req, f)
 	if err != nil {
 		return err
 	}
@@ -491,32 +456,15 @@ func (h *Handler) listObjections(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	lp, err := httpx.ParseList(c, "created_at")
+	req, err := objectionList.Parse(c)
 	if err != nil {
 		return err
 	}
-	if lp.Desc {
-		return platform.E(platform.KindInvalid, "invalid_sort", "objections are listed oldest first")
-	}
-	var after *ObjectionCursor
-	var cur ObjectionCursor
-	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
-		return err
-	} else if ok {
-		after = &cur
-	}
-	os, next, err := h.svc.ListObjections(c.UserContext(), id, after, lp.Limit)
+	page, err := h.svc.ListObjections(c.UserContext(), id, req)
 	if err != nil {
 		return err
 	}
-	out := httpx.Page[ObjectionView]{Items: make([]ObjectionView, 0, len(os))}
-	for _, o := range os {
-		out.Items = append(out.Items, ObjectionViewOf(o))
-	}
-	if next != nil {
-		out.NextCursor = httpx.EncodeCursor(next.CreatedAt, next.ID)
-	}
-	return c.JSON(out)
+	return c.JSON(platform.MapPage(page, NewObjectionView))
 }
 
 type resolveRequest struct {
@@ -537,7 +485,7 @@ func (h *Handler) resolve(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ObjectionViewOf(o))
+	return c.JSON(NewObjectionView(o))
 }
 
 type holidaysRequest struct {
@@ -566,7 +514,7 @@ func (h *Handler) setHolidays(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(HolidaysViewOf(out))
+	return c.JSON(NewHolidaysView(out))
 }
 
 func (h *Handler) getHolidays(c *fiber.Ctx) error {
@@ -578,52 +526,19 @@ func (h *Handler) getHolidays(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(HolidaysViewOf(out))
+	return c.JSON(NewHolidaysView(out))
 }
 
 func (h *Handler) publicBatches(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "exam_start")
+	req, err := announcementList.Parse(c)
 	if err != nil {
 		return err
 	}
-	if lp.Desc {
-		return platform.E(platform.KindInvalid, "invalid_sort", "announcements are listed by exam start, soonest first")
-	}
-	var after *BatchCursor
-	var cur BatchCursor
-	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.At, &cur.ID); err != nil {
-		return err
-	} else if ok {
-		after = &cur
-	}
-	t, page, err := h.svc.PublicBatches(c.UserContext(), strings.Clone(c.Params("slug")), after, lp.Limit)
+	t, page, err := h.svc.PublicBatches(c.UserContext(), strings.Clone(c.Params("slug")), req)
 	if err != nil {
 		return err
 	}
-	out := httpx.Page[Announcement]{Items: make([]Announcement, 0, len(page.Batches))}
-	for _, b := range page.Batches {
-		out.Items = append(out.Items, AnnouncementFor(t, b))
-	}
-	if page.Next != nil {
-		out.NextCursor = httpx.EncodeCursor(page.Next.At, page.Next.ID)
-	}
-	return c.JSON(out)
-}
-
-// publicResultsResponse is a page of a batch's published results.
-type publicResultsResponse struct {
-	Batch           Announcement       `json:"batch"`
-	PublicityEndsAt *time.Time         `json:"publicity_ends_at"`
-	Items           []publicResultView `json:"items"`
-	NextCursor      string             `json:"next_cursor"`
-}
-
-type publicResultView struct {
-	ApplicationID  uuid.UUID `json:"application_id"`
-	Name           string    `json:"name"`
-	IDNumber       string    `json:"id_number"`
-	Result         Result    `json:"result"`
-	UnderObjection bool      `json:"under_objection"`
+	return c.JSON(platform.MapPage(page, func(b Batch) Announcement { return NewAnnouncementFor(t, b) }))
 }
 
 func (h *Handler) publicResults(c *fiber.Ctx) error {
@@ -631,33 +546,15 @@ func (h *Handler) publicResults(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	lp, err := httpx.ParseList(c, "created_at")
+	req, err := publicResultList.Parse(c)
 	if err != nil {
 		return err
 	}
-	if lp.Desc {
-		return platform.E(platform.KindInvalid, "invalid_sort", "results are listed in application order")
-	}
-	var after *AppCursor
-	var cur AppCursor
-	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
-		return err
-	} else if ok {
-		after = &cur
-	}
-	b, rs, next, err := h.svc.PublicResults(c.UserContext(), id, after, lp.Limit)
+	b, page, err := h.svc.PublicResults(c.UserContext(), id, req)
 	if err != nil {
 		return err
 	}
-	out := publicResultsResponse{Batch: AnnouncementOf(b), PublicityEndsAt: b.PublicityEndsAt, Items: make([]publicResultView, 0, len(rs))}
-	for _, r := range rs {
-		out.Items = append(out.Items, publicResultView{ApplicationID: r.ApplicationID, Name: r.MaskedName,
-			IDNumber: r.MaskedIDNumber, Result: r.Result, UnderObjection: r.Held})
-	}
-	if next != nil {
-		out.NextCursor = httpx.EncodeCursor(next.CreatedAt, next.ID)
-	}
-	return c.JSON(out)
+	return c.JSON(NewPublicResultsView(b, page))
 }
 
 type objectionRequest struct {
@@ -666,13 +563,6 @@ type objectionRequest struct {
 	MaskedIDNumber string     `json:"masked_id_number,omitempty"`
 	Reason         string     `json:"reason"`
 	Contact        string     `json:"contact"`
-}
-
-// objectionReceipt acknowledges an objection without echoing the objector's contact.
-type objectionReceipt struct {
-	ID        uuid.UUID       `json:"id"`
-	Status    ObjectionStatus `json:"status"`
-	CreatedAt time.Time       `json:"created_at"`
 }
 
 func (h *Handler) object(c *fiber.Ctx) error {
@@ -692,5 +582,5 @@ func (h *Handler) object(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(objectionReceipt{ID: o.ID, Status: o.Status, CreatedAt: o.CreatedAt})
+	return c.Status(fiber.StatusCreated).JSON(NewObjectionReceipt(o))
 }

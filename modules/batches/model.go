@@ -459,9 +459,17 @@ type Recusal struct {
 }
 
 // FinalizeHook is told, inside finalize's transaction, which applications passed; certificate issuance
-// implements it. An error rolls the finalization back.
+// implements it (the server wires it in through Deps.Finalize). An error rolls the finalization back.
 type FinalizeHook interface {
 	OnFinalized(ctx context.Context, tx bun.Tx, b FinalizedBatch) error
+}
+
+// FinalizeHookFunc adapts a function to FinalizeHook.
+type FinalizeHookFunc func(ctx context.Context, tx bun.Tx, b FinalizedBatch) error
+
+// OnFinalized calls f.
+func (f FinalizeHookFunc) OnFinalized(ctx context.Context, tx bun.Tx, b FinalizedBatch) error {
+	return f(ctx, tx, b)
 }
 
 // FinalizedBatch is what a finalized batch hands to issuance.
@@ -485,6 +493,86 @@ type PassedApplication struct {
 	IDNumber      string
 }
 
+// Permissions of batches, as routes, the console and policies/roles/*.csv name them.
+const (
+	PermBatchCreate         = "batch:create"
+	PermBatchList           = "batch:list"
+	PermBatchRead           = "batch:read"
+	PermBatchPublish        = "batch:publish"
+	PermBatchClose          = "batch:close"
+	PermBatchCancel         = "batch:cancel"
+	PermBatchResultsPublish = "batch:results_publish"
+	PermBatchFinalize       = "batch:finalize"
+	PermBatchAssign         = "batch:assign"
+	PermRecusalCreate       = "recusal:create"
+	PermApplicationCreate   = "application:create"
+	PermApplicationList     = "application:list"
+	PermApplicationListOwn  = "application:list_own"
+	PermApplicationRead     = "application:read"
+	PermApplicationReview   = "application:review"
+	PermApplicationMarkPaid = "application:mark_paid"
+	PermScoreWrite          = "score:write"
+	PermObjectionList       = "objection:list"
+	PermObjectionResolve    = "objection:resolve"
+	PermCalendarWrite       = "calendar:write"
+)
+
+// Sort keys of the batches' lists.
+const (
+	SortCreatedAt     = "created_at"     // batches, applications, public results, objections
+	SortExamStart     = "exam_start"     // batches, announcements
+	SortApplicationID = "application_id" // passes
+)
+
+// BatchFilter narrows a batch list.
+type BatchFilter struct {
+	Status Status // "" for any
+}
+
+// Validate checks the filter (400 invalid_filter for an unknown status).
+func (f BatchFilter) Validate() error {
+	if f.Status != "" && !f.Status.Valid() {
+		return platform.E(platform.KindInvalid, "invalid_filter", "status must be a batch status")
+	}
+	return nil
+}
+
+// ApplicationFilter narrows an application list.
+type ApplicationFilter struct {
+	Status ApplicationStatus // "" for any
+}
+
+// Validate checks the filter (400 invalid_filter for an unknown status).
+func (f ApplicationFilter) Validate() error {
+	switch f.Status {
+	case "", AppEligible, AppIneligible, AppPendingReview, AppApproved, AppRejected:
+		return nil
+	}
+	return platform.E(platform.KindInvalid, "invalid_filter", "status must be an application status")
+}
+
+// ParseInstant reads an instant of a batch's schedule: an RFC 3339 time, or a date — the start of that
+// day in China time, or with end set its last second (a deadline "2026-12-01" runs to 23:59:59). A
+// malformed value records an invalid_time error for field in v (so several fields are reported
+// together) and gives the zero time, as does an empty one.
+func ParseInstant(v *platform.Validation, field, s string, end bool) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC()
+	}
+	if d, err := time.ParseInLocation(dateLayout, s, ChinaTime); err == nil {
+		if end {
+			d = d.AddDate(0, 0, 1).Add(-time.Second)
+		}
+		return d.UTC()
+	}
+	v.Add(field, "invalid_time", "an RFC 3339 time or a YYYY-MM-DD date is expected")
+	return time.Time{}
+}
+
 // Errors of batches, with stable codes.
 var (
 	ErrBatchNotFound       = platform.NotFound("batch")
@@ -502,6 +590,12 @@ var (
 		"only an evaluator assigned to this batch and method may score")
 	ErrRecused = platform.E(platform.KindForbidden, "recused",
 		"the evaluator declared a relation to this candidate (回避) and may not score them")
+	ErrCalendarPlatformOnly = platform.Forbidden("the calendar is kept by the platform administrator")
+
+	// Lists that run one way only refuse the other (400 invalid_sort).
+	ErrAnnouncementOrder = platform.E(platform.KindInvalid, "invalid_sort", "announcements are listed by exam start, soonest first")
+	ErrResultOrder       = platform.E(platform.KindInvalid, "invalid_sort", "results are listed in application order")
+	ErrObjectionOrder    = platform.E(platform.KindInvalid, "invalid_sort", "objections are listed oldest first")
 )
 
 // invalidState is the 409 of a transition or action from the wrong status.

@@ -65,23 +65,35 @@ func (s *Service) tenantOfBatch(ctx context.Context, batchID uuid.UUID) (tenants
 	return t, nil
 }
 
-// PublicBatches pages an institution's open batches (announcements) for anyone, by exam start.
-func (s *Service) PublicBatches(ctx context.Context, slug string, after *BatchCursor, limit int) (tenants.Tenant, BatchPage, error) {
+// PublicBatches returns a page of an institution's open batches (announcements) for anyone, by exam
+// start, soonest first (SortExamStart ascending only).
+func (s *Service) PublicBatches(ctx context.Context, slug string, req platform.PageRequest) (tenants.Tenant, platform.Page[Batch], error) {
+	if req.Desc {
+		return tenants.Tenant{}, platform.Page[Batch]{}, ErrAnnouncementOrder
+	}
+	req.Sort = SortExamStart
+	q, err := batchQueryOf(req, StatusOpen)
+	if err != nil {
+		return tenants.Tenant{}, platform.Page[Batch]{}, err
+	}
 	t, err := s.institutionBySlug(ctx, slug)
 	if err != nil {
-		return t, BatchPage{}, err
+		return t, platform.Page[Batch]{}, err
 	}
 	ctx = tenants.WithActor(tenants.WithScope(ctx, scopeOfTenant(t)), publicActor)
-	var page BatchPage
+	var bs []Batch
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		bs, err := listBatches(ctx, tx, t.ID, BatchQuery{Status: StatusOpen, Sort: "exam_start", After: after, Limit: limit + 1})
-		page = pageBatches(bs, limit, "exam_start")
+		bs, err = listBatches(ctx, tx, t.ID, q)
 		return err
 	})
-	return t, page, err
+	if err != nil {
+		return t, platform.Page[Batch]{}, err
+	}
+	return t, platform.CutPage(bs, req, batchCursor(SortExamStart)), nil
 }
 
-// PublicResult is one line of a batch's published results: masked, as the public sees it.
+// PublicResult is one line of a batch's published results: masked (candidates.MaskName,
+// candidates.MaskIDNumber), as the public sees it.
 type PublicResult struct {
 	ApplicationID  uuid.UUID
 	MaskedName     string
@@ -91,18 +103,28 @@ type PublicResult struct {
 	CreatedAt      time.Time
 }
 
-// PublicResults pages the passed applications of a batch during its publicity, names and id numbers
-// masked. A batch not in publicity is not found: only publicity makes results public.
-func (s *Service) PublicResults(ctx context.Context, batchID uuid.UUID, after *AppCursor, limit int) (Batch, []PublicResult, *AppCursor, error) {
+// PublicResults returns a page of the passed applications of a batch during its publicity, in
+// application order (SortCreatedAt ascending only), names and id numbers masked. A batch not in
+// publicity is not found: only publicity makes results public.
+func (s *Service) PublicResults(ctx context.Context, batchID uuid.UUID, req platform.PageRequest) (Batch, platform.Page[PublicResult], error) {
+	if req.Desc {
+		return Batch{}, platform.Page[PublicResult]{}, ErrResultOrder
+	}
+	var after *appKey
+	var cur appKey
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
+		return Batch{}, platform.Page[PublicResult]{}, err
+	} else if ok {
+		after = &cur
+	}
 	t, err := s.tenantOfBatch(ctx, batchID)
 	if err != nil {
-		return Batch{}, nil, nil, err
+		return Batch{}, platform.Page[PublicResult]{}, err
 	}
 	ctx = tenants.WithActor(tenants.WithScope(ctx, scopeOfTenant(t)), publicActor)
 	var (
-		b    Batch
-		out  []PublicResult
-		next *AppCursor
+		b   Batch
+		out []PublicResult
 	)
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if b, err = getBatch(ctx, tx, t.ID, batchID, false); err != nil {
@@ -111,29 +133,13 @@ func (s *Service) PublicResults(ctx context.Context, batchID uuid.UUID, after *A
 		if b.Status != StatusPublicity {
 			return ErrBatchNotFound
 		}
-		var rows []applicationRow
-		q := tx.NewSelect().Model(&rows).Column("id", "candidate_name", "id_type", "id_number", "result", "held", "created_at").
-			Where("tenant_id = ? AND batch_id = ? AND result = ?", t.ID, batchID, string(ResultPass))
-		if after != nil {
-			q = q.Where("(created_at, id) > (?, ?)", after.CreatedAt, after.ID)
-		}
-		if err := q.OrderExpr("created_at, id").Limit(int64(limit + 1)).Scan(ctx); err != nil {
-			return err
-		}
-		if len(rows) > limit {
-			rows = rows[:limit]
-			last := rows[len(rows)-1]
-			next = &AppCursor{CreatedAt: last.CreatedAt.UTC(), ID: last.ID}
-		}
-		out = make([]PublicResult, len(rows))
-		for i, r := range rows {
-			out[i] = PublicResult{ApplicationID: r.ID, MaskedName: candidates.MaskName(r.CandidateName),
-				MaskedIDNumber: candidates.MaskIDNumber(r.IDNumber), Result: Result(r.Result), Held: r.Held,
-				CreatedAt: r.CreatedAt.UTC()}
-		}
-		return nil
+		out, err = listPublicResults(ctx, tx, t.ID, batchID, after, req.Fetch())
+		return err
 	})
-	return b, out, next, err
+	if err != nil {
+		return Batch{}, platform.Page[PublicResult]{}, err
+	}
+	return b, platform.CutPage(out, req, func(r PublicResult) string { return platform.EncodeCursor(r.CreatedAt, r.ApplicationID) }), nil
 }
 
 // RaiseObjection records a public objection to a published result and holds the application until
@@ -235,7 +241,7 @@ func (s *Service) objectedApplication(ctx context.Context, tx bun.Tx, b Batch, i
 // application held (finalize leaves it out), dismissed releases it unless another objection still holds
 // it.
 func (s *Service) ResolveObjection(ctx context.Context, id uuid.UUID, outcome ObjectionStatus, note string) (Objection, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Objection{}, err
 	}
@@ -265,7 +271,7 @@ func (s *Service) ResolveObjection(ctx context.Context, id uuid.UUID, outcome Ob
 		if o.Status != ObjectionOpen {
 			return platform.Conflict("invalid_state", "the objection is already "+string(o.Status))
 		}
-		before := ObjectionViewOf(o)
+		before := NewObjectionView(o)
 		now := s.now()
 		o.Status, o.Note, o.ResolvedAt, o.ResolvedBy = outcome, note, &now, actorID(ctx)
 		if _, err := tx.NewUpdate().Model(objectionRowOf(&o)).WherePK().Where("tenant_id = ?", sc.TenantID).Exec(ctx); err != nil {
@@ -282,49 +288,54 @@ func (s *Service) ResolveObjection(ctx context.Context, id uuid.UUID, outcome Ob
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "objection.resolve", TargetType: "objection", TargetID: o.ID.String(),
-			Before: before, After: ObjectionViewOf(o)})
+			Before: before, After: NewObjectionView(o)})
 	})
 	return o, err
 }
 
-// ListObjections pages a batch's objections (staff).
-func (s *Service) ListObjections(ctx context.Context, batchID uuid.UUID, after *ObjectionCursor, limit int) ([]Objection, *ObjectionCursor, error) {
+// ListObjections returns a page of a batch's objections (staff), oldest first (SortCreatedAt ascending
+// only).
+func (s *Service) ListObjections(ctx context.Context, batchID uuid.UUID, req platform.PageRequest) (platform.Page[Objection], error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
-		return nil, nil, err
+		return platform.Page[Objection]{}, err
 	}
-	var (
-		out  []Objection
-		next *ObjectionCursor
-	)
+	if req.Desc {
+		return platform.Page[Objection]{}, ErrObjectionOrder
+	}
+	var after *objectionKey
+	var cur objectionKey
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
+		return platform.Page[Objection]{}, err
+	} else if ok {
+		after = &cur
+	}
+	var out []Objection
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := getBatch(ctx, tx, sc.TenantID, batchID, false); err != nil {
 			return err
 		}
-		out, err = listObjections(ctx, tx, sc.TenantID, batchID, after, limit+1)
-		if len(out) > limit {
-			out = out[:limit]
-			last := out[len(out)-1]
-			next = &ObjectionCursor{CreatedAt: last.CreatedAt, ID: last.ID}
-		}
+		out, err = listObjections(ctx, tx, sc.TenantID, batchID, after, req.Fetch())
 		return err
 	})
-	return out, next, err
+	if err != nil {
+		return platform.Page[Objection]{}, err
+	}
+	return platform.CutPage(out, req, func(o Objection) string { return platform.EncodeCursor(o.CreatedAt, o.ID) }), nil
 }
 
 // SetHolidays replaces one year of the working-day calendar (platform administrators).
 func (s *Service) SetHolidays(ctx context.Context, h Holidays) (Holidays, error) {
-	sc, err := scopeFrom(ctx)
-	if err != nil {
+	if _, err := tenants.RequireKind(ctx, tenants.KindPlatform); err != nil {
+		if platform.KindOf(err) == platform.KindForbidden {
+			err = ErrCalendarPlatformOnly
+		}
 		return Holidays{}, err
-	}
-	if sc.Kind != tenants.KindPlatform {
-		return Holidays{}, platform.Forbidden("the calendar is kept by the platform administrator")
 	}
 	if err := h.Validate(); err != nil {
 		return Holidays{}, err
 	}
-	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		before, err := holidaysOf(ctx, tx, h.Year)
 		if err != nil {
 			return err
@@ -333,7 +344,7 @@ func (s *Service) SetHolidays(ctx context.Context, h Holidays) (Holidays, error)
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "calendar.set", TargetType: "calendar_year",
-			TargetID: before.yearString(), Before: HolidaysViewOf(before), After: HolidaysViewOf(h)})
+			TargetID: before.yearString(), Before: NewHolidaysView(before), After: NewHolidaysView(h)})
 	})
 	return h, err
 }
@@ -405,14 +416,14 @@ func (s *Service) FlagLateResults(ctx context.Context, asOf time.Time) (int, err
 			if b.ResultsLate || (b.Status != StatusOpen && b.Status != StatusClosed) {
 				return nil
 			}
-			before := BatchViewOf(b)
+			before := NewBatchView(b)
 			b.ResultsLate, b.UpdatedAt = true, s.now()
 			if err := updateBatch(ctx, tx, &b); err != nil {
 				return err
 			}
 			flagged++
 			return audit.Record(ctx, tx, audit.Event{Action: "batch.results_late", TargetType: "batch", TargetID: b.ID.String(),
-				Before: before, After: BatchViewOf(b)})
+				Before: before, After: NewBatchView(b)})
 		})
 		if err != nil {
 			return flagged, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/batches"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -156,19 +157,17 @@ func TestObjectionsHoldAndFinalizeLeavesThemOut(t *testing.T) {
 	_, err = later.RaiseObjection(context.Background(), b.ID, batches.NewObjection{ApplicationID: dismissed.ID, Reason: "r", Contact: "c"})
 	wantCode(t, err, "publicity_over")
 	failing := &recordingHook{fail: errors.New("issuance is down")}
-	later.SetFinalizeHook(failing)
-	if _, err := later.Finalize(ctx, b.ID); err == nil {
+	if _, err := later.WithFinalizeHook(failing).Finalize(ctx, b.ID); err == nil {
 		t.Fatal("finalize succeeded although its hook failed")
 	}
 	if got, _ := svc(k).Get(ctx, b.ID); got.Status != batches.StatusPublicity {
 		t.Fatalf("a failed finalize left the batch %s", got.Status)
 	}
-	if ps, _ := svc(k).Passes(ctx, b.ID); len(ps) != 0 {
+	if ps, _ := svc(k).Passes(ctx, b.ID, platform.PageRequest{}); len(ps.Items) != 0 {
 		t.Fatalf("a failed finalize left passes %v", ps)
 	}
 	rec := &recordingHook{}
-	later.SetFinalizeHook(rec)
-	fb, err := later.Finalize(ctx, b.ID)
+	fb, err := later.WithFinalizeHook(rec).Finalize(ctx, b.ID)
 	if err != nil || fb.Status != batches.StatusFinalized {
 		t.Fatalf("finalize: %+v %v", fb, err)
 	}
@@ -177,8 +176,8 @@ func TestObjectionsHoldAndFinalizeLeavesThemOut(t *testing.T) {
 		rec.got[0].TenantID != org.Tenant.ID {
 		t.Fatalf("hook got %+v", rec.got)
 	}
-	ps, err := svc(k).Passes(ctx, b.ID)
-	if err != nil || len(ps) != 1 || ps[0].ApplicationID != dismissed.ID {
+	ps, err := svc(k).Passes(ctx, b.ID, platform.PageRequest{})
+	if err != nil || len(ps.Items) != 1 || ps.Items[0].ApplicationID != dismissed.ID {
 		t.Fatalf("passes %+v %v", ps, err)
 	}
 	k.Do(t, "POST", "/api/v1/objections/"+objectionOf(open.ID).String()+"/resolve", staff, map[string]any{"outcome": "dismissed"}).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,15 +18,18 @@ import (
 )
 
 // Deps are what a Service is built from. Scope, Occupations, Candidates, Users and Tenants are
-// required; Rules defaults to eligibility.Defaults() and Now to time.Now.
+// required; Finalize is optional (finalize then hands the passed applications to nobody); Rules
+// defaults to eligibility.Defaults() and Now to time.Now.
 type Deps struct {
 	Scope       ScopeChecker
 	Occupations OccupationSource
 	Candidates  CandidateSource
 	Users       UserDirectory
 	Tenants     TenantDirectory
-	Rules       *eligibility.Registry
-	Now         func() time.Time
+	// Finalize is told inside finalize's transaction which applications passed (certificate issuance).
+	Finalize FinalizeHook
+	Rules    *eligibility.Registry
+	Now      func() time.Time
 }
 
 // Service runs batches, applications, assessment and publicity. It is what the HTTP layer, jobs and a
@@ -35,9 +37,6 @@ type Deps struct {
 type Service struct {
 	db   *bun.DB
 	deps Deps
-
-	mu   sync.RWMutex
-	hook FinalizeHook
 }
 
 // NewService builds the service on db.
@@ -63,20 +62,7 @@ func NewService(db *bun.DB, d Deps) (*Service, error) {
 func (s *Service) WithClock(now func() time.Time) *Service {
 	d := s.deps
 	d.Now = now
-	return &Service{db: s.db, deps: d, hook: s.finalizeHook()}
-}
-
-// SetFinalizeHook installs the hook finalize calls inside its transaction (certificate issuance).
-func (s *Service) SetFinalizeHook(h FinalizeHook) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.hook = h
-}
-
-func (s *Service) finalizeHook() FinalizeHook {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.hook
+	return &Service{db: s.db, deps: d}
 }
 
 // now is the service clock, UTC at the microsecond precision both databases keep.
@@ -86,18 +72,6 @@ func scopeFrom(ctx context.Context) (tenants.Scope, error) {
 	sc, ok := tenants.FromContext(ctx)
 	if !ok {
 		return sc, tenants.ErrNoScope
-	}
-	return sc, nil
-}
-
-// institutionScope is the scope of ctx, which must be an institution's: only institutions run batches.
-func institutionScope(ctx context.Context) (tenants.Scope, error) {
-	sc, err := scopeFrom(ctx)
-	if err != nil {
-		return sc, err
-	}
-	if !sc.Kind.IsInstitution() {
-		return sc, platform.Forbidden("only institutions run evaluation batches")
 	}
 	return sc, nil
 }
@@ -117,7 +91,7 @@ func actorID(ctx context.Context) *uuid.UUID {
 // out_of_scope otherwise, also when the filing expires before the exam). The eligibility rule set is
 // the one named, or the default for the occupation's standard edition.
 func (s *Service) Create(ctx context.Context, in NewBatch) (Batch, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Batch{}, err
 	}
@@ -179,7 +153,7 @@ func (s *Service) Create(ctx context.Context, in NewBatch) (Batch, error) {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "batch.create", TargetType: "batch", TargetID: b.ID.String(),
-			After: BatchViewOf(b)})
+			After: NewBatchView(b)})
 	})
 	if err != nil {
 		return Batch{}, err
@@ -216,45 +190,51 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Batch, error) {
 	return b, err
 }
 
-// BatchPage is one page of batches; Next is nil on the last page.
-type BatchPage struct {
-	Batches []Batch
-	Next    *BatchCursor
-}
-
-// List pages the tenant's batches by keyset (sort created_at or exam_start), optionally by status.
-func (s *Service) List(ctx context.Context, q BatchQuery) (BatchPage, error) {
+// List returns a page of the tenant's batches by creation time (SortCreatedAt) or exam start
+// (SortExamStart), either way, narrowed by f.
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f BatchFilter) (platform.Page[Batch], error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
-		return BatchPage{}, err
+		return platform.Page[Batch]{}, err
 	}
-	limit := q.Limit
-	q.Limit = limit + 1
-	var page BatchPage
+	if err := f.Validate(); err != nil {
+		return platform.Page[Batch]{}, err
+	}
+	q, err := batchQueryOf(req, f.Status)
+	if err != nil {
+		return platform.Page[Batch]{}, err
+	}
+	var bs []Batch
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		bs, err := listBatches(ctx, tx, sc.TenantID, q)
-		if err != nil {
-			return err
-		}
-		page = pageBatches(bs, limit, q.Sort)
-		return nil
+		bs, err = listBatches(ctx, tx, sc.TenantID, q)
+		return err
 	})
-	return page, err
+	if err != nil {
+		return platform.Page[Batch]{}, err
+	}
+	return platform.CutPage(bs, req, batchCursor(req.Sort)), nil
 }
 
-func pageBatches(bs []Batch, limit int, sortKey string) BatchPage {
-	var page BatchPage
-	if len(bs) > limit {
-		bs = bs[:limit]
-		last := bs[len(bs)-1]
-		at := last.CreatedAt
-		if sortKey == "exam_start" {
-			at = last.ExamStart
-		}
-		page.Next = &BatchCursor{At: at, ID: last.ID}
+// batchQueryOf is the store query of a page of batches in status (any when "").
+func batchQueryOf(req platform.PageRequest, status Status) (batchQuery, error) {
+	q := batchQuery{Status: status, Sort: req.Sort, Desc: req.Desc, Limit: req.Fetch()}
+	var cur batchKey
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.At, &cur.ID); err != nil {
+		return q, err
+	} else if ok {
+		q.After = &cur
 	}
-	page.Batches = bs
-	return page
+	return q, nil
+}
+
+// batchCursor makes the cursor after a batch in a list sorted by sortKey.
+func batchCursor(sortKey string) func(Batch) string {
+	return func(b Batch) string {
+		if sortKey == SortExamStart {
+			return platform.EncodeCursor(b.ExamStart, b.ID)
+		}
+		return platform.EncodeCursor(b.CreatedAt, b.ID)
+	}
 }
 
 // transition moves a batch to status `to` under its row lock: from a status that does not lead there it
@@ -262,7 +242,7 @@ func pageBatches(bs []Batch, limit int, sortKey string) BatchPage {
 // the batch before and after.
 func (s *Service) transition(ctx context.Context, id uuid.UUID, action string, to Status,
 	fn func(ctx context.Context, tx bun.Tx, b *Batch, now time.Time) error) (Batch, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Batch{}, err
 	}
@@ -272,7 +252,7 @@ func (s *Service) transition(ctx context.Context, id uuid.UUID, action string, t
 		if err != nil {
 			return err
 		}
-		before := BatchViewOf(b)
+		before := NewBatchView(b)
 		if !b.Status.CanBecome(to) {
 			return invalidState(b.Status, action)
 		}
@@ -287,7 +267,7 @@ func (s *Service) transition(ctx context.Context, id uuid.UUID, action string, t
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "batch." + action, TargetType: "batch", TargetID: b.ID.String(),
-			Before: before, After: BatchViewOf(b)})
+			Before: before, After: NewBatchView(b)})
 	})
 	if err != nil {
 		return Batch{}, err
@@ -308,7 +288,7 @@ func (s *Service) Publish(ctx context.Context, id uuid.UUID) (Batch, error) {
 			return err
 		}
 		b.FilingID, b.PublishedAt = &filing, &now
-		_, err = reports.Emit(ctx, tx, reports.BatchPublished, "batch", b.ID.String(), AnnouncementOf(*b))
+		_, err = reports.Emit(ctx, tx, reports.BatchPublished, "batch", b.ID.String(), NewAnnouncement(*b))
 		return err
 	})
 }
@@ -370,7 +350,7 @@ func checkStaffing(ctx context.Context, tx bun.IDB, b Batch) error {
 // absent (fail). The publicity period ends after the batch's publicity days counted in working days;
 // results published later than due after the exam mark the batch results_late.
 func (s *Service) PublishResults(ctx context.Context, id uuid.UUID) (Batch, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Batch{}, err
 	}
@@ -457,7 +437,7 @@ func (s *Service) Finalize(ctx context.Context, id uuid.UUID) (Batch, error) {
 		if err := insertPasses(ctx, tx, rows); err != nil {
 			return err
 		}
-		if h := s.finalizeHook(); h != nil {
+		if h := s.deps.Finalize; h != nil {
 			if err := h.OnFinalized(ctx, tx, fb); err != nil {
 				return err
 			}
@@ -476,21 +456,32 @@ func (s *Service) Finalize(ctx context.Context, id uuid.UUID) (Batch, error) {
 	})
 }
 
-// Passes returns the passed, unheld applications recorded when the batch was finalized (empty before).
-func (s *Service) Passes(ctx context.Context, batchID uuid.UUID) ([]PassedApplication, error) {
+// Passes returns a page of the passed, unheld applications recorded when the batch was finalized
+// (none before), by application id (SortApplicationID), either way.
+func (s *Service) Passes(ctx context.Context, batchID uuid.UUID, req platform.PageRequest) (platform.Page[PassedApplication], error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
-		return nil, err
+		return platform.Page[PassedApplication]{}, err
+	}
+	var after *uuid.UUID
+	var cur uuid.UUID
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur); err != nil {
+		return platform.Page[PassedApplication]{}, err
+	} else if ok {
+		after = &cur
 	}
 	var out []PassedApplication
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := getBatch(ctx, tx, sc.TenantID, batchID, false); err != nil {
 			return err
 		}
-		out, err = listPasses(ctx, tx, sc.TenantID, batchID)
+		out, err = listPasses(ctx, tx, sc.TenantID, batchID, after, req.Desc, req.Fetch())
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[PassedApplication]{}, err
+	}
+	return platform.CutPage(out, req, func(p PassedApplication) string { return platform.EncodeCursor(p.ApplicationID) }), nil
 }
 
 // AssignEvaluators assigns users holding the evaluator role to score the given methods of a batch (all
@@ -534,7 +525,7 @@ func (s *Service) AssignSupervisors(ctx context.Context, batchID uuid.UUID, user
 // assign checks the batch's status and that every user holds role, then runs insert and audits.
 func (s *Service) assign(ctx context.Context, batchID uuid.UUID, action string, userIDs []uuid.UUID, role string,
 	insert func(ctx context.Context, tx bun.Tx, b Batch, ids []uuid.UUID, now time.Time) error) (Assignments, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Assignments{}, err
 	}
@@ -562,7 +553,7 @@ func (s *Service) assign(ctx context.Context, batchID uuid.UUID, action string, 
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: "batch." + action, TargetType: "batch", TargetID: b.ID.String(),
-			Before: AssignmentsViewOf(before), After: AssignmentsViewOf(out)})
+			Before: NewAssignmentsView(before), After: NewAssignmentsView(out)})
 	})
 	return out, err
 }
@@ -623,7 +614,7 @@ type NewRecusal struct {
 // DeclareRecusal records that an evaluator must not score a candidate of the batch (回避). An evaluator
 // declares for themselves; staff and admins for anyone. Allowed until results are published.
 func (s *Service) DeclareRecusal(ctx context.Context, batchID uuid.UUID, in NewRecusal) (Recusal, error) {
-	sc, err := institutionScope(ctx)
+	sc, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Recusal{}, err
 	}
@@ -665,7 +656,7 @@ func (s *Service) DeclareRecusal(ctx context.Context, batchID uuid.UUID, in NewR
 		}
 		r = row.recusal()
 		return audit.Record(ctx, tx, audit.Event{Action: "batch.recusal", TargetType: "batch", TargetID: batchID.String(),
-			After: RecusalViewOf(r)})
+			After: NewRecusalView(r)})
 	})
 	return r, err
 }

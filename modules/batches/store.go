@@ -93,14 +93,6 @@ func batchRowOf(b *Batch) *batchRow {
 	}
 }
 
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "UNIQUE constraint failed")
-}
-
 // lockRow adds FOR UPDATE in PostgreSQL (SQLite serialises writers anyway and has no row locks).
 func lockRow(db bun.IDB, q *bun.SelectQuery, lock bool) *bun.SelectQuery {
 	if lock && platform.IsPostgres(db) {
@@ -132,30 +124,30 @@ func updateBatch(ctx context.Context, db bun.IDB, b *Batch) error {
 	return err
 }
 
-// BatchCursor is the keyset position of a batch list: the sort value and the id of the last row.
-type BatchCursor struct {
+// batchKey is the keyset position of a batch list: the sort value and the id of the last row.
+type batchKey struct {
 	At time.Time
 	ID uuid.UUID
 }
 
-// BatchQuery selects and orders a page of batches.
-type BatchQuery struct {
+// batchQuery selects and orders a page of batches.
+type batchQuery struct {
 	Status Status // "" for any
-	Sort   string // "created_at" (default) or "exam_start"
+	Sort   string // SortCreatedAt (default) or SortExamStart
 	Desc   bool
-	After  *BatchCursor
-	Limit  int
+	After  *batchKey
+	Limit  int // rows to read
 }
 
-func listBatches(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q BatchQuery) ([]Batch, error) {
+func listBatches(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q batchQuery) ([]Batch, error) {
 	var rows []batchRow
 	sel := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 	if q.Status != "" {
 		sel = sel.Where("status = ?", string(q.Status))
 	}
-	col := "created_at"
-	if q.Sort == "exam_start" {
-		col = "exam_start"
+	col := SortCreatedAt
+	if q.Sort == SortExamStart {
+		col = SortExamStart
 	}
 	op, dir := ">", "ASC"
 	if q.Desc {
@@ -272,7 +264,7 @@ func insertApplication(ctx context.Context, db bun.IDB, a *Application, createdB
 	r := applicationRowOf(a)
 	r.CreatedBy = createdBy
 	if _, err := db.NewInsert().Model(r).Exec(ctx); err != nil {
-		if isUniqueViolation(err) {
+		if platform.IsUniqueViolation(err) {
 			return ErrDuplicate
 		}
 		return err
@@ -308,8 +300,8 @@ func seatsTaken(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) (i
 	return int(n), err
 }
 
-// AppCursor is the keyset position of an application list.
-type AppCursor struct {
+// appKey is the keyset position of an application list.
+type appKey struct {
 	CreatedAt time.Time
 	ID        uuid.UUID
 }
@@ -371,8 +363,8 @@ type applicationPageQuery struct {
 	Candidate *uuid.UUID
 	Status    ApplicationStatus
 	Desc      bool
-	After     *AppCursor
-	Limit     int
+	After     *appKey
+	Limit     int // rows to read
 }
 
 // listApplications pages applications by (created_at, id) through bun, inside a transaction.
@@ -605,7 +597,7 @@ func evaluatorMethods(ctx context.Context, db bun.IDB, tenantID, batchID, userID
 
 func insertRecusal(ctx context.Context, db bun.IDB, r *recusalRow) error {
 	if _, err := db.NewInsert().Model(r).Exec(ctx); err != nil {
-		if isUniqueViolation(err) {
+		if platform.IsUniqueViolation(err) {
 			return platform.Conflict("duplicate", "this recusal is already declared")
 		}
 		return err
@@ -659,13 +651,13 @@ func getObjection(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, lock 
 	return r.objection(), nil
 }
 
-// ObjectionCursor is the keyset position of an objection list.
-type ObjectionCursor struct {
+// objectionKey is the keyset position of an objection list.
+type objectionKey struct {
 	CreatedAt time.Time
 	ID        uuid.UUID
 }
 
-func listObjections(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID, after *ObjectionCursor, limit int) ([]Objection, error) {
+func listObjections(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID, after *objectionKey, limit int) ([]Objection, error) {
 	var rows []objectionRow
 	q := db.NewSelect().Model(&rows).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID)
 	if after != nil {
@@ -710,16 +702,45 @@ func insertPasses(ctx context.Context, db bun.IDB, rows []passRow) error {
 	return nil
 }
 
-func listPasses(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) ([]PassedApplication, error) {
+// listPasses reads up to limit passes of a batch by application id, after the id after when given.
+func listPasses(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID, after *uuid.UUID, desc bool, limit int) ([]PassedApplication, error) {
 	var rows []passRow
-	if err := db.NewSelect().Model(&rows).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID).
-		OrderExpr("application_id").Scan(ctx); err != nil {
+	q := db.NewSelect().Model(&rows).Where("tenant_id = ? AND batch_id = ?", tenantID, batchID)
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
+	}
+	if after != nil {
+		q = q.Where("application_id "+op+" ?", *after)
+	}
+	if err := q.OrderExpr("application_id " + dir).Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]PassedApplication, len(rows))
 	for i, r := range rows {
 		out[i] = PassedApplication{ApplicationID: r.ApplicationID, CandidateID: r.CandidateID, HolderName: r.HolderName,
 			IDType: r.IDType, IDNumber: r.IDNumber}
+	}
+	return out, nil
+}
+
+// listPublicResults reads up to limit passed applications of a batch by (created_at, id), after the
+// cursor when given, masked as the public sees them (candidates.MaskName, candidates.MaskIDNumber).
+func listPublicResults(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID, after *appKey, limit int) ([]PublicResult, error) {
+	var rows []applicationRow
+	q := db.NewSelect().Model(&rows).Column("id", "candidate_name", "id_type", "id_number", "result", "held", "created_at").
+		Where("tenant_id = ? AND batch_id = ? AND result = ?", tenantID, batchID, string(ResultPass))
+	if after != nil {
+		q = q.Where("(created_at, id) > (?, ?)", after.CreatedAt, after.ID)
+	}
+	if err := q.OrderExpr("created_at, id").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]PublicResult, len(rows))
+	for i, r := range rows {
+		out[i] = PublicResult{ApplicationID: r.ID, MaskedName: candidates.MaskName(r.CandidateName),
+			MaskedIDNumber: candidates.MaskIDNumber(r.IDNumber), Result: Result(r.Result), Held: r.Held,
+			CreatedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }

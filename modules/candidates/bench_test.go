@@ -24,7 +24,7 @@ import (
 const benchRows = 10_000
 
 func benchImport(b *testing.B, name string, file []byte) {
-	svc := NewService(dbtest.DB(b), nil, nil)
+	svc := NewService(dbtest.DB(b), Deps{})
 	b.ReportAllocs()
 	b.SetBytes(int64(len(file)))
 	b.ResetTimer()

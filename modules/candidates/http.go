@@ -135,73 +135,8 @@ func (p patchRequest) apply(in *Input) error {
 	return nil
 }
 
-// candidateDTO is a candidate as the institution's own staff see it: in full.
-type candidateDTO struct {
-	ID                      uuid.UUID  `json:"id"`
-	Name                    string     `json:"name"`
-	IDType                  string     `json:"id_type"`
-	IDNumber                string     `json:"id_number"`
-	Phone                   string     `json:"phone"`
-	Education               string     `json:"education"`
-	OccupationYears         int        `json:"occupation_years"`
-	CurrentLevel            int        `json:"current_level"`
-	CurrentLevelObtainedOn  *string    `json:"current_level_obtained_on"`
-	TitleLevel              string     `json:"title_level"`
-	ApprenticeshipCompleted bool       `json:"apprenticeship_completed"`
-	RelatedDiploma          bool       `json:"related_diploma"`
-	Awards                  []string   `json:"awards"`
-	StudentNo               string     `json:"student_no,omitempty"`
-	UserID                  *uuid.UUID `json:"user_id,omitempty"`
-	HasPhoto                bool       `json:"has_photo"`
-	CreatedAt               time.Time  `json:"created_at"`
-	UpdatedAt               time.Time  `json:"updated_at"`
-}
-
-func toDTO(c Candidate) candidateDTO {
-	d := candidateDTO{ID: c.ID, Name: c.Name, IDType: c.IDType, IDNumber: c.IDNumber, Phone: c.Phone,
-		Education: c.Education, OccupationYears: c.OccupationYears, CurrentLevel: c.CurrentLevel,
-		TitleLevel: c.TitleLevel, ApprenticeshipCompleted: c.ApprenticeshipCompleted, RelatedDiploma: c.RelatedDiploma,
-		Awards: c.Awards, StudentNo: c.StudentNo, UserID: c.UserID, HasPhoto: c.HasPhoto,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-	if d.Awards == nil {
-		d.Awards = []string{}
-	}
-	if c.CurrentLevelObtainedOn != nil {
-		s := c.CurrentLevelObtainedOn.Format(dateLayout)
-		d.CurrentLevelObtainedOn = &s
-	}
-	return d
-}
-
 type fileUpload struct {
 	File *multipart.FileHeader `formData:"file" required:"true" description:"the file (.xlsx or .csv for imports; JPEG or PNG for photos)"`
-}
-
-type rowErrorDTO struct {
-	Row    int                   `json:"row"`
-	Errors []platform.FieldError `json:"errors"`
-}
-
-type importResponse struct {
-	Created        int           `json:"created"`
-	Updated        int           `json:"updated"`
-	Unchanged      int           `json:"unchanged"`
-	Rejected       []rowErrorDTO `json:"rejected"`
-	RejectedTotal  int           `json:"rejected_total" description:"all rejected rows; rejected lists at most 5,000"`
-	Rows           int           `json:"rows"`
-	Format         string        `json:"format"`
-	SHA256         string        `json:"sha256"`
-	IgnoredColumns []string      `json:"ignored_columns"`
-}
-
-type photoDTO struct {
-	CandidateID uuid.UUID `json:"candidate_id"`
-	ContentType string    `json:"content_type"`
-	Bytes       int       `json:"bytes"`
-	SHA256      string    `json:"sha256"`
-	Width       int       `json:"width"`
-	Height      int       `json:"height"`
-	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 type registrationRequest struct {
@@ -210,34 +145,34 @@ type registrationRequest struct {
 	candidateRequest
 }
 
-type registrationResponse struct {
-	CandidateID uuid.UUID `json:"candidate_id"`
-	UserID      uuid.UUID `json:"user_id"`
-	Application any       `json:"application"`
+// candidateList is the candidate list's query.
+var candidateList = &httpx.List{
+	Sorts:  []string{SortCreatedAt, SortName},
+	Search: "the name (any part, ignoring width, case, spaces and ·) or, exactly, an ID number",
 }
 
 // Routes registers the candidates operations.
 func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "candidates"
-	r.Post("/candidates", httpx.Op{Summary: "Add a candidate", Tag: tag, Permission: "candidate:create",
-		Request: new(candidateRequest), Response: new(candidateDTO), Status: fiber.StatusCreated}, h.create)
+	r.Post("/candidates", httpx.Op{Summary: "Add a candidate", Tag: tag, Permission: PermCandidateCreate,
+		Request: new(candidateRequest), Response: new(CandidateView), Status: fiber.StatusCreated}, h.create)
 	r.Get("/candidates", httpx.Op{Summary: "List candidates (q: name or ID number; sort: created_at, name)", Tag: tag,
-		Permission: "candidate:list", Response: new(httpx.Page[candidateDTO])}, h.list)
+		Permission: PermCandidateList, List: candidateList, Response: new(platform.Page[CandidateView])}, h.list)
 	r.Get("/candidates/import/template.xlsx", httpx.Op{Summary: "The XLSX template of the candidate import", Tag: tag,
-		Permission: "candidate:import", Produces: XLSXType}, h.template)
+		Permission: PermCandidateImport, Produces: XLSXType}, h.template)
 	r.Post("/candidates/import", httpx.Op{Summary: "Import candidates from an XLSX or CSV file (multipart field file)", Tag: tag,
-		Permission: "candidate:import", Request: new(fileUpload), Response: new(importResponse)}, h.importFile)
-	r.Get("/candidates/:id", httpx.Op{Summary: "A candidate", Tag: tag, Permission: "candidate:read",
-		Response: new(candidateDTO)}, h.get)
+		Permission: PermCandidateImport, Request: new(fileUpload), Response: new(ImportView)}, h.importFile)
+	r.Get("/candidates/:id", httpx.Op{Summary: "A candidate", Tag: tag, Permission: PermCandidateRead,
+		Response: new(CandidateView)}, h.get)
 	r.Patch("/candidates/:id", httpx.Op{Summary: "Change a candidate (re-evaluates open applications)", Tag: tag,
-		Permission: "candidate:update", Request: new(patchRequest), Response: new(candidateDTO)}, h.update)
+		Permission: PermCandidateUpdate, Request: new(patchRequest), Response: new(CandidateView)}, h.update)
 	r.Put("/candidates/:id/photo", httpx.Op{Summary: "Upload the certificate photo (JPEG or PNG, at most 2 MiB; multipart field file)",
-		Tag: tag, Permission: "candidate:update", Request: new(fileUpload), Response: new(photoDTO)}, h.putPhoto)
-	r.Get("/candidates/:id/photo", httpx.Op{Summary: "The certificate photo", Tag: tag, Permission: "candidate:read",
+		Tag: tag, Permission: PermCandidateUpdate, Request: new(fileUpload), Response: new(PhotoView)}, h.putPhoto)
+	r.Get("/candidates/:id/photo", httpx.Op{Summary: "The certificate photo", Tag: tag, Permission: PermCandidateRead,
 		Produces: "image/jpeg"}, h.getPhoto)
 	r.Post("/public/institutions/:slug/batches/:id/applications", httpx.Op{
 		Summary: "Self-registration: apply to an open batch of a social organisation and get a candidate login",
-		Tag:     tag, Access: httpx.Public, Request: new(registrationRequest), Response: new(registrationResponse),
+		Tag:     tag, Access: httpx.Public, Request: new(registrationRequest), Response: new(RegistrationView),
 		Status: fiber.StatusCreated}, h.limiter.Wrap(h.selfRegister))
 }
 
@@ -254,33 +189,19 @@ func (h *Handler) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toDTO(cand))
+	return c.Status(fiber.StatusCreated).JSON(NewCandidateView(cand))
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, SortCreatedAt, SortName)
+	req, err := candidateList.Parse(c)
 	if err != nil {
 		return err
 	}
-	q := ListQuery{Q: strings.Clone(c.Query("q")), Sort: lp.Sort, Desc: lp.Desc, Limit: lp.Limit}
-	var cur Cursor
-	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.CreatedAt, &cur.NameKey, &cur.ID); err != nil {
-		return err
-	} else if ok {
-		q.After = &cur
-	}
-	page, err := h.svc.List(c.UserContext(), q)
+	page, err := h.svc.List(c.UserContext(), req, ListFilter{Q: strings.Clone(c.Query("q"))})
 	if err != nil {
 		return err
 	}
-	out := httpx.Page[candidateDTO]{Items: make([]candidateDTO, 0, len(page.Items))}
-	for _, it := range page.Items {
-		out.Items = append(out.Items, toDTO(it))
-	}
-	if page.Next != nil {
-		out.NextCursor = httpx.EncodeCursor(page.Next.CreatedAt, page.Next.NameKey, page.Next.ID)
-	}
-	return c.JSON(out)
+	return c.JSON(platform.MapPage(page, NewCandidateView))
 }
 
 func (h *Handler) get(c *fiber.Ctx) error {
@@ -292,7 +213,7 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toDTO(cand))
+	return c.JSON(NewCandidateView(cand))
 }
 
 func (h *Handler) update(c *fiber.Ctx) error {
@@ -308,7 +229,7 @@ func (h *Handler) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toDTO(cand))
+	return c.JSON(NewCandidateView(cand))
 }
 
 // upload reads the multipart file field (named field, or "photo"/"file" alternatives) in full, at most
@@ -354,16 +275,7 @@ func (h *Handler) importFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := importResponse{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
-		Rejected: make([]rowErrorDTO, 0, len(res.Rejected)), RejectedTotal: res.RejectedTotal, Rows: res.Rows,
-		Format: res.Format, SHA256: res.SHA256, IgnoredColumns: res.IgnoredColumns}
-	if out.IgnoredColumns == nil {
-		out.IgnoredColumns = []string{}
-	}
-	for _, r := range res.Rejected {
-		out.Rejected = append(out.Rejected, rowErrorDTO(r))
-	}
-	return c.JSON(out)
+	return c.JSON(NewImportView(res))
 }
 
 func (h *Handler) template(c *fiber.Ctx) error {
@@ -398,8 +310,7 @@ func (h *Handler) putPhoto(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(photoDTO{CandidateID: p.CandidateID, ContentType: p.ContentType, Bytes: len(p.Data),
-		SHA256: p.SHA256, Width: p.Width, Height: p.Height, UpdatedAt: p.UpdatedAt})
+	return c.JSON(NewPhotoView(p))
 }
 
 func (h *Handler) getPhoto(c *fiber.Ctx) error {
@@ -444,6 +355,5 @@ func (h *Handler) selfRegister(c *fiber.Ctx) error {
 		// Committed, but the role did not reach the authorizer; the next policy reload applies it.
 		c.Set("Warning", `199 - "login may be delayed"`)
 	}
-	return c.Status(fiber.StatusCreated).JSON(registrationResponse{CandidateID: res.CandidateID, UserID: res.UserID,
-		Application: res.Application})
+	return c.Status(fiber.StatusCreated).JSON(NewRegistrationView(res))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/platform/ratelimit"
@@ -125,7 +126,7 @@ func TestHTTPCandidates(t *testing.T) {
 	if r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
-	var created candidateDTO
+	var created CandidateView
 	json.Unmarshal(r.body, &created)
 	if created.Name != body["name"] || created.IDNumber != id || created.CurrentLevelObtainedOn == nil ||
 		*created.CurrentLevelObtainedOn != "2020-06-01" || created.Awards == nil {
@@ -168,14 +169,14 @@ func TestHTTPCandidates(t *testing.T) {
 		api.do(t, org, "POST", "/api/v1/candidates", map[string]any{"name": "张" + string(rune('甲'+i)), "id_number": residentID(20_010 + i),
 			"education": "college"}, "")
 	}
-	var page httpx.Page[candidateDTO]
+	var page platform.Page[CandidateView]
 	r = api.do(t, org, "GET", "/api/v1/candidates?q=张&limit=3&sort=name", nil, "")
 	json.Unmarshal(r.body, &page)
 	if r.status != 200 || len(page.Items) != 3 || page.NextCursor == "" {
 		t.Fatalf("list: %d %s", r.status, r.body)
 	}
 	r = api.do(t, org, "GET", "/api/v1/candidates?q=张&limit=3&sort=name&cursor="+page.NextCursor, nil, "")
-	page = httpx.Page[candidateDTO]{}
+	page = platform.Page[CandidateView]{}
 	json.Unmarshal(r.body, &page)
 	if len(page.Items) != 1 || page.NextCursor != "" {
 		t.Fatalf("page 2: %s", r.body)
@@ -190,7 +191,7 @@ func TestHTTPCandidates(t *testing.T) {
 
 	// Patch: a change, then clearing the level.
 	r = api.do(t, org, "PATCH", "/api/v1/candidates/"+created.ID.String(), map[string]any{"phone": "139-0013-9000", "awards": []string{"national_competition"}}, "")
-	var patched candidateDTO
+	var patched CandidateView
 	json.Unmarshal(r.body, &patched)
 	if r.status != 200 || patched.Phone != "13900139000" || patched.Name != created.Name || len(patched.Awards) != 1 {
 		t.Fatalf("patch: %d %s", r.status, r.body)

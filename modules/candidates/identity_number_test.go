@@ -260,28 +260,42 @@ func TestMaskIDNumber(t *testing.T) {
 	}
 }
 
+// TestMaskName is the rule every module masks names by (results publicity, certificate queries,
+// oversight): first and last rune kept, runes between become '*', separators kept; two runes keep the
+// first; one rune is fully masked. Runes, not bytes: characters outside the BMP stay whole.
 func TestMaskName(t *testing.T) {
-	tests := map[string]string{
-		"张三明":        "张*明",
-		"张三":         "张*",
-		"张":          "*",
-		"":           "",
-		"  李四  ":     "李*",
-		"欧阳修明":       "欧**明",
-		"阿卜杜·热合曼":    "阿**·**曼",
-		"𠮷野家":        "𠮷*家", // first rune outside the BMP stays whole
-		"王𪚥":         "王*",
-		"John Smith": "J*** ****h",
-		"买买提·艾力·吐尔逊·阿不都拉": "买**·**·***·***拉",
+	tests := []struct {
+		name, in, want string
+	}{
+		{"han, two runes", "张三", "张*"},
+		{"han, three runes", "张三明", "张*明"},
+		{"han, compound surname", "欧阳娜娜", "欧**娜"},
+		{"han, four runes", "欧阳修明", "欧**明"},
+		{"minority with middle dot", "阿卜杜·热合曼", "阿**·**曼"},
+		{"minority, short given name", "买买提·艾力", "买**·*力"},
+		{"minority, four parts", "买买提·艾力·吐尔逊·阿不都拉", "买**·**·***·***拉"},
+		{"latin, full name", "John Smith", "J*** ****h"},
+		{"latin, pinyin", "Li Wei", "L* **i"},
+		{"outside the BMP, alone", "𠮷", "*"},
+		{"outside the BMP, first", "𠮷野家", "𠮷*家"},
+		{"outside the BMP, last of two", "王𪚥", "王*"},
+		{"outside the BMP, last kept", "张𠮷𪚥", "张*𪚥"},
+		{"empty", "", ""},
+		{"only spaces", "   ", ""},
+		{"one rune", "张", "*"},
+		{"spaces around", "  李四  ", "李*"},
+		{"spaces around a longer name", " \u3000张三明\t", "张*明"},
 	}
-	for in, want := range tests {
-		got := MaskName(in)
-		if got != want {
-			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
-		}
-		if !utf8.ValidString(got) {
-			t.Errorf("MaskName(%q) produced invalid UTF-8", in)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := MaskName(tt.in)
+			if got != tt.want {
+				t.Errorf("MaskName(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("MaskName(%q) produced invalid UTF-8", tt.in)
+			}
+		})
 	}
 }
 

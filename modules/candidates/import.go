@@ -474,7 +474,7 @@ func detectFormat(name string, data []byte) (string, error) {
 // as one entry (counts and the file's SHA-256); candidates whose data changed are passed to the
 // ChangeListener. Whole-file problems (format, header, size, archive bombs) fail the import.
 func (s *Service) Import(ctx context.Context, name string, data []byte) (ImportResult, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return ImportResult{}, err
 	}

@@ -195,7 +195,7 @@ func (s *Service) runMerge(ctx context.Context, tx bun.Tx, scope tenants.Scope, 
 		Created bool      `bun:"created"`
 	}
 	if err := tx.NewRaw(query, scope.TenantID, now, now).Scan(ctx, &out); err != nil {
-		return nil, translate(err)
+		return nil, duplicateOf(ctx, tx, nil, err)
 	}
 	var changed []uuid.UUID
 	for _, r := range out {
@@ -264,7 +264,7 @@ func (s *Service) mergeBatched(ctx context.Context, tx bun.IDB, scope tenants.Sc
 			q = q.Set("updated_at = EXCLUDED.updated_at")
 		}
 		if _, err := q.Exec(ctx); err != nil {
-			return nil, translate(err)
+			return nil, duplicateOf(ctx, tx, nil, err)
 		}
 	}
 	return changed, nil

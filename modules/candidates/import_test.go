@@ -84,7 +84,7 @@ func TestImportCSVGoodAndBadRows(t *testing.T) {
 	if res.Format != FormatCSV || len(res.IgnoredColumns) != 1 || res.IgnoredColumns[0] != "序号" {
 		t.Fatalf("format %s ignored %v", res.Format, res.IgnoredColumns)
 	}
-	p, err := svc.List(ctx, ListQuery{Q: "王五", Limit: 5})
+	p, err := svc.List(ctx, platform.PageRequest{Limit: 5}, ListFilter{Q: "王五"})
 	if err != nil || len(p.Items) != 1 {
 		t.Fatalf("王五: %v %v", p.Items, err)
 	}
@@ -93,7 +93,7 @@ func TestImportCSVGoodAndBadRows(t *testing.T) {
 		strings.Join(w.Awards, ",") != "provincial_competition,enterprise_competition" || w.RelatedDiploma {
 		t.Fatalf("王五 stored as %+v", w)
 	}
-	p, _ = svc.List(ctx, ListQuery{Q: residentID(1004), Limit: 5})
+	p, _ = svc.List(ctx, platform.PageRequest{Limit: 5}, ListFilter{Q: residentID(1004)})
 	if len(p.Items) != 1 || p.Items[0].CurrentLevel != 4 || p.Items[0].CurrentLevelObtainedOn.Format(time.DateOnly) != "2019-05-01" {
 		t.Fatalf("钱七: %+v", p.Items)
 	}
@@ -124,7 +124,7 @@ func TestImportXLSXGoodAndBadRows(t *testing.T) {
 			t.Fatalf("row %d not rejected; rejected %v", row, rej)
 		}
 	}
-	p, _ := svc.List(ctx, ListQuery{Q: residentID(1000), Limit: 5})
+	p, _ := svc.List(ctx, platform.PageRequest{Limit: 5}, ListFilter{Q: residentID(1000)})
 	if len(p.Items) != 1 || p.Items[0].OccupationYears != 6 || p.Items[0].CurrentLevelObtainedOn.Format(time.DateOnly) != "2020-06-01" {
 		t.Fatalf("张三 from XLSX: %+v", p.Items)
 	}
@@ -169,10 +169,10 @@ func TestImportRowNumbersSkipEmptyXLSXRows(t *testing.T) {
 func TestImportIsIdempotentAndUpdatesChangedRows(t *testing.T) {
 	for _, path := range []string{"copy", "batched"} {
 		t.Run(path, func(t *testing.T) {
-			svc, db := newService(t)
-			svc.forceBatched = path == "batched"
+			_, db := newService(t)
 			l := &recordingListener{}
-			svc.SetChangeListener(l)
+			svc := NewService(db, Deps{Changes: l})
+			svc.forceBatched = path == "batched"
 			scope := newTenant(t, db, tenants.KindEnterprise)
 			ctx := ctxOf(scope)
 			file := bulkCSV(t, 2000, 20)
@@ -203,7 +203,7 @@ func TestImportIsIdempotentAndUpdatesChangedRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantCounts(t, res, 3, 1, 1, 1, 0)
-			changed, _ := svc.List(ctx, ListQuery{Q: residentID(2000), Limit: 1})
+			changed, _ := svc.List(ctx, platform.PageRequest{Limit: 1}, ListFilter{Q: residentID(2000)})
 			if changed.Items[0].Phone != "13900139000" || !changed.Items[0].UpdatedAt.After(changed.Items[0].CreatedAt) {
 				t.Fatalf("changed row %+v", changed.Items[0])
 			}
@@ -217,7 +217,7 @@ func TestImportIsIdempotentAndUpdatesChangedRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantCounts(t, res, 1, 0, 1, 0, 0)
-			kept, _ := svc.List(ctx, ListQuery{Q: residentID(2002), Limit: 1})
+			kept, _ := svc.List(ctx, platform.PageRequest{Limit: 1}, ListFilter{Q: residentID(2002)})
 			if c := kept.Items[0]; c.Education != EduBachelor || c.Phone != "13800138000" || c.CurrentLevel != 5 || c.OccupationYears != 6 {
 				t.Fatalf("absent columns were overwritten: %+v", c)
 			}
@@ -279,7 +279,7 @@ func TestImportEncodingsAndHeaders(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantCounts(t, res, 1, 1, 0, 0, 0)
-			p, _ := svc.List(ctx, ListQuery{Limit: 2})
+			p, _ := svc.List(ctx, platform.PageRequest{Limit: 2}, ListFilter{})
 			if p.Items[0].Name != "张三" || p.Items[0].Education != EduSeniorHigh {
 				t.Fatalf("stored %+v", p.Items[0])
 			}
@@ -495,9 +495,9 @@ func (l *bulkListener) CandidatesChanged(_ context.Context, _ bun.IDB, ids []uui
 }
 
 func TestImportUsesBulkListener(t *testing.T) {
-	svc, db := newService(t)
+	_, db := newService(t)
 	l := &bulkListener{}
-	svc.SetChangeListener(l)
+	svc := NewService(db, Deps{Changes: l})
 	ctx := ctxOf(newTenant(t, db, tenants.KindEnterprise))
 	if _, err := svc.Import(ctx, "a.csv", bulkCSV(t, 6000, 5)); err != nil {
 		t.Fatal(err)

@@ -72,7 +72,7 @@ func (c Candidate) Input() Input {
 
 // ChangeListener hears about every change of a candidate's data, inside the transaction of the change,
 // so that batches re-evaluates the candidate's open applications atomically with it. An error aborts
-// the change.
+// the change. The server wires batches in through Deps.Changes.
 type ChangeListener interface {
 	CandidateChanged(ctx context.Context, tx bun.IDB, candidateID uuid.UUID) error
 }
@@ -83,20 +83,41 @@ type BulkChangeListener interface {
 	CandidatesChanged(ctx context.Context, tx bun.IDB, candidateIDs []uuid.UUID) error
 }
 
-// Applier applies a candidate to a batch (batches implements it) inside the caller's transaction and
-// returns the application as the DTO the 201 answer of self-registration carries. Errors: 404 unknown
-// batch, 409 invalid_state when the batch is not open, 422 deadline_passed or capacity_full.
+// Applier applies a candidate to a batch (batches implements it; the server wires it in through
+// Deps.Applier) inside the caller's transaction and returns the application as the view the 201 answer
+// of self-registration carries. Errors: 404 unknown batch, 409 invalid_state when the batch is not
+// open, 422 deadline_passed or capacity_full.
 type Applier interface {
 	ApplyTx(ctx context.Context, tx bun.IDB, batchID, candidateID uuid.UUID) (any, error)
 }
 
+// Permissions of candidates, as routes, the console and policies/roles/*.csv name them.
+const (
+	PermCandidateCreate = "candidate:create"
+	PermCandidateList   = "candidate:list"
+	PermCandidateRead   = "candidate:read"
+	PermCandidateUpdate = "candidate:update"
+	PermCandidateImport = "candidate:import"
+)
+
+// Sort keys of the candidate list.
+const (
+	SortCreatedAt = "created_at"
+	SortName      = "name"
+)
+
+// ListFilter narrows the candidate list. Q matches the name's search key anywhere (so a prefix too)
+// or, exactly, a normalized ID number.
+type ListFilter struct {
+	Q string
+}
+
 // Errors of candidates, with stable codes.
 var (
-	ErrNotFound       = platform.NotFound("candidate")
-	ErrPhotoNotFound  = platform.NotFound("photo")
-	ErrDuplicate      = platform.Conflict("duplicate", "a candidate with this ID number exists in the institution")
-	ErrStudentNoUsed  = platform.Conflict("duplicate", "another candidate has this student number")
-	ErrNotInstitution = platform.E(platform.KindForbidden, "forbidden", "only institutions hold candidates")
+	ErrNotFound      = platform.NotFound("candidate")
+	ErrPhotoNotFound = platform.NotFound("photo")
+	ErrDuplicate     = platform.Conflict("duplicate", "a candidate with this ID number exists in the institution")
+	ErrStudentNoUsed = platform.Conflict("duplicate", "another candidate has this student number")
 )
 
 // duplicateError is ErrDuplicate naming the field, so a form can point at it.

@@ -57,10 +57,10 @@ var (
 // enterprises and schools; 422 validation_failed; 409 duplicate (document registered, username taken);
 // and the Applier's errors (404 batch, 409 invalid_state, 422 deadline_passed/capacity_full).
 func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UUID, r Registration) (Registered, error) {
-	if s.tenants == nil || s.accounts == nil {
+	if s.deps.Tenants == nil || s.deps.Accounts == nil {
 		return Registered{}, errUnavailable("self-registration")
 	}
-	t, err := s.tenants.BySlug(ctx, slug)
+	t, err := s.deps.Tenants.BySlug(ctx, slug)
 	if err != nil {
 		if platform.KindOf(err) == platform.KindNotFound {
 			return Registered{}, ErrInstitutionNotFound
@@ -73,7 +73,7 @@ func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UU
 	if t.Kind != tenants.KindSocialOrg {
 		return Registered{}, ErrNoSelfRegistration
 	}
-	applier := s.getApplier()
+	applier := s.deps.Applier
 	if applier == nil {
 		return Registered{}, errUnavailable("applying to batches")
 	}
@@ -113,7 +113,7 @@ func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UU
 		if rs := []rune(displayName); len(rs) > 100 {
 			displayName = string(rs[:100])
 		}
-		user, err = s.accounts.CreateUserTx(ctx, tx, t.Kind, identity.NewUser{Username: r.Username,
+		user, err = s.deps.Accounts.CreateUserTx(ctx, tx, t.Kind, identity.NewUser{Username: r.Username,
 			Password: r.Password, DisplayName: displayName, Roles: []string{RoleCandidate}})
 		if err != nil {
 			return err
@@ -138,5 +138,5 @@ func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UU
 	if err != nil {
 		return Registered{}, err
 	}
-	return out, s.accounts.ApplyRoles(ctx, t.Kind, t.ID, user)
+	return out, s.deps.Accounts.ApplyRoles(ctx, t.Kind, t.ID, user)
 }

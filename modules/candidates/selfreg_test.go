@@ -47,13 +47,12 @@ func (a *fakeApplier) ApplyTx(ctx context.Context, tx bun.IDB, batchID, candidat
 
 func newSelfRegService(t *testing.T) (*Service, *fakeRoles, *fakeApplier) {
 	t.Helper()
-	svc, db := newService(t)
+	_, db := newService(t)
 	roles := &fakeRoles{set: map[uuid.UUID][]string{}}
 	valid := func(k tenants.Kind, r string) bool { return k.IsInstitution() && r == RoleCandidate }
 	ident := identity.NewService(db, nil, roles, nil, valid, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	svc.tenants, svc.accounts = directory.NewService(db, nil), ident
 	app := &fakeApplier{}
-	svc.SetApplier(app)
+	svc := NewService(db, Deps{Tenants: directory.NewService(db, nil), Accounts: ident, Applier: app})
 	return svc, roles, app
 }
 
@@ -191,7 +190,7 @@ func TestSelfRegisterRefusals(t *testing.T) {
 		t.Fatalf("%d candidates", n)
 	}
 	// Without an applier wired the endpoint is unavailable rather than half-working.
-	svc.SetApplier(nil)
+	svc = NewService(svc.db, Deps{Tenants: svc.deps.Tenants, Accounts: svc.deps.Accounts})
 	_, err = svc.SelfRegister(context.Background(), social.Slug, uuid.New(), registration(10_308, "e"))
 	mustFail(t, err, platform.KindUnavailable, "unavailable")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,18 +27,24 @@ type Accounts interface {
 	ApplyRoles(ctx context.Context, kind tenants.Kind, tenantID uuid.UUID, u identity.User) error
 }
 
-var _ Accounts = (*identity.Service)(nil)
+// Deps are what a Service is built from. Each may be nil: without Tenants and Accounts the public
+// self-registration answers 503, without an Applier too; without Changes nobody hears of changes.
+type Deps struct {
+	// Tenants finds the institution of a public self-registration (the directory).
+	Tenants TenantResolver
+	// Accounts creates self-registered candidates' logins (identity).
+	Accounts Accounts
+	// Changes hears of every change of a candidate's data, in its transaction (batches).
+	Changes ChangeListener
+	// Applier applies a self-registered candidate to a batch (batches).
+	Applier Applier
+}
 
 // Service is the candidates module's logic: the HTTP API and the web console both call it.
 type Service struct {
-	db       *bun.DB
-	tenants  TenantResolver
-	accounts Accounts
-	now      func() time.Time
-
-	mu       sync.RWMutex
-	listener ChangeListener
-	applier  Applier
+	db   *bun.DB
+	deps Deps
+	now  func() time.Time
 
 	// Limits bound what an import accepts; DefaultImportLimits unless changed before use.
 	Limits ImportLimits
@@ -47,58 +52,19 @@ type Service struct {
 	forceBatched bool // tests: take the portable import path on PostgreSQL too
 }
 
-// NewService returns the candidates service on db. tr and accounts serve the public
-// self-registration; they may be nil where it is not offered (it then answers 503).
-func NewService(db *bun.DB, tr TenantResolver, accounts Accounts) *Service {
-	return &Service{db: db, tenants: tr, accounts: accounts, now: time.Now, Limits: DefaultImportLimits}
-}
-
-// SetChangeListener installs the listener told of every change of a candidate's data (batches).
-func (s *Service) SetChangeListener(l ChangeListener) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.listener = l
-}
-
-// SetApplier installs what applies a self-registered candidate to a batch (batches).
-func (s *Service) SetApplier(a Applier) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.applier = a
-}
-
-func (s *Service) changeListener() ChangeListener {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.listener
-}
-
-func (s *Service) getApplier() Applier {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.applier
+// NewService returns the candidates service on db with its collaborators.
+func NewService(db *bun.DB, d Deps) *Service {
+	return &Service{db: db, deps: d, now: time.Now, Limits: DefaultImportLimits}
 }
 
 // clock returns now in UTC at the microsecond precision both databases keep.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// institutionScope returns the scope of ctx, which must be an institution's.
-func institutionScope(ctx context.Context) (tenants.Scope, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return scope, tenants.ErrNoScope
-	}
-	if !scope.Kind.IsInstitution() {
-		return scope, ErrNotInstitution
-	}
-	return scope, nil
-}
-
 // Create adds a candidate to the institution in ctx. The ID number is normalized (full-width digits,
 // lower-case x) and checked for its type; the name is stored exactly as given. 409 duplicate when the
 // tenant has a candidate with this document (or, in a school, this student number).
 func (s *Service) Create(ctx context.Context, in Input) (Candidate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Candidate{}, err
 	}
@@ -118,7 +84,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Candidate, error) {
 
 // CreateTx is Create inside the caller's transaction, for a normalized and validated input.
 func (s *Service) CreateTx(ctx context.Context, tx bun.IDB, in Input) (Candidate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Candidate{}, err
 	}
@@ -169,7 +135,7 @@ func (s *Service) ByUserTx(ctx context.Context, tx bun.IDB, userID uuid.UUID) (C
 // changed fields, and the ChangeListener is called in the same transaction (batches re-evaluates the
 // candidate's open applications). An update that changes nothing writes nothing.
 func (s *Service) Update(ctx context.Context, id uuid.UUID, change func(*Input) error) (Candidate, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Candidate{}, err
 	}
@@ -207,7 +173,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, change func(*Input) 
 			TargetID: c.ID.String(), Before: before.audit(), After: after}); err != nil {
 			return err
 		}
-		if l := s.changeListener(); l != nil {
+		if l := s.deps.Changes; l != nil {
 			return l.CandidateChanged(ctx, tx, c.ID)
 		}
 		return nil
@@ -246,27 +212,37 @@ func sameDate(a, b *time.Time) bool {
 	return a.Equal(*b)
 }
 
-// List returns a page of the institution's candidates.
-func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
-	scope, err := institutionScope(ctx)
+// List returns a page of the institution's candidates, by creation time (SortCreatedAt) or name
+// (SortName), either way, narrowed by f.
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Candidate], error) {
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
-		return Page{}, err
+		return platform.Page[Candidate]{}, err
 	}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 50
+	var after *listCursor
+	var cur listCursor
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.CreatedAt, &cur.NameKey, &cur.ID); err != nil {
+		return platform.Page[Candidate]{}, err
+	} else if ok {
+		after = &cur
 	}
-	var p Page
+	var rows []Candidate
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		p, err = listCandidates(ctx, tx, scope.TenantID, q)
+		rows, err = listCandidates(ctx, tx, scope.TenantID, f, req, after)
 		return err
 	})
-	return p, err
+	if err != nil {
+		return platform.Page[Candidate]{}, err
+	}
+	return platform.CutPage(rows, req, func(c Candidate) string {
+		return platform.EncodeCursor(c.CreatedAt, c.NameKey, c.ID)
+	}), nil
 }
 
 // SetPhoto stores a candidate's certificate photo, replacing any earlier one (see ValidatePhoto).
 func (s *Service) SetPhoto(ctx context.Context, id uuid.UUID, data []byte) (Photo, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Photo{}, err
 	}
@@ -323,7 +299,7 @@ func (s *Service) PhotoTx(ctx context.Context, tx bun.IDB, candidateID uuid.UUID
 
 // notifyChanged tells the listener about candidates an import changed, in one call when it can.
 func (s *Service) notifyChanged(ctx context.Context, tx bun.IDB, ids []uuid.UUID) error {
-	l := s.changeListener()
+	l := s.deps.Changes
 	if l == nil || len(ids) == 0 {
 		return nil
 	}

@@ -17,7 +17,7 @@ import (
 func newService(tb testing.TB) (*Service, *bun.DB) {
 	tb.Helper()
 	db := dbtest.DB(tb)
-	return NewService(db, nil, nil), db
+	return NewService(db, Deps{}), db
 }
 
 func TestCreateRoundTripsNamesExactly(t *testing.T) {
@@ -204,7 +204,7 @@ func TestListSearchAndPaging(t *testing.T) {
 		{"_", nil},
 	}
 	for _, tt := range tests {
-		p, err := svc.List(ctx, ListQuery{Q: tt.q, Sort: SortName, Limit: 50})
+		p, err := svc.List(ctx, platform.PageRequest{Sort: SortName, Limit: 50}, ListFilter{Q: tt.q})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,19 +220,19 @@ func TestListSearchAndPaging(t *testing.T) {
 	for _, sort := range []string{SortCreatedAt, SortName} {
 		for _, desc := range []bool{false, true} {
 			var seen []uuid.UUID
-			q := ListQuery{Sort: sort, Desc: desc, Limit: 3}
+			q := platform.PageRequest{Sort: sort, Desc: desc, Limit: 3}
 			for {
-				p, err := svc.List(ctx, q)
+				p, err := svc.List(ctx, q, ListFilter{})
 				if err != nil {
 					t.Fatal(err)
 				}
 				for _, c := range p.Items {
 					seen = append(seen, c.ID)
 				}
-				if p.Next == nil {
+				if p.NextCursor == "" {
 					break
 				}
-				q.After = p.Next
+				q.Cursor = p.NextCursor
 			}
 			if len(seen) != len(names) {
 				t.Fatalf("sort %s desc %v: %d items, want %d", sort, desc, len(seen), len(names))
@@ -266,10 +266,10 @@ func (l *recordingListener) CandidateChanged(ctx context.Context, tx bun.IDB, id
 }
 
 func TestUpdateCallsListenerInTheSameTransaction(t *testing.T) {
-	svc, db := newService(t)
+	_, db := newService(t)
 	ctx := ctxOf(newTenant(t, db, tenants.KindEnterprise))
 	l := &recordingListener{}
-	svc.SetChangeListener(l)
+	svc := NewService(db, Deps{Changes: l})
 	c, err := svc.Create(ctx, validInput(700))
 	if err != nil {
 		t.Fatal(err)

@@ -84,35 +84,45 @@ func rowOf(id, tenantID uuid.UUID, in Input, now time.Time) *candidateRow {
 		Awards: awards, StudentNo: in.StudentNo, CreatedAt: now, UpdatedAt: now}
 }
 
-// uniqueViolation names the field a unique violation of the candidates table is about, or "".
-func uniqueViolation(err error) string {
-	if err == nil {
-		return ""
-	}
-	s := err.Error()
-	if !strings.Contains(s, "SQLSTATE 23505") && !strings.Contains(s, "UNIQUE constraint failed") {
-		return ""
-	}
-	switch {
-	case strings.Contains(s, "student_no"):
-		return "student_no"
-	case strings.Contains(s, "user_id") || strings.Contains(s, "candidates_user_idx"):
-		return "user_id"
-	default:
-		return IDNumberField
-	}
-}
+// Unique constraints of the candidates table (migrations/*/20261123002000_candidates.tx.up.sql).
+const (
+	userIndex      = "candidates_user_idx"
+	studentNoIndex = "candidates_student_no_idx"
+)
 
-func translate(err error) error {
-	if f := uniqueViolation(err); f != "" {
-		return duplicateError(f)
+// duplicateOf turns a unique violation of writing r (nil for a bulk write) into ErrDuplicate naming the
+// field it is about; any other error passes as it is. PostgreSQL names the violated constraint. SQLite
+// does not, so there a clash of r's student number is looked up (a failed statement leaves an SQLite
+// transaction usable); anything else is the document.
+func duplicateOf(ctx context.Context, db bun.IDB, r *candidateRow, err error) error {
+	if !platform.IsUniqueViolation(err) {
+		return err
 	}
-	return err
+	if platform.IsPostgres(db) {
+		switch {
+		case platform.IsConstraint(err, studentNoIndex):
+			return duplicateError(fStudentNo)
+		case platform.IsConstraint(err, userIndex):
+			return duplicateError("user_id")
+		}
+		return duplicateError(IDNumberField)
+	}
+	if r != nil && r.StudentNo != "" {
+		taken, qerr := db.NewSelect().Model((*candidateRow)(nil)).
+			Where("tenant_id = ? AND student_no = ? AND id <> ?", r.TenantID, r.StudentNo, r.ID).Exists(ctx)
+		if qerr != nil {
+			return qerr
+		}
+		if taken {
+			return duplicateError(fStudentNo)
+		}
+	}
+	return duplicateError(IDNumberField)
 }
 
 func insertCandidate(ctx context.Context, db bun.IDB, r *candidateRow) error {
 	_, err := db.NewInsert().Model(r).Exec(ctx)
-	return translate(err)
+	return duplicateOf(ctx, db, r, err)
 }
 
 func updateCandidate(ctx context.Context, db bun.IDB, r *candidateRow) error {
@@ -121,7 +131,7 @@ func updateCandidate(ctx context.Context, db bun.IDB, r *candidateRow) error {
 			"current_level", "current_level_obtained_on", "title_level", "apprenticeship_completed",
 			"related_diploma", "awards", "student_no", "updated_at").
 		Where("tenant_id = ?", r.TenantID).WherePK().Exec(ctx)
-	return translate(err)
+	return duplicateOf(ctx, db, r, err)
 }
 
 func selectCandidate(db bun.IDB, r *candidateRow, tenantID uuid.UUID, lock bool) *bun.SelectQuery {
@@ -160,8 +170,11 @@ func candidateByIDNumber(ctx context.Context, db bun.IDB, tenantID uuid.UUID, id
 func linkUser(ctx context.Context, db bun.IDB, tenantID, id, userID uuid.UUID, now time.Time) error {
 	res, err := db.NewUpdate().Table("candidates").Set("user_id = ?", userID).Set("updated_at = ?", now).
 		Where("tenant_id = ? AND id = ? AND user_id IS NULL", tenantID, id).Exec(ctx)
+	if platform.IsUniqueViolation(err) {
+		return duplicateError("user_id") // the only column written: the login is linked elsewhere
+	}
 	if err != nil {
-		return translate(err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return duplicateError(IDNumberField)
@@ -169,42 +182,21 @@ func linkUser(ctx context.Context, db bun.IDB, tenantID, id, userID uuid.UUID, n
 	return nil
 }
 
-// Sort keys of the candidate list.
-const (
-	SortCreatedAt = "created_at"
-	SortName      = "name"
-)
-
-// ListQuery selects a page of candidates. Q matches the name's search key anywhere (so a prefix too)
-// or, exactly, a normalized ID number.
-type ListQuery struct {
-	Q     string
-	Sort  string // SortCreatedAt (default) or SortName
-	Desc  bool
-	Limit int
-	After *Cursor
-}
-
-// Cursor is the keyset position after the last row of a page.
-type Cursor struct {
+// listCursor is the keyset position after the last row of a page, for either sort.
+type listCursor struct {
 	CreatedAt time.Time
 	NameKey   string
 	ID        uuid.UUID
 }
 
-// Page is one page of candidates and the cursor of the next, nil on the last.
-type Page struct {
-	Items []Candidate
-	Next  *Cursor
-}
-
 // likeEscape escapes LIKE's wildcards so a search for "50%" means the characters.
 var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-func listCandidates(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q ListQuery) (Page, error) {
+// listCandidates reads the rows of one page (req.Fetch of them) after the cursor when given.
+func listCandidates(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter, req platform.PageRequest, after *listCursor) ([]Candidate, error) {
 	var rows []candidateRow
 	sel := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
-	if s := strings.TrimSpace(q.Q); s != "" {
+	if s := strings.TrimSpace(f.Q); s != "" {
 		key := NameSearchKey(s)
 		number := NormalizeOtherID(s)
 		sel = sel.WhereGroup(" AND ", func(g *bun.SelectQuery) *bun.SelectQuery {
@@ -215,34 +207,29 @@ func listCandidates(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q ListQ
 		})
 	}
 	cmp, dir := ">", "ASC"
-	if q.Desc {
+	if req.Desc {
 		cmp, dir = "<", "DESC"
 	}
-	switch q.Sort {
+	switch req.Sort {
 	case SortName:
-		if q.After != nil {
-			sel = sel.Where("(name_key, id) "+cmp+" (?, ?)", q.After.NameKey, q.After.ID)
+		if after != nil {
+			sel = sel.Where("(name_key, id) "+cmp+" (?, ?)", after.NameKey, after.ID)
 		}
 		sel = sel.OrderExpr("name_key " + dir + ", id " + dir)
 	default:
-		if q.After != nil {
-			sel = sel.Where("(created_at, id) "+cmp+" (?, ?)", q.After.CreatedAt, q.After.ID)
+		if after != nil {
+			sel = sel.Where("(created_at, id) "+cmp+" (?, ?)", after.CreatedAt, after.ID)
 		}
 		sel = sel.OrderExpr("created_at " + dir + ", id " + dir)
 	}
-	if err := sel.Limit(int64(q.Limit) + 1).Scan(ctx); err != nil {
-		return Page{}, err
+	if err := sel.Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		return nil, err
 	}
-	p := Page{Items: make([]Candidate, 0, min(len(rows), q.Limit))}
+	out := make([]Candidate, len(rows))
 	for i := range rows {
-		if i == q.Limit {
-			last := p.Items[len(p.Items)-1]
-			p.Next = &Cursor{CreatedAt: last.CreatedAt, NameKey: last.NameKey, ID: last.ID}
-			break
-		}
-		p.Items = append(p.Items, rows[i].candidate())
+		out[i] = rows[i].candidate()
 	}
-	return p, nil
+	return out, nil
 }
 
 func upsertPhoto(ctx context.Context, db bun.IDB, p *photoRow) error {

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -331,4 +332,47 @@ func TestEvaluationNorms(t *testing.T) {
 	if len(list.Items) != 0 {
 		t.Fatalf("another tenant lists %+v", list.Items)
 	}
+}
+
+// The norm list pages by creation time either way, and the occupation list refuses descending order.
+func TestNormPagesBothWays(t *testing.T) {
+	k := testkit.New(t)
+	ent := k.Tenant(t, tenants.KindEnterprise, "110105")
+	var made []string
+	for i := range 3 {
+		var n normJSON
+		k.Do(t, "POST", "/api/v1/evaluation-norms", ent.Admin, map[string]any{"occupation_code": noStandard(t, i).Code,
+			"title": fmt.Sprintf("规范%d", i), "levels": []int{5}}).Want(t, http.StatusCreated).Decode(t, &n)
+		made = append(made, n.ID)
+	}
+	pages := func(sort string) []string {
+		t.Helper()
+		var got []string
+		cursor := ""
+		for range 10 {
+			var p struct {
+				Items      []normJSON `json:"items"`
+				NextCursor string     `json:"next_cursor"`
+			}
+			k.Do(t, "GET", "/api/v1/evaluation-norms?limit=2&sort="+sort+"&cursor="+cursor, ent.Admin, nil).
+				Want(t, http.StatusOK).Decode(t, &p)
+			for _, n := range p.Items {
+				got = append(got, n.ID)
+			}
+			if cursor = p.NextCursor; cursor == "" {
+				return got
+			}
+		}
+		t.Fatal("no last page")
+		return nil
+	}
+	if got := pages("created_at"); !slices.Equal(got, made) {
+		t.Fatalf("ascending %v, want %v", got, made)
+	}
+	if got := pages("-created_at"); !slices.Equal(got, []string{made[2], made[1], made[0]}) {
+		t.Fatalf("descending %v, want %v reversed", got, made)
+	}
+	k.Do(t, "GET", "/api/v1/evaluation-norms?sort=title", ent.Admin, nil).WantProblem(t, http.StatusBadRequest, "invalid_sort")
+	k.Do(t, "GET", "/api/v1/occupations?sort=-code", "", nil).WantProblem(t, http.StatusBadRequest, "invalid_sort")
+	k.Do(t, "GET", "/api/v1/occupations?cursor=x", "", nil).WantProblem(t, http.StatusBadRequest, "invalid_cursor")
 }

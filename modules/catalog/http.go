@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
@@ -20,71 +18,6 @@ type Handler struct {
 
 // NewHandler returns the catalog's HTTP handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
-
-// OccupationDTO is an occupation as the API shows it.
-type OccupationDTO struct {
-	Code                string   `json:"code"`
-	Name                string   `json:"name"`
-	Subtypes            []string `json:"subtypes"`
-	Levels              []int    `json:"levels"`
-	HasNationalStandard bool     `json:"has_national_standard"`
-	StandardYear        int      `json:"standard_year"`
-	MajorCode           string   `json:"major_code"`
-	MajorName           string   `json:"major_name"`
-	MiddleCode          string   `json:"middle_code"`
-	MiddleName          string   `json:"middle_name"`
-	MinorCode           string   `json:"minor_code"`
-	MinorName           string   `json:"minor_name"`
-	IsGreen             bool     `json:"is_green"`
-	IsDigital           bool     `json:"is_digital"`
-	New                 bool     `json:"new"`
-	Note                string   `json:"note"`
-}
-
-// ToOccupationDTO converts an occupation for the API.
-func ToOccupationDTO(o Occupation) OccupationDTO {
-	d := OccupationDTO{Code: o.Code, Name: o.Name, Subtypes: o.Subtypes, Levels: o.Levels,
-		HasNationalStandard: o.HasNationalStandard, StandardYear: o.StandardYear, MajorCode: o.MajorCode,
-		MajorName: o.MajorName, MiddleCode: o.MiddleCode, MiddleName: o.MiddleName, MinorCode: o.MinorCode,
-		MinorName: o.MinorName, IsGreen: o.IsGreen, IsDigital: o.IsDigital, New: o.New, Note: o.Note}
-	if d.Subtypes == nil {
-		d.Subtypes = []string{}
-	}
-	if d.Levels == nil {
-		d.Levels = []int{}
-	}
-	return d
-}
-
-// NormDTO is an evaluation norm as the API shows it.
-type NormDTO struct {
-	ID             uuid.UUID `json:"id"`
-	OccupationCode string    `json:"occupation_code"`
-	OccupationName string    `json:"occupation_name"`
-	Title          string    `json:"title"`
-	Subtypes       []string  `json:"subtypes"`
-	Levels         []int     `json:"levels"`
-	DocumentRef    string    `json:"document_ref"`
-	Status         string    `json:"status" enum:"draft,filed"`
-	FilingRef      string    `json:"filing_ref,omitempty"`
-	FiledOn        string    `json:"filed_on,omitempty" format:"date"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-}
-
-// ToNormDTO converts a norm for the API.
-func ToNormDTO(n Norm) NormDTO {
-	d := NormDTO{ID: n.ID, OccupationCode: n.OccupationCode, OccupationName: n.OccupationName, Title: n.Title,
-		Subtypes: n.Subtypes, Levels: n.Levels, DocumentRef: n.DocumentRef, Status: string(n.Status),
-		FilingRef: n.FilingRef, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt}
-	if !n.FiledOn.IsZero() {
-		d.FiledOn = n.FiledOn.Format(time.DateOnly)
-	}
-	if d.Subtypes == nil {
-		d.Subtypes = []string{}
-	}
-	return d
-}
 
 type createNormRequest struct {
 	OccupationCode string   `json:"occupation_code" required:"true"`
@@ -99,47 +32,45 @@ type fileNormRequest struct {
 	FiledOn   string `json:"filed_on" required:"true" format:"date"`
 }
 
-type listOccupationsQuery struct {
-	Q                   string `query:"q" description:"code prefix (6-31) or name substring (电工)"`
-	HasNationalStandard string `query:"has_national_standard" enum:"true,false"`
-	Limit               int    `query:"limit"`
-	Cursor              string `query:"cursor"`
+// occupationList is the public occupation list's query: keyset by code, a search and one filter.
+var occupationList = &httpx.List{
+	Sorts:  []string{SortCode},
+	Search: "a code prefix (6-31) or a substring of the name (电工)",
+	Filters: []httpx.Filter{{Name: "has_national_standard", Format: "boolean",
+		Description: "only occupations with (true) or without (false) a national skill standard"}},
 }
+
+// normList is the list of the enterprise's evaluation norms.
+var normList = &httpx.List{Sorts: []string{SortCreatedAt}}
 
 // Routes registers the catalog's operations. The occupation list is public reference data (the
 // national classification), so announcement pages and self-registration can show it without a login.
 func (h *Handler) Routes(r *httpx.Router) {
 	r.Get("/occupations", httpx.Op{Summary: "List the occupation catalog (?q= code prefix or name substring; keyset by code)",
-		Tag: "catalog", Access: httpx.Public, Request: new(listOccupationsQuery), Response: new(httpx.Page[OccupationDTO])}, h.list)
+		Tag: "catalog", Access: httpx.Public, List: occupationList, Response: new(platform.Page[OccupationView])}, h.list)
 	r.Get("/occupations/export", httpx.Op{Summary: "Download the catalog as CSV (the format import reads)", Tag: "catalog",
-		Permission: "occupation:export", Produces: "text/csv"}, h.export)
+		Permission: PermOccupationExport, Produces: "text/csv"}, h.export)
 	r.Post("/occupations/import", httpx.Op{Summary: "Load or update the catalog from a CSV upload (multipart field file)", Tag: "catalog",
-		Permission: "occupation:import", Response: new(ImportReport)}, h.importCSV)
+		Permission: PermOccupationImport, Response: new(ImportReportView)}, h.importCSV)
 	r.Get("/occupations/:code", httpx.Op{Summary: "One occupation of the catalog", Tag: "catalog", Access: httpx.Public,
-		Response: new(OccupationDTO)}, h.get)
+		Response: new(OccupationView)}, h.get)
 
 	r.Post("/evaluation-norms", httpx.Op{Summary: "Add an enterprise evaluation norm (企业评价规范) for an occupation without a national standard",
-		Tag: "catalog", Permission: "norm:create", Request: new(createNormRequest), Response: new(NormDTO), Status: 201}, h.createNorm)
-	r.Get("/evaluation-norms", httpx.Op{Summary: "List the enterprise's evaluation norms", Tag: "catalog", Permission: "norm:list",
-		Response: new(httpx.Page[NormDTO])}, h.listNorms)
-	r.Get("/evaluation-norms/:id", httpx.Op{Summary: "One evaluation norm", Tag: "catalog", Permission: "norm:list",
-		Response: new(NormDTO)}, h.getNorm)
+		Tag: "catalog", Permission: PermNormCreate, Request: new(createNormRequest), Response: new(NormView), Status: 201}, h.createNorm)
+	r.Get("/evaluation-norms", httpx.Op{Summary: "List the enterprise's evaluation norms", Tag: "catalog", Permission: PermNormList,
+		List: normList, Response: new(platform.Page[NormView])}, h.listNorms)
+	r.Get("/evaluation-norms/:id", httpx.Op{Summary: "One evaluation norm", Tag: "catalog", Permission: PermNormList,
+		Response: new(NormView)}, h.getNorm)
 	r.Post("/evaluation-norms/:id/file", httpx.Op{Summary: "Record the ministry's filing of a norm; it becomes evaluable",
-		Tag: "catalog", Permission: "norm:file", Request: new(fileNormRequest), Response: new(NormDTO)}, h.fileNorm)
+		Tag: "catalog", Permission: PermNormFile, Request: new(fileNormRequest), Response: new(NormView)}, h.fileNorm)
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "code")
+	req, err := occupationList.Parse(c)
 	if err != nil {
 		return err
 	}
-	if lp.Desc {
-		return platform.E(platform.KindInvalid, "invalid_sort", "the catalog is listed by code ascending only")
-	}
 	f := ListFilter{Query: strings.Clone(c.Query("q"))}
-	if _, err := httpx.DecodeCursor(lp.Cursor, &f.After); err != nil {
-		return err
-	}
 	if v := c.Query("has_national_standard"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -147,19 +78,11 @@ func (h *Handler) list(c *fiber.Ctx) error {
 		}
 		f.HasNationalStandard = &b
 	}
-	occs, err := h.svc.List(c.UserContext(), f, lp.Limit+1)
+	page, err := h.svc.List(c.UserContext(), req, f)
 	if err != nil {
 		return err
 	}
-	page := httpx.Page[OccupationDTO]{Items: []OccupationDTO{}}
-	for i, o := range occs {
-		if i == lp.Limit {
-			page.NextCursor = httpx.EncodeCursor(occs[i-1].Code)
-			break
-		}
-		page.Items = append(page.Items, ToOccupationDTO(o))
-	}
-	return c.JSON(page)
+	return c.JSON(platform.MapPage(page, NewOccupationView))
 }
 
 func (h *Handler) get(c *fiber.Ctx) error {
@@ -171,7 +94,7 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ToOccupationDTO(o))
+	return c.JSON(NewOccupationView(o))
 }
 
 func (h *Handler) export(c *fiber.Ctx) error {
@@ -198,7 +121,7 @@ func (h *Handler) importCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(rep)
+	return c.JSON(NewImportReportView(rep))
 }
 
 func (h *Handler) createNorm(c *fiber.Ctx) error {
@@ -211,7 +134,7 @@ func (h *Handler) createNorm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(ToNormDTO(n))
+	return c.Status(fiber.StatusCreated).JSON(NewNormView(n))
 }
 
 func (h *Handler) fileNorm(c *fiber.Ctx) error {
@@ -235,7 +158,7 @@ func (h *Handler) fileNorm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ToNormDTO(n))
+	return c.JSON(NewNormView(n))
 }
 
 func (h *Handler) getNorm(c *fiber.Ctx) error {
@@ -247,30 +170,17 @@ func (h *Handler) getNorm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(ToNormDTO(n))
+	return c.JSON(NewNormView(n))
 }
 
 func (h *Handler) listNorms(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at")
+	req, err := normList.Parse(c)
 	if err != nil {
 		return err
 	}
-	var after time.Time
-	var afterID uuid.UUID
-	if _, err := httpx.DecodeCursor(lp.Cursor, &after, &afterID); err != nil {
-		return err
-	}
-	ns, err := h.svc.Norms(c.UserContext(), after, afterID, lp.Limit+1)
+	page, err := h.svc.Norms(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
-	page := httpx.Page[NormDTO]{Items: []NormDTO{}}
-	for i, n := range ns {
-		if i == lp.Limit {
-			page.NextCursor = httpx.EncodeCursor(ns[i-1].CreatedAt, ns[i-1].ID)
-			break
-		}
-		page.Items = append(page.Items, ToNormDTO(n))
-	}
-	return c.JSON(page)
+	return c.JSON(platform.MapPage(page, NewNormView))
 }

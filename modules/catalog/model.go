@@ -56,10 +56,10 @@ const (
 
 // ImportReport tells a platform administrator what a catalog upload changed.
 type ImportReport struct {
-	Rows      int `json:"rows"`      // occupations in the file
-	Created   int `json:"created"`   // codes that were not in the catalog
-	Updated   int `json:"updated"`   // existing codes whose data changed
-	Unchanged int `json:"unchanged"` // existing codes uploaded with the same data
+	Rows      int // occupations in the file
+	Created   int // codes that were not in the catalog
+	Updated   int // existing codes whose data changed
+	Unchanged int // existing codes uploaded with the same data
 }
 
 // NormStatus is the state of an evaluation norm.
@@ -162,6 +162,30 @@ type NormFiling struct {
 	FiledOn   time.Time
 }
 
+// Permissions of catalog, as routes, the console and policies/roles/*.csv name them. The occupation
+// list and a single occupation are public reference data and need none.
+const (
+	PermOccupationImport = "occupation:import"
+	PermOccupationExport = "occupation:export"
+	PermNormCreate       = "norm:create"
+	PermNormList         = "norm:list"
+	PermNormFile         = "norm:file"
+)
+
+// Sort keys of the catalog's lists.
+const (
+	SortCode      = "code"       // occupations: by code, ascending only
+	SortCreatedAt = "created_at" // evaluation norms
+)
+
+// ListFilter narrows a catalog listing.
+type ListFilter struct {
+	// Query matches a code prefix ("6-31") or a substring of the name ("电工").
+	Query string
+	// HasNationalStandard, when set, keeps only occupations with (or without) a national standard.
+	HasNationalStandard *bool
+}
+
 // Errors of the catalog.
 var (
 	ErrOccupationNotFound = platform.NotFound("occupation")
@@ -170,5 +194,8 @@ var (
 	ErrHasStandard        = platform.Unprocessable("has_national_standard",
 		"the occupation has a national skill standard; an enterprise evaluation norm is only for occupations without one")
 	ErrEnterpriseOnly = platform.Forbidden("only enterprises (用人单位) add evaluation norms")
+	ErrPlatformOnly   = platform.Forbidden("only the platform administrator loads the catalog")
 	ErrNormFiled      = platform.Conflict("invalid_state", "the evaluation norm is already filed")
+	// ErrCodeOrder is the 400 for asking the occupation list in descending order.
+	ErrCodeOrder = platform.E(platform.KindInvalid, "invalid_sort", "the catalog is listed by code ascending only")
 )

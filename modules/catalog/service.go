@@ -152,28 +152,25 @@ func (s *Service) OccupationTx(ctx context.Context, tx bun.IDB, code string) (Oc
 	return o, nil
 }
 
-// ListFilter narrows a catalog listing.
-type ListFilter struct {
-	// Query matches a code prefix ("6-31") or a substring of the name ("电工").
-	Query string
-	// HasNationalStandard, when set, keeps only occupations with (or without) a national standard.
-	HasNationalStandard *bool
-	// After is the keyset cursor: codes strictly after it.
-	After string
-}
-
-// List returns up to limit catalog occupations ordered by code (the catalog as published, without
-// any tenant's norms).
-func (s *Service) List(ctx context.Context, f ListFilter, limit int) ([]Occupation, error) {
-	rows, err := listOccupations(ctx, s.db, f, limit)
+// List returns a page of the catalog's occupations ordered by code (the catalog as published, without
+// any tenant's norms). The list runs by code ascending only (400 invalid_sort for descending).
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Occupation], error) {
+	if req.Desc {
+		return platform.Page[Occupation]{}, ErrCodeOrder
+	}
+	var after string
+	if _, err := platform.DecodeCursor(req.Cursor, &after); err != nil {
+		return platform.Page[Occupation]{}, err
+	}
+	rows, err := listOccupations(ctx, s.db, f, after, req.Fetch())
 	if err != nil {
-		return nil, err
+		return platform.Page[Occupation]{}, err
 	}
 	out := make([]Occupation, len(rows))
 	for i := range rows {
 		out[i] = rows[i].occupation()
 	}
-	return out, nil
+	return platform.CutPage(out, req, func(o Occupation) string { return platform.EncodeCursor(o.Code) }), nil
 }
 
 // Import loads or updates the catalog from a CSV in the seed exchange format (seed.ParseCSV; a file
@@ -182,12 +179,11 @@ func (s *Service) List(ctx context.Context, f ListFilter, limit int) ([]Occupati
 // imported, so later seed versions leave it alone. Occupations missing from the file are kept: filings
 // and certificates refer to them. Platform administrators only; audited as occupation.import.
 func (s *Service) Import(ctx context.Context, r io.Reader) (ImportReport, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return ImportReport{}, tenants.ErrNoScope
-	}
-	if scope.Kind != tenants.KindPlatform {
-		return ImportReport{}, platform.Forbidden("only the platform administrator loads the catalog")
+	if _, err := tenants.RequireKind(ctx, tenants.KindPlatform); err != nil {
+		if platform.KindOf(err) == platform.KindForbidden {
+			err = ErrPlatformOnly
+		}
+		return ImportReport{}, err
 	}
 	occs, err := seed.ParseCSV(r)
 	if err != nil {
@@ -250,7 +246,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer) error {
 	var all []seed.Occupation
 	after := ""
 	for {
-		rows, err := listOccupations(ctx, s.db, ListFilter{After: after}, 1000)
+		rows, err := listOccupations(ctx, s.db, ListFilter{}, after, 1000)
 		if err != nil {
 			return err
 		}
@@ -273,18 +269,18 @@ func (s *Service) Export(ctx context.Context, w io.Writer) error {
 // unknown, bad levels), 422 has_national_standard, 409 duplicate when the enterprise has a norm for the
 // occupation already.
 func (s *Service) CreateNorm(ctx context.Context, in NewNorm) (Norm, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return Norm{}, tenants.ErrNoScope
-	}
-	if scope.Kind != tenants.KindEnterprise {
-		return Norm{}, ErrEnterpriseOnly
+	scope, err := tenants.RequireKind(ctx, tenants.KindEnterprise)
+	if err != nil {
+		if platform.KindOf(err) == platform.KindForbidden {
+			err = ErrEnterpriseOnly
+		}
+		return Norm{}, err
 	}
 	if err := in.Validate(); err != nil {
 		return Norm{}, err
 	}
 	var out Norm
-	err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		occ, err := getOccupation(ctx, tx, in.OccupationCode)
 		if errors.Is(err, ErrOccupationNotFound) {
 			var v platform.Validation
@@ -365,21 +361,32 @@ func (s *Service) Norm(ctx context.Context, id uuid.UUID) (Norm, error) {
 	return out, err
 }
 
-// Norms pages the evaluation norms of the tenant in ctx by creation time.
-func (s *Service) Norms(ctx context.Context, afterCreated time.Time, afterID uuid.UUID, limit int) ([]Norm, error) {
+// Norms returns a page of the evaluation norms of the tenant in ctx by creation time (SortCreatedAt,
+// either way).
+func (s *Service) Norms(ctx context.Context, req platform.PageRequest) (platform.Page[Norm], error) {
 	scope, ok := tenants.FromContext(ctx)
 	if !ok {
-		return nil, tenants.ErrNoScope
+		return platform.Page[Norm]{}, tenants.ErrNoScope
+	}
+	var after *normCursor
+	var cur normCursor
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
+		return platform.Page[Norm]{}, err
+	} else if ok {
+		after = &cur
 	}
 	var out []Norm
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		rows, err := listNorms(ctx, tx, scope.TenantID, afterCreated, afterID, limit)
+		rows, err := listNorms(ctx, tx, scope.TenantID, after, req.Desc, req.Fetch())
 		for i := range rows {
 			out = append(out, rows[i].norm())
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[Norm]{}, err
+	}
+	return platform.CutPage(out, req, func(n Norm) string { return platform.EncodeCursor(n.CreatedAt, n.ID) }), nil
 }
 
 func normAudit(n Norm) map[string]any {

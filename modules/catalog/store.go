@@ -140,7 +140,8 @@ func getOccupation(ctx context.Context, db bun.IDB, code string) (occupationRow,
 // likeEscape escapes LIKE wildcards so a user's % or _ matches itself.
 var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-func listOccupations(ctx context.Context, db bun.IDB, f ListFilter, limit int) ([]occupationRow, error) {
+// listOccupations reads up to limit occupations by code, after the code after ("" from the start).
+func listOccupations(ctx context.Context, db bun.IDB, f ListFilter, after string, limit int) ([]occupationRow, error) {
 	var rows []occupationRow
 	q := db.NewSelect().Model(&rows)
 	if s := strings.TrimSpace(f.Query); s != "" {
@@ -152,8 +153,8 @@ func listOccupations(ctx context.Context, db bun.IDB, f ListFilter, limit int) (
 	if f.HasNationalStandard != nil {
 		q = q.Where("has_national_standard = ?", *f.HasNationalStandard)
 	}
-	if f.After != "" {
-		q = q.Where("code > ?", f.After)
+	if after != "" {
+		q = q.Where("code > ?", after)
 	}
 	err := q.Order("code").Limit(int64(limit)).Scan(ctx)
 	return rows, err
@@ -204,7 +205,7 @@ func normSelect(db bun.IDB, dst any) *bun.SelectQuery {
 
 func insertNorm(ctx context.Context, db bun.IDB, r *normRow) error {
 	_, err := db.NewInsert().Model(r).Exec(ctx)
-	if err != nil && isUniqueViolation(err) {
+	if platform.IsUniqueViolation(err) {
 		return ErrNormDuplicate
 	}
 	return err
@@ -238,17 +239,23 @@ func fileNorm(ctx context.Context, db bun.IDB, r *normRow) error {
 	return err
 }
 
-func listNorms(ctx context.Context, db bun.IDB, tenantID uuid.UUID, afterCreated time.Time, afterID uuid.UUID, limit int) ([]normRow, error) {
-	var rows []normRow
-	q := normSelect(db, &rows).Where("n.tenant_id = ?", tenantID)
-	if afterID != uuid.Nil {
-		q = q.Where("(n.created_at, n.id) > (?, ?)", afterCreated, afterID)
-	}
-	err := q.OrderExpr("n.created_at ASC, n.id ASC").Limit(int64(limit)).Scan(ctx)
-	return rows, err
+// normCursor is the keyset position of a norm list.
+type normCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
 }
 
-func isUniqueViolation(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "23505") || strings.Contains(s, "UNIQUE constraint failed")
+// listNorms reads up to limit norms of the tenant by (created_at, id), after the cursor when given.
+func listNorms(ctx context.Context, db bun.IDB, tenantID uuid.UUID, after *normCursor, desc bool, limit int) ([]normRow, error) {
+	var rows []normRow
+	q := normSelect(db, &rows).Where("n.tenant_id = ?", tenantID)
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
+	}
+	if after != nil {
+		q = q.Where("(n.created_at, n.id) "+op+" (?, ?)", after.CreatedAt, after.ID)
+	}
+	err := q.OrderExpr("n.created_at " + dir + ", n.id " + dir).Limit(int64(limit)).Scan(ctx)
+	return rows, err
 }

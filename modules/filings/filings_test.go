@@ -542,6 +542,30 @@ func TestExpiryJobAndNotices(t *testing.T) {
 	if diff := cmp.Diff(want, notices(t)); diff != "" {
 		t.Fatalf("notices in 20 days (-want +got):\n%s", diff)
 	}
+	// Newest first only; pages follow one another without gaps.
+	k.Do(t, "GET", "/api/v1/filings/notices?sort=created_at", org.Tokens["staff"], nil).WantProblem(t, http.StatusBadRequest, "invalid_sort")
+	var all, paged []string
+	var p struct {
+		Items []struct{ ID string }
+		Next  string `json:"next_cursor"`
+	}
+	k.Do(t, "GET", "/api/v1/filings/notices?sort=-created_at", org.Tokens["staff"], nil).Want(t, http.StatusOK).Decode(t, &p)
+	for _, n := range p.Items {
+		all = append(all, n.ID)
+	}
+	for cursor := ""; ; cursor = p.Next {
+		p.Next = ""
+		k.Do(t, "GET", "/api/v1/filings/notices?limit=1&cursor="+cursor, org.Tokens["staff"], nil).Want(t, http.StatusOK).Decode(t, &p)
+		for _, n := range p.Items {
+			paged = append(paged, n.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+	}
+	if len(all) != 4 || !slices.Equal(all, paged) {
+		t.Fatalf("notices %v, paged %v", all, paged)
+	}
 	status := func(id uuid.UUID) string {
 		var f filingJSON
 		k.Do(t, "GET", "/api/v1/filings/"+id.String(), org.Admin, nil).Want(t, http.StatusOK).Decode(t, &f)
@@ -589,6 +613,19 @@ func TestAnnualReports(t *testing.T) {
 	k.Do(t, "GET", "/api/v1/filings/annual-reports", ent.Tokens["supervisor"], nil).Want(t, http.StatusOK).Decode(t, &p)
 	if len(p.Items) != 2 || p.Items[0].Year != year || p.Items[0].Plan != "计划开展电工四级认定 3 批" || p.Items[1].Year != year-1 {
 		t.Fatalf("annual reports = %+v", p.Items)
+	}
+	// Oldest first on request, one year a page.
+	var page struct {
+		Items []struct{ Year int }
+		Next  string `json:"next_cursor"`
+	}
+	k.Do(t, "GET", "/api/v1/filings/annual-reports?sort=year&limit=1", ent.Admin, nil).Want(t, http.StatusOK).Decode(t, &page)
+	if len(page.Items) != 1 || page.Items[0].Year != year-1 || page.Next == "" {
+		t.Fatalf("first page oldest first = %+v", page)
+	}
+	k.Do(t, "GET", "/api/v1/filings/annual-reports?sort=year&limit=1&cursor="+page.Next, ent.Admin, nil).Want(t, http.StatusOK).Decode(t, &page)
+	if len(page.Items) != 1 || page.Items[0].Year != year || page.Next != "" {
+		t.Fatalf("second page oldest first = %+v", page)
 	}
 	k.Do(t, "GET", "/api/v1/filings/annual-reports", soc.Admin, nil).Want(t, http.StatusOK).Decode(t, &p)
 	if len(p.Items) != 0 {

@@ -235,16 +235,48 @@ func Reason(err error) string {
 	return ""
 }
 
+// Permissions of filings, as routes, the console and policies/roles/*.csv name them.
+const (
+	PermFilingCreate          = "filing:create"
+	PermFilingList            = "filing:list"
+	PermFilingRead            = "filing:read"
+	PermFilingRenew           = "filing:renew"
+	PermAnnualReportList      = "annual_report:list"
+	PermAnnualReportWrite     = "annual_report:write"
+	PermOversightFilingList   = "oversight:filing_list"
+	PermOversightFilingDecide = "oversight:filing_decide"
+)
+
+// Sort keys of the filings' lists.
+const (
+	SortSubmittedAt = "submitted_at" // filings, either way
+	SortCreatedAt   = "created_at"   // notices, newest first only
+	SortYear        = "year"         // annual reports
+)
+
+// ListFilter narrows a filing list.
+type ListFilter struct {
+	Status Status // "" for all
+}
+
+// Validate checks the filter (400 invalid_parameter for an unknown status).
+func (f ListFilter) Validate() error {
+	if f.Status != "" && !f.Status.Valid() {
+		return platform.E(platform.KindInvalid, "invalid_parameter", "status must be submitted, approved, rejected or expired")
+	}
+	return nil
+}
+
 // Errors of filings.
 var (
-	ErrNotFound        = platform.NotFound("filing")
-	ErrInvalidState    = platform.Conflict("invalid_state", "the filing is not in a state that allows this")
-	ErrInstitutionOnly = platform.Forbidden("only institutions (enterprises, social organisations, schools) file")
-	ErrEnterpriseOnly  = platform.Forbidden("only enterprises (用人单位) report annual plans and summaries")
-	ErrRegulatorOnly   = platform.Forbidden("only regulators decide filings")
-	ErrRenewalWindow   = platform.Unprocessable("renewal_window",
+	ErrNotFound       = platform.NotFound("filing")
+	ErrInvalidState   = platform.Conflict("invalid_state", "the filing is not in a state that allows this")
+	ErrEnterpriseOnly = platform.Forbidden("only enterprises (用人单位) report annual plans and summaries")
+	ErrRenewalWindow  = platform.Unprocessable("renewal_window",
 		"a renewal may be applied for only in the last three months of an approved, unexpired filing")
 	ErrRenewalPending = platform.Conflict("duplicate", "a renewal of this filing is already submitted or approved")
+	// ErrNoticeOrder is the 400 for asking the notices oldest first.
+	ErrNoticeOrder = platform.E(platform.KindInvalid, "invalid_sort", "notices are listed newest first (sort=-created_at)")
 )
 
 // chinaTime is the zone whose calendar filing dates follow (no daylight saving time, so a fixed zone).

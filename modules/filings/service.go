@@ -32,8 +32,6 @@ type Directory interface {
 	ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error)
 }
 
-var _ Occupations = (*catalog.Service)(nil)
-
 // Service runs filings.
 type Service struct {
 	db  *bun.DB
@@ -62,15 +60,12 @@ func (s *Service) Submit(ctx context.Context, scope []ScopeRequest) (Filing, err
 }
 
 func (s *Service) submit(ctx context.Context, reqs []ScopeRequest, renewalOf uuid.UUID) (Filing, error) {
-	sc, ok := tenants.FromContext(ctx)
-	if !ok {
-		return Filing{}, tenants.ErrNoScope
-	}
-	if !sc.Kind.IsInstitution() {
-		return Filing{}, ErrInstitutionOnly
+	sc, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return Filing{}, err
 	}
 	var out Filing
-	err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if renewalOf != uuid.Nil {
 			orig, err := getFiling(ctx, tx, sc.TenantID, renewalOf, true)
 			if err != nil {
@@ -228,58 +223,68 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Filing, error) {
 	return out, err
 }
 
-// ListOptions page a filing list by submission time.
-type ListOptions struct {
-	Status         Status // "" for all
-	AfterSubmitted time.Time
-	AfterID        uuid.UUID
-	Desc           bool
-	Limit          int
-}
-
-func (o ListOptions) validate() error {
-	if o.Status != "" && !o.Status.Valid() {
-		return platform.E(platform.KindInvalid, "invalid_parameter", "status must be submitted, approved, rejected or expired")
-	}
-	return nil
-}
-
-// List pages the filings of the institution in ctx.
-func (s *Service) List(ctx context.Context, o ListOptions) ([]Filing, error) {
+// List returns a page of the filings of the institution in ctx by submission time (SortSubmittedAt,
+// either way), narrowed by f.
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Filing], error) {
 	sc, ok := tenants.FromContext(ctx)
 	if !ok {
-		return nil, tenants.ErrNoScope
+		return platform.Page[Filing]{}, tenants.ErrNoScope
 	}
-	if err := o.validate(); err != nil {
-		return nil, err
+	lf, err := filingQuery(req, f, []uuid.UUID{sc.TenantID})
+	if err != nil {
+		return platform.Page[Filing]{}, err
 	}
 	var out []Filing
-	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
-		out, err = listFilings(ctx, tx, listFilter{Tenants: []uuid.UUID{sc.TenantID}, Status: o.Status,
-			AfterSubmitted: o.AfterSubmitted, AfterID: o.AfterID, Desc: o.Desc}, o.Limit)
+	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
+		out, err = listFilings(ctx, tx, lf, req.Fetch())
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[Filing]{}, err
+	}
+	return platform.CutPage(out, req, filingCursor), nil
 }
 
-// OversightList pages the filings of the institutions in the jurisdiction of the regulator in ctx
-// (read-only, through the oversight transaction).
-func (s *Service) OversightList(ctx context.Context, o ListOptions) ([]Filing, error) {
+// OversightList returns a page of the filings of the institutions in the jurisdiction of the regulator
+// in ctx (read-only, through the oversight transaction), like List.
+func (s *Service) OversightList(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Filing], error) {
 	_, ids, err := s.jurisdiction(ctx)
 	if err != nil {
-		return nil, err
+		return platform.Page[Filing]{}, err
 	}
-	if err := o.validate(); err != nil {
-		return nil, err
+	lf, err := filingQuery(req, f, ids)
+	if err != nil {
+		return platform.Page[Filing]{}, err
 	}
+	lf.WithTenant = true
 	var out []Filing
 	err = tenants.OversightTx(ctx, s.db, ids, func(ctx context.Context, tx bun.Tx) (err error) {
-		out, err = listFilings(ctx, tx, listFilter{Tenants: ids, Status: o.Status, AfterSubmitted: o.AfterSubmitted,
-			AfterID: o.AfterID, Desc: o.Desc, WithTenant: true}, o.Limit)
+		out, err = listFilings(ctx, tx, lf, req.Fetch())
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[Filing]{}, err
+	}
+	return platform.CutPage(out, req, filingCursor), nil
 }
+
+// filingQuery checks a filing list's filter and cursor and makes its store query over tenantIDs.
+func filingQuery(req platform.PageRequest, f ListFilter, tenantIDs []uuid.UUID) (listFilter, error) {
+	if err := f.Validate(); err != nil {
+		return listFilter{}, err
+	}
+	lf := listFilter{Tenants: tenantIDs, Status: f.Status, Desc: req.Desc}
+	var after submittedCursor
+	if ok, err := platform.DecodeCursor(req.Cursor, &after.SubmittedAt, &after.ID); err != nil {
+		return listFilter{}, err
+	} else if ok {
+		lf.After = &after
+	}
+	return lf, nil
+}
+
+// filingCursor is the cursor after f in a list by submission time.
+func filingCursor(f Filing) string { return platform.EncodeCursor(f.SubmittedAt, f.ID) }
 
 // OversightGet returns one filing of an institution in the regulator's jurisdiction; any other is 404.
 func (s *Service) OversightGet(ctx context.Context, id uuid.UUID) (Filing, error) {
@@ -304,12 +309,9 @@ func (s *Service) OversightGet(ctx context.Context, id uuid.UUID) (Filing, error
 }
 
 func (s *Service) jurisdiction(ctx context.Context) (tenants.Scope, []uuid.UUID, error) {
-	sc, ok := tenants.FromContext(ctx)
-	if !ok {
-		return sc, nil, tenants.ErrNoScope
-	}
-	if sc.Kind != tenants.KindRegulator {
-		return sc, nil, ErrRegulatorOnly
+	sc, err := tenants.RegulatorScope(ctx)
+	if err != nil {
+		return sc, nil, err
 	}
 	ids, err := s.dir.Jurisdiction(ctx, sc)
 	return sc, ids, err
@@ -623,18 +625,32 @@ func (s *Service) expireTenant(ctx context.Context, tenantID uuid.UUID, due []du
 	return res, err
 }
 
-// Notices pages the expiry notices of the institution in ctx, newest first.
-func (s *Service) Notices(ctx context.Context, afterCreated time.Time, afterID uuid.UUID, limit int) ([]Notice, error) {
+// Notices returns a page of the expiry notices of the institution in ctx, newest first: req must be
+// descending (400 invalid_sort otherwise).
+func (s *Service) Notices(ctx context.Context, req platform.PageRequest) (platform.Page[Notice], error) {
 	sc, ok := tenants.FromContext(ctx)
 	if !ok {
-		return nil, tenants.ErrNoScope
+		return platform.Page[Notice]{}, tenants.ErrNoScope
+	}
+	if !req.Desc {
+		return platform.Page[Notice]{}, ErrNoticeOrder
+	}
+	var after *noticeCursor
+	var cur noticeCursor
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.CreatedAt, &cur.ID); err != nil {
+		return platform.Page[Notice]{}, err
+	} else if ok {
+		after = &cur
 	}
 	var out []Notice
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
-		out, err = listNotices(ctx, tx, sc.TenantID, afterCreated, afterID, limit)
+		out, err = listNotices(ctx, tx, sc.TenantID, after, req.Fetch())
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[Notice]{}, err
+	}
+	return platform.CutPage(out, req, func(n Notice) string { return platform.EncodeCursor(n.CreatedAt, n.ID) }), nil
 }
 
 // maxReportText bounds a plan or summary (a few pages of text).
@@ -643,12 +659,12 @@ const maxReportText = 20000
 // PutAnnualReport records (or replaces) the enterprise's plan for year and its summary of the year
 // before. Enterprises only (403 otherwise); year from 2000 to next year.
 func (s *Service) PutAnnualReport(ctx context.Context, year int, plan, summary string) (AnnualReport, error) {
-	sc, ok := tenants.FromContext(ctx)
-	if !ok {
-		return AnnualReport{}, tenants.ErrNoScope
-	}
-	if sc.Kind != tenants.KindEnterprise {
-		return AnnualReport{}, ErrEnterpriseOnly
+	sc, err := tenants.RequireKind(ctx, tenants.KindEnterprise)
+	if err != nil {
+		if platform.KindOf(err) == platform.KindForbidden {
+			err = ErrEnterpriseOnly
+		}
+		return AnnualReport{}, err
 	}
 	plan, summary = strings.TrimSpace(plan), strings.TrimSpace(summary)
 	var v platform.Validation
@@ -660,7 +676,7 @@ func (s *Service) PutAnnualReport(ctx context.Context, year int, plan, summary s
 		return AnnualReport{}, err
 	}
 	var out AnnualReport
-	err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		old, existed, err := getAnnual(ctx, tx, sc.TenantID, year)
 		if err != nil {
 			return err
@@ -684,16 +700,27 @@ func (s *Service) PutAnnualReport(ctx context.Context, year int, plan, summary s
 	return out, err
 }
 
-// AnnualReports lists the annual reports of the tenant in ctx, newest year first.
-func (s *Service) AnnualReports(ctx context.Context) ([]AnnualReport, error) {
+// AnnualReports returns a page of the annual reports of the tenant in ctx by year (SortYear, either
+// way).
+func (s *Service) AnnualReports(ctx context.Context, req platform.PageRequest) (platform.Page[AnnualReport], error) {
 	sc, ok := tenants.FromContext(ctx)
 	if !ok {
-		return nil, tenants.ErrNoScope
+		return platform.Page[AnnualReport]{}, tenants.ErrNoScope
+	}
+	var after *int
+	var year int
+	if ok, err := platform.DecodeCursor(req.Cursor, &year); err != nil {
+		return platform.Page[AnnualReport]{}, err
+	} else if ok {
+		after = &year
 	}
 	var out []AnnualReport
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
-		out, err = listAnnual(ctx, tx, sc.TenantID)
+		out, err = listAnnual(ctx, tx, sc.TenantID, after, req.Desc, req.Fetch())
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[AnnualReport]{}, err
+	}
+	return platform.CutPage(out, req, func(r AnnualReport) string { return platform.EncodeCursor(r.Year) }), nil
 }

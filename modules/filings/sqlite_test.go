@@ -10,6 +10,7 @@ import (
 
 	"github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/filings"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -47,7 +48,7 @@ func TestDevModeSQLite(t *testing.T) {
 	if wrote, err := catalog.NewService(db).EnsureSeeded(ctx); err != nil || wrote {
 		t.Fatalf("seeding SQLite again: %v, %v", wrote, err)
 	}
-	if occs, err := cat.List(ctx, catalog.ListFilter{Query: "电工"}, 10); err != nil || len(occs) == 0 {
+	if occs, err := cat.List(ctx, platform.PageRequest{Limit: 10}, catalog.ListFilter{Query: "电工"}); err != nil || len(occs.Items) == 0 {
 		t.Fatalf("search on SQLite: %v, %v", occs, err)
 	}
 

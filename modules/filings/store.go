@@ -189,16 +189,22 @@ func attachScopes(ctx context.Context, db bun.IDB, fs []Filing) error {
 	return nil
 }
 
-// listFilter selects filings for a list page.
-type listFilter struct {
-	Tenants        []uuid.UUID // the institutions to read (one for an institution, a jurisdiction for a regulator)
-	Status         Status
-	AfterSubmitted time.Time
-	AfterID        uuid.UUID
-	Desc           bool
-	WithTenant     bool // join the institution's name (regulators' view)
+// submittedCursor is the keyset position of a filing list.
+type submittedCursor struct {
+	SubmittedAt time.Time
+	ID          uuid.UUID
 }
 
+// listFilter selects filings for a list page.
+type listFilter struct {
+	Tenants    []uuid.UUID // the institutions to read (one for an institution, a jurisdiction for a regulator)
+	Status     Status
+	After      *submittedCursor
+	Desc       bool
+	WithTenant bool // join the institution's name (regulators' view)
+}
+
+// listFilings reads up to limit filings by (submitted_at, id), after the cursor when given.
 func listFilings(ctx context.Context, db bun.IDB, f listFilter, limit int) ([]Filing, error) {
 	if len(f.Tenants) == 0 {
 		return nil, nil
@@ -216,12 +222,12 @@ func listFilings(ctx context.Context, db bun.IDB, f listFilter, limit int) ([]Fi
 	if f.Status != "" {
 		q = q.Where("f.status = ?", string(f.Status))
 	}
-	if f.AfterID != uuid.Nil {
+	if f.After != nil {
 		op := ">"
 		if f.Desc {
 			op = "<"
 		}
-		q = q.Where("(f.submitted_at, f.id) "+op+" (?, ?)", f.AfterSubmitted, f.AfterID)
+		q = q.Where("(f.submitted_at, f.id) "+op+" (?, ?)", f.After.SubmittedAt, f.After.ID)
 	}
 	if f.Desc {
 		q = q.OrderExpr("f.submitted_at DESC, f.id DESC")
@@ -336,11 +342,18 @@ func insertNotice(ctx context.Context, db bun.IDB, r *noticeRow) (bool, error) {
 	return n == 1, err
 }
 
-func listNotices(ctx context.Context, db bun.IDB, tenantID uuid.UUID, afterCreated time.Time, afterID uuid.UUID, limit int) ([]Notice, error) {
+// noticeCursor is the keyset position of a notice list.
+type noticeCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+// listNotices reads up to limit notices of the tenant, newest first, after the cursor when given.
+func listNotices(ctx context.Context, db bun.IDB, tenantID uuid.UUID, after *noticeCursor, limit int) ([]Notice, error) {
 	var rows []noticeRow
 	q := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
-	if afterID != uuid.Nil {
-		q = q.Where("(created_at, id) < (?, ?)", afterCreated, afterID)
+	if after != nil {
+		q = q.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)
 	}
 	if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, err
@@ -368,9 +381,18 @@ func upsertAnnual(ctx context.Context, db bun.IDB, r *annualRow) error {
 	return err
 }
 
-func listAnnual(ctx context.Context, db bun.IDB, tenantID uuid.UUID) ([]AnnualReport, error) {
+// listAnnual reads up to limit annual reports of the tenant by year, after the year after when given.
+func listAnnual(ctx context.Context, db bun.IDB, tenantID uuid.UUID, after *int, desc bool, limit int) ([]AnnualReport, error) {
 	var rows []annualRow
-	if err := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID).OrderExpr("year DESC").Scan(ctx); err != nil {
+	q := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
+	}
+	if after != nil {
+		q = q.Where("year "+op+" ?", *after)
+	}
+	if err := q.OrderExpr("year " + dir).Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]AnnualReport, len(rows))

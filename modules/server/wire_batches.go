@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,17 +17,19 @@ import (
 
 // batchesParts holds the batches services (fields are promoted into Lifecycle).
 type batchesParts struct {
-	// Batches runs batches, applications, assessment and publicity; certificates installs its
-	// FinalizeHook on it.
+	// Batches runs batches, applications, assessment and publicity; finalizing hands the passed
+	// applications to certificates.
 	Batches *batches.Service
 }
 
-// wireBatches builds batches on the catalog, filings (scope), candidates and identity (roles of the
-// users assigned), installs it as the candidates' change listener and self-registration applier, and
-// mounts its routes.
+var errCertificatesNotWired = errors.New("server: certificates is not wired yet")
+
+// wireBatches builds batches on the catalog, filings (scope), candidates, identity (roles of the users
+// assigned) and certificates (issuance on finalize, reached when called), completes the candidates'
+// way to it (their change listener and self-registration applier), and mounts its routes.
 func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 	lc := &s.Lifecycle
-	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil {
+	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil || lc.toBatches == nil {
 		return fmt.Errorf("batches: wired before catalog, filings and candidates")
 	}
 	svc, err := batches.NewService(s.deps.DB, batches.Deps{
@@ -57,13 +60,20 @@ func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 			return u.Roles, nil
 		}),
 		Tenants: s.Directory,
+		// Certificates is built after the lifecycle, which it reads (wireCertificates); finalize reaches
+		// it when called, once the server is built. finalizeHook (wire_certificates.go) converts.
+		Finalize: batches.FinalizeHookFunc(func(ctx context.Context, tx bun.Tx, b batches.FinalizedBatch) error {
+			if s.Certificates.Service == nil {
+				return errCertificatesNotWired
+			}
+			return finalizeHook{s.Certificates.Service}.OnFinalized(ctx, tx, b)
+		}),
 	})
 	if err != nil {
 		return err
 	}
 	lc.Batches = svc
-	lc.Candidates.SetChangeListener(svc)
-	lc.Candidates.SetApplier(svc)
+	lc.toBatches.b = svc
 	batches.NewHandler(svc).Routes(api)
 	return nil
 }

@@ -7,15 +7,26 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/candidates"
+	"github.com/skillcert/skillcert/modules/directory"
+	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
 // candidatesParts holds the candidates services (fields are promoted into Lifecycle).
 type candidatesParts struct {
-	// Candidates is the candidates service; batches installs its ChangeListener and Applier on it.
+	// Candidates is the candidates service. Its change listener and self-registration applier are
+	// batches, reached through toBatches.
 	Candidates *candidates.Service
+	// toBatches is what Candidates calls batches through; wireBatches points it at batches.
+	toBatches *lateBatches
 }
+
+// The directory and identity serve candidates' public self-registration.
+var (
+	_ candidates.TenantResolver = (*directory.Service)(nil)
+	_ candidates.Accounts       = (*identity.Service)(nil)
+)
 
 // selfRegistrationsPerMinute is the public self-registration budget per client address: a sixth of the
 // public look-up rate (each registration hashes a password and writes several rows), at least one.
@@ -23,9 +34,14 @@ func selfRegistrationsPerMinute(publicRate int) int {
 	return max(1, publicRate/6)
 }
 
+// wireCandidates builds candidates on the directory (self-registration's institutions), identity
+// (self-registered logins) and batches — built after it, so reached through a lateBatches that
+// wireBatches completes — and mounts its routes.
 func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
-	svc := candidates.NewService(s.deps.DB, s.Directory, s.Identity)
-	s.Lifecycle.Candidates = svc
+	toBatches := &lateBatches{}
+	svc := candidates.NewService(s.deps.DB, candidates.Deps{Tenants: s.Directory, Accounts: s.Identity,
+		Changes: toBatches, Applier: toBatches})
+	s.Lifecycle.Candidates, s.Lifecycle.toBatches = svc, toBatches
 	// Config.PublicRate 0 turns limiting off (benchmarks); otherwise a share of it per client address.
 	perMinute := 0
 	if rate := s.deps.Config.PublicRate; rate > 0 {

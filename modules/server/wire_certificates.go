@@ -67,7 +67,6 @@ func (s *Server) wireCertificates(ctx context.Context, api *httpx.Router) error 
 	}
 	limiter := ratelimit.PerMinute(rdb, "public-certificates", cfg.PublicRate, s.deps.Log)
 	s.Certificates = Certificates{Service: svc, PublicLimiter: limiter}
-	lc.Batches.SetFinalizeHook(finalizeHook{svc})
 
 	h := certificates.NewHandler(svc, limiter, s.deps.Log)
 	h.Routes(api)

@@ -18,6 +18,9 @@ type filingsParts struct {
 	Filings *filings.Service
 }
 
+// The catalog is what filings checks a scope's occupations against.
+var _ filings.Occupations = (*catalog.Service)(nil)
+
 // wireFilings builds the catalog (seeding it when this seed version is not applied yet: one query
 // otherwise) and filings, and mounts their routes.
 func (s *Server) wireFilings(ctx context.Context, api *httpx.Router) error {

@@ -6,7 +6,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -14,9 +13,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/candidates"
+	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -106,19 +105,32 @@ func TestRolesAndPermissions(t *testing.T) {
 	k.Do(t, "POST", "/api/v1/candidates/import", reg.Admin, body.Bytes(), "Content-Type", ctype).Want(t, 403)
 }
 
-// fakeApplier stands in for batches until the end-to-end lifecycle test covers self-registration.
-type fakeApplier struct{}
-
-func (fakeApplier) ApplyTx(_ context.Context, _ bun.IDB, batchID, candidateID uuid.UUID) (any, error) {
-	return map[string]any{"batch_id": batchID, "candidate_id": candidateID, "status": "eligible"}, nil
+// openBatch opens a batch of org for electricians (6-31-01-03) at level 4, after a regulator approved
+// org's filing for it: what a person self-registers for.
+func openBatch(t *testing.T, k *testkit.Kit, org *testkit.Org) uuid.UUID {
+	t.Helper()
+	reg := k.Tenant(t, tenants.KindRegulator, "110000")
+	filing := k.Do(t, "POST", "/api/v1/filings", org.Admin, map[string]any{
+		"scope": []map[string]any{{"occupation_code": "6-31-01-03", "levels": []int{4}}},
+	}).Want(t, http.StatusCreated).ID(t)
+	k.Do(t, "POST", "/api/v1/oversight/filings/"+filing.String()+"/decision", reg.Admin, map[string]any{
+		"decision": "approve", "evaluator_code": "0000", "site_serial": "000123",
+		"valid_from": filings.Day(time.Now()).Format(time.DateOnly),
+	}).Want(t, http.StatusOK)
+	exam := time.Now().AddDate(0, 1, 0).UTC().Truncate(time.Second)
+	batch := k.Do(t, "POST", "/api/v1/batches", org.Admin, map[string]any{
+		"occupation_code": "6-31-01-03", "level": 4, "title": "电工四级认定", "methods": []string{"theory", "practical"},
+		"exam_start": exam.Format(time.RFC3339), "application_deadline": exam.AddDate(0, 0, -7).Format(time.RFC3339),
+		"venue": "北京市朝阳区实训基地", "fee_fen": 30000, "capacity": 100,
+	}).Want(t, http.StatusCreated).ID(t)
+	k.Do(t, "POST", "/api/v1/batches/"+batch.String()+"/publish", org.Admin, nil).Want(t, http.StatusOK)
+	return batch
 }
 
 func TestSelfRegistrationGivesACandidateLogin(t *testing.T) {
 	k := testkit.New(t)
-	svc := k.Server.Lifecycle.Candidates
-	svc.SetApplier(fakeApplier{})
 	org := k.Tenant(t, tenants.KindSocialOrg, "110105")
-	path := "/api/v1/public/institutions/" + org.Tenant.Slug + "/batches/" + uuid.NewString() + "/applications"
+	path := "/api/v1/public/institutions/" + org.Tenant.Slug + "/batches/" + openBatch(t, k, org).String() + "/applications"
 	body := candidateBody(100)
 	body["username"], body["password"], body["phone"] = "applicant100", testkit.Password, "13800138000"
 	var out struct {

@@ -6,11 +6,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
 
-// API views (API.md, "Batches" and "Candidates and applications"). They are the JSON the HTTP layer
-// sends and the before/after audit records keep; the self-registration applier returns one too.
+// View models of batches (API.md, "Batches" and "Candidates and applications"): the JSON the HTTP
+// layer sends, the console renders and the before/after audit records keep; the self-registration
+// applier returns one too. The applications' views also encode themselves (view_json.go).
 
 // BatchView is a batch as the institution sees it.
 type BatchView struct {
@@ -46,8 +48,8 @@ type BatchView struct {
 	UpdatedAt           time.Time          `json:"updated_at"`
 }
 
-// BatchViewOf converts a batch to its view.
-func BatchViewOf(b Batch) BatchView {
+// NewBatchView converts a batch to its view.
+func NewBatchView(b Batch) BatchView {
 	return BatchView{
 		ID: b.ID, Status: b.Status, OccupationCode: b.OccupationCode, OccupationName: b.OccupationName,
 		Subtype: b.Subtype, Level: int(b.Level), LevelName: b.Level.Label(), Title: b.Title, Methods: b.Methods,
@@ -83,17 +85,17 @@ type Announcement struct {
 	PublishedAt         *time.Time `json:"published_at,omitempty"`
 }
 
-// AnnouncementOf converts a batch to its public announcement.
-func AnnouncementOf(b Batch) Announcement {
+// NewAnnouncement converts a batch to its public announcement.
+func NewAnnouncement(b Batch) Announcement {
 	return Announcement{ID: b.ID, Status: b.Status, Title: b.Title, OccupationCode: b.OccupationCode,
 		OccupationName: b.OccupationName, Subtype: b.Subtype, Level: int(b.Level), LevelName: b.Level.Label(),
 		Methods: b.Methods, ExamStart: b.ExamStart, ExamEnd: b.ExamEnd, ApplicationDeadline: b.ApplicationDeadline,
 		Venue: b.Venue, FeeFen: b.FeeFen, Capacity: b.Capacity, PublishedAt: b.PublishedAt}
 }
 
-// AnnouncementFor is the announcement of an institution's batch, naming the institution.
-func AnnouncementFor(t tenants.Tenant, b Batch) Announcement {
-	a := AnnouncementOf(b)
+// NewAnnouncementFor is the announcement of an institution's batch, naming the institution.
+func NewAnnouncementFor(t tenants.Tenant, b Batch) Announcement {
+	a := NewAnnouncement(b)
 	a.Institution, a.InstitutionSlug = t.Name, t.Slug
 	return a
 }
@@ -117,8 +119,8 @@ type EligibilityView struct {
 	Clauses         []eligibility.Clause `json:"clauses,omitempty"`
 }
 
-// EligibilityViewOf summarises a decision; full adds every clause.
-func EligibilityViewOf(d eligibility.Decision, full bool) EligibilityView {
+// NewEligibilityView summarises a decision; full adds every clause.
+func NewEligibilityView(d eligibility.Decision, full bool) EligibilityView {
 	v := EligibilityView{Passed: decisionPassed(d), Rule: decisionRule(d), Reasons: []string{}, ReasonsEN: []string{},
 		Outcome: d.Outcome, RuleSet: d.RuleSet, RuleSetRevision: d.RuleSetRevision, TheoryExempt: d.TheoryExempt,
 		ExemptReason: d.ExemptReasonZH, ExemptReasonEN: d.ExemptReasonEN}
@@ -175,11 +177,11 @@ type ApplicationView struct {
 	UpdatedAt       time.Time          `json:"updated_at"`
 }
 
-// ApplicationViewOf converts an application; full includes every eligibility clause.
-func ApplicationViewOf(a Application, full bool) ApplicationView {
+// NewApplicationView converts an application; full includes every eligibility clause.
+func NewApplicationView(a Application, full bool) ApplicationView {
 	v := ApplicationView{ID: a.ID, BatchID: a.BatchID, CandidateID: a.CandidateID, CandidateName: a.CandidateName,
 		IDType: a.IDType, IDNumber: a.IDNumber, Status: a.Status, Route: a.Route, EvidenceFileIDs: a.EvidenceFileIDs,
-		Eligibility: EligibilityViewOf(a.Decision, full), FeeFen: a.FeeFen, Paid: a.PaidAt != nil, PaidAt: a.PaidAt,
+		Eligibility: NewEligibilityView(a.Decision, full), FeeFen: a.FeeFen, Paid: a.PaidAt != nil, PaidAt: a.PaidAt,
 		Scores: a.Scores, Held: a.Held, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if v.Scores == nil {
 		v.Scores = map[Method]float64{}
@@ -225,14 +227,14 @@ type RecusalView struct {
 	CreatedAt   time.Time  `json:"created_at"`
 }
 
-// RecusalViewOf converts a recusal.
-func RecusalViewOf(r Recusal) RecusalView {
+// NewRecusalView converts a recusal.
+func NewRecusalView(r Recusal) RecusalView {
 	return RecusalView{ID: r.ID, BatchID: r.BatchID, EvaluatorID: r.EvaluatorID, CandidateID: r.CandidateID,
 		Relation: r.Relation, DeclaredBy: r.DeclaredBy, CreatedAt: r.CreatedAt}
 }
 
-// AssignmentsViewOf converts assignments.
-func AssignmentsViewOf(a Assignments) AssignmentsView {
+// NewAssignmentsView converts assignments.
+func NewAssignmentsView(a Assignments) AssignmentsView {
 	v := AssignmentsView{Evaluators: []EvaluatorView{}, Supervisors: []SupervisorView{}, Recusals: []RecusalView{}}
 	for _, e := range a.Evaluators {
 		v.Evaluators = append(v.Evaluators, EvaluatorView(e))
@@ -241,7 +243,7 @@ func AssignmentsViewOf(a Assignments) AssignmentsView {
 		v.Supervisors = append(v.Supervisors, SupervisorView(s))
 	}
 	for _, r := range a.Recusals {
-		v.Recusals = append(v.Recusals, RecusalViewOf(r))
+		v.Recusals = append(v.Recusals, NewRecusalView(r))
 	}
 	return v
 }
@@ -260,8 +262,8 @@ type ObjectionView struct {
 	ResolvedBy    *uuid.UUID      `json:"resolved_by,omitempty"`
 }
 
-// ObjectionViewOf converts an objection.
-func ObjectionViewOf(o Objection) ObjectionView {
+// NewObjectionView converts an objection.
+func NewObjectionView(o Objection) ObjectionView {
 	return ObjectionView{ID: o.ID, BatchID: o.BatchID, ApplicationID: o.ApplicationID, Reason: o.Reason,
 		Contact: o.Contact, Status: o.Status, Note: o.Note, CreatedAt: o.CreatedAt, ResolvedAt: o.ResolvedAt,
 		ResolvedBy: o.ResolvedBy}
@@ -274,8 +276,8 @@ type HolidaysView struct {
 	Workdays []string `json:"workdays"`
 }
 
-// HolidaysViewOf converts a calendar year.
-func HolidaysViewOf(h Holidays) HolidaysView {
+// NewHolidaysView converts a calendar year.
+func NewHolidaysView(h Holidays) HolidaysView {
 	v := HolidaysView{Year: h.Year, Holidays: h.Holidays, Workdays: h.Workdays}
 	if v.Holidays == nil {
 		v.Holidays = []string{}
@@ -293,4 +295,49 @@ type PassedView struct {
 	HolderName    string    `json:"holder_name"`
 	IDType        string    `json:"id_type"`
 	IDNumber      string    `json:"id_number"`
+}
+
+// NewPassedView converts a passed application.
+func NewPassedView(p PassedApplication) PassedView { return PassedView(p) }
+
+// PublicResultView is one line of a batch's published results, masked.
+type PublicResultView struct {
+	ApplicationID  uuid.UUID `json:"application_id"`
+	Name           string    `json:"name"`
+	IDNumber       string    `json:"id_number"`
+	Result         Result    `json:"result"`
+	UnderObjection bool      `json:"under_objection"`
+}
+
+// NewPublicResultView converts a public result.
+func NewPublicResultView(r PublicResult) PublicResultView {
+	return PublicResultView{ApplicationID: r.ApplicationID, Name: r.MaskedName, IDNumber: r.MaskedIDNumber,
+		Result: r.Result, UnderObjection: r.Held}
+}
+
+// PublicResultsView is a page of a batch's published results, with the batch's announcement.
+type PublicResultsView struct {
+	Batch           Announcement       `json:"batch"`
+	PublicityEndsAt *time.Time         `json:"publicity_ends_at"`
+	Items           []PublicResultView `json:"items"`
+	NextCursor      string             `json:"next_cursor"`
+}
+
+// NewPublicResultsView converts a page of a batch's public results.
+func NewPublicResultsView(b Batch, p platform.Page[PublicResult]) PublicResultsView {
+	page := platform.MapPage(p, NewPublicResultView)
+	return PublicResultsView{Batch: NewAnnouncement(b), PublicityEndsAt: b.PublicityEndsAt, Items: page.Items,
+		NextCursor: page.NextCursor}
+}
+
+// ObjectionReceipt acknowledges a public objection without echoing the objector's contact.
+type ObjectionReceipt struct {
+	ID        uuid.UUID       `json:"id"`
+	Status    ObjectionStatus `json:"status"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// NewObjectionReceipt acknowledges an objection.
+func NewObjectionReceipt(o Objection) ObjectionReceipt {
+	return ObjectionReceipt{ID: o.ID, Status: o.Status, CreatedAt: o.CreatedAt}
 }
