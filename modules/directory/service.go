@@ -49,9 +49,9 @@ func (l *Lookup) ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error)
 // Service manages the tenant register.
 type Service struct {
 	Lookup // BySlug and ByID, so the Service serves every consumer of tenant look-ups too
-	db    *bun.DB
-	users Users
-	now   func() time.Time
+	db     *bun.DB
+	users  Users
+	now    func() time.Time
 }
 
 // NewService returns the directory service. users gives new tenants their first administrator
