@@ -79,8 +79,8 @@ type Client struct {
 }
 
 // NewClient returns a Client on the Redis that r describes (see RedisFromURL and RedisAddr).
-func NewClient(r asynq.RedisConnOpt) *Client {
-	return &Client{c: asynq.NewClient(r)}
+func NewClient(r Redis) *Client {
+	return &Client{c: asynq.NewClient(r.opt)}
 }
 
 // Close releases the Client's Redis connections.

@@ -27,8 +27,8 @@ type Inspector struct {
 }
 
 // NewInspector returns an Inspector on the Redis that r describes.
-func NewInspector(r asynq.RedisConnOpt) *Inspector {
-	return &Inspector{i: asynq.NewInspector(r)}
+func NewInspector(r Redis) *Inspector {
+	return &Inspector{i: asynq.NewInspector(r.opt)}
 }
 
 // Close releases the Inspector's Redis connections.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
@@ -20,7 +19,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // testRedis returns connection options for this package's Redis DB, emptied for the calling test.
 // The package's tests run one after another (none calls t.Parallel) because they share that DB
 // and a server takes any task from its queues.
-func testRedis(t *testing.T) asynq.RedisClientOpt {
+func testRedis(t *testing.T) Redis {
 	t.Helper()
 	if err := dbtest.Redis(t).FlushDB(context.Background()).Err(); err != nil {
 		t.Fatalf("flushing Redis: %v", err)
@@ -74,7 +73,7 @@ func testConfig(t *testing.T, reg prometheus.Registerer) Config {
 
 // mustServer makes a Server, lets register add handlers, starts it, and shuts it down at the end
 // of the test.
-func mustServer(t *testing.T, r asynq.RedisConnOpt, cfg Config, register func(*Server)) *Server {
+func mustServer(t *testing.T, r Redis, cfg Config, register func(*Server)) *Server {
 	t.Helper()
 	s, err := NewServer(r, cfg)
 	if err != nil {
@@ -89,7 +88,7 @@ func mustServer(t *testing.T, r asynq.RedisConnOpt, cfg Config, register func(*S
 }
 
 // mustClient returns a Client closed at the end of the test.
-func mustClient(t *testing.T, r asynq.RedisConnOpt) *Client {
+func mustClient(t *testing.T, r Redis) *Client {
 	t.Helper()
 	c := NewClient(r)
 	t.Cleanup(func() { _ = c.Close() })
@@ -97,7 +96,7 @@ func mustClient(t *testing.T, r asynq.RedisConnOpt) *Client {
 }
 
 // mustInspector returns an Inspector closed at the end of the test.
-func mustInspector(t *testing.T, r asynq.RedisConnOpt) *Inspector {
+func mustInspector(t *testing.T, r Redis) *Inspector {
 	t.Helper()
 	in := NewInspector(r)
 	t.Cleanup(func() { _ = in.Close() })

@@ -12,16 +12,24 @@ import (
 	"github.com/skillcert/skillcert/modules/platform"
 )
 
+// Redis names the Redis the task queues live on: what NewClient, NewServer and NewInspector connect
+// to. Make one with RedisFromURL, RedisAddr or DevRedis.Conn. It wraps asynq's connection options so
+// that callers (cmd, tests of other packages) reach the queues through jobs without importing asynq,
+// which stays an implementation detail of this package.
+type Redis struct {
+	opt asynq.RedisClientOpt
+}
+
 // RedisFromURL turns SKILLCERT_REDIS_URL (redis://[user:password@]host:port/db, rediss:// for TLS,
-// unix:// for a socket) into asynq's connection options. It parses with go-redis, as
-// platform.OpenRedis does, so both read a URL the same way (asynq's own parser drops the user name).
-// The error never repeats the password.
-func RedisFromURL(rawURL string) (asynq.RedisClientOpt, error) {
+// unix:// for a socket) into the queues' Redis. It parses with go-redis, as platform.OpenRedis does,
+// so both read a URL the same way (asynq's own parser drops the user name). The error never repeats
+// the password.
+func RedisFromURL(rawURL string) (Redis, error) {
 	o, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return asynq.RedisClientOpt{}, fmt.Errorf("jobs: %s is not a valid Redis URL", platform.RedactURL(rawURL))
+		return Redis{}, fmt.Errorf("jobs: %s is not a valid Redis URL", platform.RedactURL(rawURL))
 	}
-	return asynq.RedisClientOpt{
+	return Redis{opt: asynq.RedisClientOpt{
 		Network:      o.Network,
 		Addr:         o.Addr,
 		Username:     o.Username,
@@ -32,13 +40,12 @@ func RedisFromURL(rawURL string) (asynq.RedisClientOpt, error) {
 		WriteTimeout: o.WriteTimeout,
 		PoolSize:     o.PoolSize,
 		TLSConfig:    o.TLSConfig,
-	}, nil
+	}}, nil
 }
 
-// RedisAddr returns connection options for DB 0 of an unauthenticated Redis at addr ("host:port"),
-// such as DevRedis's.
-func RedisAddr(addr string) asynq.RedisClientOpt {
-	return asynq.RedisClientOpt{Addr: addr}
+// RedisAddr returns DB 0 of an unauthenticated Redis at addr ("host:port"), such as DevRedis's.
+func RedisAddr(addr string) Redis {
+	return Redis{opt: asynq.RedisClientOpt{Addr: addr}}
 }
 
 // DevRedis is the in-process Redis of `skillcert dev` (miniredis), on which asynq runs unchanged.
@@ -82,8 +89,8 @@ func (d *DevRedis) tick(every time.Duration) {
 // Addr is the "host:port" the Redis listens on.
 func (d *DevRedis) Addr() string { return d.m.Addr() }
 
-// Conn returns asynq connection options for it.
-func (d *DevRedis) Conn() asynq.RedisClientOpt { return RedisAddr(d.m.Addr()) }
+// Conn returns it as the queues' Redis.
+func (d *DevRedis) Conn() Redis { return RedisAddr(d.m.Addr()) }
 
 // URL returns a redis:// URL for it, for code that opens Redis by URL (platform.OpenRedis).
 func (d *DevRedis) URL() string { return "redis://" + d.m.Addr() + "/0" }

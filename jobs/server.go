@@ -75,7 +75,7 @@ type Server struct {
 //
 // Task types without a handler are counted under type "unregistered", so a stray type cannot
 // inflate the metrics' cardinality.
-func NewServer(r asynq.RedisConnOpt, cfg Config) (*Server, error) {
+func NewServer(r Redis, cfg Config) (*Server, error) {
 	queues := map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1}
 	for q, w := range cfg.Priorities {
 		if !knownQueue(q) {
@@ -97,7 +97,7 @@ func NewServer(r asynq.RedisConnOpt, cfg Config) (*Server, error) {
 	base := orDefault(cfg.RetryBaseDelay, 10*time.Second)
 	maxDelay := orDefault(cfg.RetryMaxDelay, time.Hour)
 	s := &Server{log: log, scope: cfg.Scope, m: m, handlers: map[string]HandlerFunc{}}
-	s.srv = asynq.NewServer(r, asynq.Config{
+	s.srv = asynq.NewServer(r.opt, asynq.Config{
 		Concurrency:    cfg.Concurrency,
 		Queues:         queues,
 		StrictPriority: cfg.StrictPriority,

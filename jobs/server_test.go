@@ -250,7 +250,11 @@ func TestFailuresThatArchive(t *testing.T) {
 func TestUnregisteredTypeIsRetried(t *testing.T) {
 	r := testRedis(t)
 	reg := prometheus.NewRegistry()
-	mustServer(t, r, testConfig(t, reg), func(s *Server) {})
+	cfg := testConfig(t, reg)
+	// The retry waits a minute, so the task is still in the retry set when the test reads it (with
+	// testConfig's milliseconds it could be back in its queue between the two reads).
+	cfg.RetryBaseDelay, cfg.RetryMaxDelay = time.Minute, time.Minute
+	mustServer(t, r, cfg, func(s *Server) {})
 	c, in := mustClient(t, r), mustInspector(t, r)
 	if err := c.Enqueue(context.Background(), "test:from-the-future", uuid.Nil, nil); err != nil {
 		t.Fatal(err)

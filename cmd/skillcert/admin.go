@@ -127,9 +127,17 @@ func verifyAudit(ctx context.Context, db *bun.DB, svc *audit.Service, slug strin
 		}
 		list = append(list, t)
 	} else {
-		var err error
-		if list, err = dir.List(ctx, "", zeroTime, zeroID, 1_000_000); err != nil {
-			return err
+		req := platform.PageRequest{Limit: platform.MaxLimit}
+		for {
+			page, err := dir.List(ctx, req, directory.Filter{})
+			if err != nil {
+				return err
+			}
+			list = append(list, page.Items...)
+			if page.NextCursor == "" {
+				break
+			}
+			req.Cursor = page.NextCursor
 		}
 	}
 	bad := 0

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -30,7 +28,7 @@ type runtime struct {
 	log      *slog.Logger
 	db       *bun.DB
 	rdb      *redis.Client
-	queue    asynq.RedisConnOpt
+	queue    jobs.Redis
 	jobs     *jobs.Client
 	registry *prometheus.Registry
 	srv      *server.Server
@@ -250,27 +248,26 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 			log.Error("policy watcher stopped", "err", err)
 		}
 	}()
-	var ops *fiber.App
+	stopOps := func() {}
 	if cfg.WorkerAddr != "" {
 		ln, err := net.Listen("tcp", cfg.WorkerAddr)
 		if err != nil {
 			stop()
 			return fmt.Errorf("cannot listen on %s (SKILLCERT_WORKER_ADDR; \"off\" for none): %w", cfg.WorkerAddr, err)
 		}
-		ops = r.srv.OpsApp()
+		ops := r.srv.OpsApp()
 		go func() {
 			if err := ops.Listener(ln); err != nil && ctx.Err() == nil {
 				log.Error("worker probe listener stopped", "err", err)
 			}
 		}()
+		stopOps = func() { _ = ops.ShutdownWithTimeout(cfg.ShutdownTimeout) }
 	}
 	log.Info("worker running", "database", platform.RedactURL(cfg.DatabaseURL), "probes", cfg.WorkerAddr)
 	<-ctx.Done()
 	log.Info("worker stopping")
 	stop()
-	if ops != nil {
-		_ = ops.ShutdownWithTimeout(cfg.ShutdownTimeout)
-	}
+	stopOps()
 	return nil
 }
 

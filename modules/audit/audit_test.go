@@ -49,9 +49,9 @@ func tamper(t *testing.T, db *bun.DB, sql string, args ...any) {
 	}
 }
 
-func verify(t *testing.T, k *testkit.Kit, o *testkit.Org) audit.VerifyResult {
+func verify(t *testing.T, k *testkit.Kit, o *testkit.Org) audit.VerifyView {
 	t.Helper()
-	var res audit.VerifyResult
+	var res audit.VerifyView
 	k.Do(t, "GET", "/api/v1/audit/verify", o.Admin, nil).Want(t, http.StatusOK).Decode(t, &res)
 	return res
 }
@@ -155,7 +155,7 @@ func TestWritesDenialsAndLoginsAreAudited(t *testing.T) {
 	k.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"tenant": o.Tenant.Slug, "username": "admin", "password": "wrong password"}).
 		Want(t, http.StatusUnauthorized)
 	var page struct {
-		Items []audit.Entry `json:"items"`
+		Items []audit.EntryView `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/audit?limit=500", o.Admin, nil).Want(t, http.StatusOK).Decode(t, &page)
 	seen := map[string]bool{}
@@ -175,8 +175,8 @@ func TestWritesDenialsAndLoginsAreAudited(t *testing.T) {
 	}
 	// Paging: limit 1 walks the log with a cursor, oldest first, no repeats.
 	var first, second struct {
-		Items      []audit.Entry `json:"items"`
-		NextCursor string        `json:"next_cursor"`
+		Items      []audit.EntryView `json:"items"`
+		NextCursor string            `json:"next_cursor"`
 	}
 	k.Do(t, "GET", "/api/v1/audit?limit=1", o.Admin, nil).Want(t, http.StatusOK).Decode(t, &first)
 	k.Do(t, "GET", "/api/v1/audit?limit=1&cursor="+first.NextCursor, o.Admin, nil).Want(t, http.StatusOK).Decode(t, &second)

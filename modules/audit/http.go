@@ -2,7 +2,6 @@ package audit
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,45 +17,33 @@ type Handler struct {
 // NewHandler returns the audit HTTP handler.
 func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
+// entryList is GET /audit's query: its route documents it, its handler parses with it.
+var entryList = &httpx.List{Sorts: []string{SortSeq}, Filters: []httpx.Filter{
+	{Name: "since", Description: "only entries at or after this time (RFC 3339)", Format: "date-time"},
+}}
+
 // Routes registers the audit operations.
 func (h *Handler) Routes(r *httpx.Router) {
-	r.Get("/audit", httpx.Op{Summary: "Audit entries of your tenant (?since=RFC3339, oldest first)", Tag: "audit",
-		Permission: "audit:list", Response: new(httpx.Page[Entry])}, h.list)
+	r.Get("/audit", httpx.Op{Summary: "Audit entries of your tenant, oldest first", Tag: "audit",
+		Permission: PermAuditList, List: entryList, Response: new(platform.Page[EntryView])}, h.list)
 	r.Get("/audit/verify", httpx.Op{Summary: "Check your tenant's audit hash chain", Tag: "audit",
-		Permission: "audit:verify", Response: new(VerifyResult)}, h.verify)
+		Permission: PermAuditVerify, Response: new(VerifyView)}, h.verify)
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "seq")
+	req, err := entryList.Parse(c)
 	if err != nil {
 		return err
 	}
-	if lp.Desc {
-		return platform.E(platform.KindInvalid, "invalid_sort", "the audit log lists oldest first (sort=seq)")
-	}
-	var since time.Time
-	if v := c.Query("since"); v != "" {
-		since, err = time.Parse(time.RFC3339, v)
-		if err != nil {
-			return &platform.Error{Kind: platform.KindInvalid, Code: "invalid_parameter", Message: "since must be an RFC 3339 time",
-				Fields: []platform.FieldError{{Field: "since", Code: "format", Message: "e.g. 2026-11-01T00:00:00Z"}}}
-		}
-	}
-	var after int64
-	if _, err := httpx.DecodeCursor(lp.Cursor, &after); err != nil {
-		return err
-	}
-	entries, err := h.svc.List(c.UserContext(), after, since, lp.Limit+1)
+	since, err := ParseSince(c.Query("since"))
 	if err != nil {
 		return err
 	}
-	page := httpx.Page[Entry]{Items: []Entry{}}
-	if len(entries) > lp.Limit {
-		entries = entries[:lp.Limit]
-		page.NextCursor = httpx.EncodeCursor(entries[lp.Limit-1].Seq)
+	page, err := h.svc.List(c.UserContext(), req, Filter{Since: since})
+	if err != nil {
+		return err
 	}
-	page.Items = append(page.Items, entries...)
-	return c.JSON(page)
+	return c.JSON(platform.MapPage(page, NewEntryView))
 }
 
 func (h *Handler) verify(c *fiber.Ctx) error {
@@ -64,7 +51,7 @@ func (h *Handler) verify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(res)
+	return c.JSON(NewVerifyView(res))
 }
 
 // WellKnown mounts the public key that signs audit checkpoints, as a JWK set, so that a regulator

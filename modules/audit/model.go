@@ -13,7 +13,39 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/skillcert/skillcert/modules/platform"
 )
+
+// Permissions of audit, as routes, the console and policies/roles/*.csv name them.
+const (
+	PermAuditList   = "audit:list"   // read one's tenant's audit entries
+	PermAuditVerify = "audit:verify" // check one's tenant's hash chain
+)
+
+// SortSeq is the one sort key of a tenant's entries: the chain's own order, oldest first.
+const SortSeq = "seq"
+
+// Filter narrows a list of entries; the zero value lists them all.
+type Filter struct {
+	Since time.Time // only entries at or after this time (zero: from the start)
+}
+
+// ErrNewestFirst answers a request for the chain newest first: it is read in the order it was written.
+var ErrNewestFirst = platform.E(platform.KindInvalid, "invalid_sort", "the audit log lists oldest first (sort=seq)")
+
+// ParseSince reads the since bound of a list, an RFC 3339 time ("" is no bound).
+func ParseSince(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, &platform.Error{Kind: platform.KindInvalid, Code: "invalid_parameter", Message: "since must be an RFC 3339 time",
+			Fields: []platform.FieldError{{Field: "since", Code: "format", Message: "e.g. 2026-11-01T00:00:00Z"}}}
+	}
+	return t, nil
+}
 
 // Outcome of an audited attempt.
 type Outcome string
@@ -38,7 +70,8 @@ type Event struct {
 	After      any // state after the change (nil for deletions)
 }
 
-// Entry is one stored link of a tenant's chain.
+// Entry is one stored link of a tenant's chain. Its JSON tags are TRANSITION (issue 10): oversight
+// still encodes entries directly; views use EntryView, and the tags go once nothing else does.
 type Entry struct {
 	TenantID   uuid.UUID       `json:"tenant_id"`
 	Seq        int64           `json:"seq"`
@@ -59,13 +92,13 @@ type Entry struct {
 
 // VerifyResult reports a chain check. FirstBadSeq is set when OK is false.
 type VerifyResult struct {
-	OK          bool       `json:"ok"`
-	Entries     int64      `json:"entries"`
-	Head        string     `json:"head"`
-	FirstBadSeq *int64     `json:"first_bad_seq,omitempty"`
-	FirstBadID  *uuid.UUID `json:"first_bad_id,omitempty"`
-	Reason      string     `json:"reason,omitempty"`
-	Anchor      *Anchor    `json:"anchor,omitempty"` // the latest checkpoint the chain agrees with (checkpoint.go)
+	OK          bool
+	Entries     int64
+	Head        string // hash of the last entry that fits
+	FirstBadSeq *int64
+	FirstBadID  *uuid.UUID
+	Reason      string
+	Anchor      *Anchor // the latest checkpoint the chain agrees with (checkpoint.go)
 }
 
 // computeHash is SHA-256 over the previous hash and the entry's canonical content. Before/after JSON is

@@ -74,18 +74,36 @@ func (s *Service) RecordAlone(ctx context.Context, ev Event) error {
 	})
 }
 
-// List returns up to limit entries of the tenant in ctx after sequence afterSeq and at or after since.
-func (s *Service) List(ctx context.Context, afterSeq int64, since time.Time, limit int) ([]Entry, error) {
+// List pages the entries of the tenant in ctx, oldest first (Entries).
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f Filter) (platform.Page[Entry], error) {
 	scope, ok := tenants.FromContext(ctx)
 	if !ok {
-		return nil, tenants.ErrNoScope
+		return platform.Page[Entry]{}, tenants.ErrNoScope
 	}
-	var out []Entry
+	var page platform.Page[Entry]
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) (err error) {
-		out, err = listEntries(ctx, tx, scope.TenantID, afterSeq, since, limit)
+		page, err = Entries(ctx, tx, scope.TenantID, req, f)
 		return err
 	})
-	return out, err
+	return page, err
+}
+
+// Entries pages one tenant's chain through db (a tenant or system read transaction) in the order it
+// was written: what List shows a tenant of itself, and what a regulator's oversight reads of an
+// institution. Asking newest first is ErrNewestFirst; a cursor not made for it, platform.ErrBadCursor.
+func Entries(ctx context.Context, db bun.IDB, tenantID uuid.UUID, req platform.PageRequest, f Filter) (platform.Page[Entry], error) {
+	if req.Desc {
+		return platform.Page[Entry]{}, ErrNewestFirst
+	}
+	var after int64
+	if _, err := platform.DecodeCursor(req.Cursor, &after); err != nil {
+		return platform.Page[Entry]{}, err
+	}
+	rows, err := listEntries(ctx, db, tenantID, after, f.Since, req.Fetch())
+	if err != nil {
+		return platform.Page[Entry]{}, err
+	}
+	return platform.CutPage(rows, req, func(e Entry) string { return platform.EncodeCursor(e.Seq) }), nil
 }
 
 // Verify walks the chain of the tenant in ctx, checks it against the tenant's checkpoints held by

@@ -60,7 +60,7 @@ func TestCreateTenant(t *testing.T) {
 			res := k.Do(t, "POST", "/api/v1/tenants", k.Admin, tc.body)
 			if tc.code == "" {
 				res.Want(t, tc.status)
-				var dto directory.TenantDTO
+				var dto directory.TenantView
 				res.Decode(t, &dto)
 				if dto.Status != "active" || dto.ID.String() == "" {
 					t.Fatalf("tenant %+v", dto)
@@ -83,7 +83,7 @@ func TestCreateTenant(t *testing.T) {
 	org := k.Tenant(t, tenants.KindEnterprise, "110105")
 	k.Do(t, "POST", "/api/v1/tenants", org.Admin, body(testkit.Slug("x"), "enterprise", "110105", "")).WantProblem(t, 403, "forbidden")
 	k.Do(t, "GET", "/api/v1/tenants", org.Admin, nil).WantProblem(t, 403, "forbidden")
-	var page struct{ Items []directory.TenantDTO }
+	var page struct{ Items []directory.TenantView }
 	k.Do(t, "GET", "/api/v1/tenants?kind=school&limit=500", k.Admin, nil).Want(t, 200).Decode(t, &page)
 	found := false
 	for _, d := range page.Items {

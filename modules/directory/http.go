@@ -1,11 +1,9 @@
 package directory
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -33,30 +31,18 @@ type createTenantRequest struct {
 	Admin      adminRequest `json:"admin" required:"true"`
 }
 
-// TenantDTO is a tenant as the API shows it.
-type TenantDTO struct {
-	ID         uuid.UUID `json:"id"`
-	Slug       string    `json:"slug"`
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	RegionCode string    `json:"region_code"`
-	CreditCode string    `json:"credit_code,omitempty"`
-	Status     string    `json:"status"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// ToDTO converts a tenant for the API.
-func ToDTO(t tenants.Tenant) TenantDTO {
-	return TenantDTO{ID: t.ID, Slug: t.Slug, Name: t.Name, Kind: string(t.Kind), RegionCode: t.RegionCode,
-		CreditCode: t.CreditCode, Status: string(t.Status), CreatedAt: t.CreatedAt}
-}
+// tenantList is GET /tenants's query: its route documents it, its handler parses with it.
+var tenantList = &httpx.List{Sorts: []string{SortCreatedAt}, Filters: []httpx.Filter{
+	{Name: "kind", Description: "only tenants of this kind",
+		Enum: []string{"enterprise", "social_org", "school", "regulator", "platform"}},
+}}
 
 // Routes registers the register's operations.
 func (h *Handler) Routes(r *httpx.Router) {
 	r.Post("/tenants", httpx.Op{Summary: "Create a tenant with its first administrator", Tag: "tenants",
-		Permission: "tenant:create", Request: new(createTenantRequest), Response: new(TenantDTO), Status: 201}, h.create)
-	r.Get("/tenants", httpx.Op{Summary: "List tenants (?kind=)", Tag: "tenants", Permission: "tenant:list",
-		Response: new(httpx.Page[TenantDTO])}, h.list)
+		Permission: PermTenantCreate, Request: new(createTenantRequest), Response: new(TenantView), Status: 201}, h.create)
+	r.Get("/tenants", httpx.Op{Summary: "List tenants", Tag: "tenants", Permission: PermTenantList,
+		List: tenantList, Response: new(platform.Page[TenantView])}, h.list)
 }
 
 func (h *Handler) create(c *fiber.Ctx) error {
@@ -70,31 +56,17 @@ func (h *Handler) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(ToDTO(t))
+	return c.Status(fiber.StatusCreated).JSON(NewTenantView(t))
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at")
+	req, err := tenantList.Parse(c)
 	if err != nil {
 		return err
 	}
-	var after time.Time
-	var afterID uuid.UUID
-	if _, err := httpx.DecodeCursor(lp.Cursor, &after, &afterID); err != nil {
-		return err
-	}
-	ts, err := h.svc.List(c.UserContext(), c.Query("kind"), after, afterID, lp.Limit+1)
+	page, err := h.svc.List(c.UserContext(), req, Filter{Kind: tenants.Kind(c.Query("kind"))})
 	if err != nil {
 		return err
 	}
-	page := httpx.Page[TenantDTO]{Items: []TenantDTO{}}
-	for i, t := range ts {
-		if i == lp.Limit {
-			last := ts[i-1]
-			page.NextCursor = httpx.EncodeCursor(last.CreatedAt, last.ID)
-			break
-		}
-		page.Items = append(page.Items, ToDTO(t))
-	}
-	return c.JSON(page)
+	return c.JSON(platform.MapPage(page, NewTenantView))
 }

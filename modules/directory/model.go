@@ -11,6 +11,20 @@ import (
 	"github.com/skillcert/skillcert/tenants"
 )
 
+// Permissions of the directory, as routes, the console and policies/roles/*.csv name them.
+const (
+	PermTenantCreate = "tenant:create" // register a tenant with its first administrator
+	PermTenantList   = "tenant:list"   // list the register
+)
+
+// SortCreatedAt is the sort key of List (the only one: the register lists in order of creation).
+const SortCreatedAt = "created_at"
+
+// Filter narrows List; the zero value lists every tenant.
+type Filter struct {
+	Kind tenants.Kind // only tenants of this kind ("" for all)
+}
+
 // NewTenant is the input to create a tenant.
 type NewTenant struct {
 	Slug       string

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,26 +15,53 @@ import (
 	"github.com/skillcert/skillcert/tenants"
 )
 
-// Users is what the directory needs of identity to give a new tenant its first administrator.
+// Users is what the directory needs of identity to give a new tenant its first administrator: create
+// the user inside the directory's transaction, then apply its roles once that has committed.
 type Users interface {
 	CreateUserTx(ctx context.Context, tx bun.IDB, kind tenants.Kind, in identity.NewUser) (identity.User, error)
 	ApplyRoles(ctx context.Context, kind tenants.Kind, tenantID uuid.UUID, u identity.User) error
 }
 
+var _ Users = (*identity.Service)(nil)
+
+// Lookup resolves tenants by slug or id. It needs nothing but the database, so identity, which
+// resolves the tenant of a login, is built with a Lookup before the Service, which needs identity:
+//
+//	ident := identity.NewService(db, directory.NewLookup(db), …)
+//	dir := directory.NewService(db, ident)
+type Lookup struct {
+	db *bun.DB
+}
+
+// NewLookup returns the tenant lookup on db.
+func NewLookup(db *bun.DB) *Lookup { return &Lookup{db: db} }
+
+// BySlug resolves a tenant by its slug (login, public pages). The register is not tenant data.
+func (l *Lookup) BySlug(ctx context.Context, slug string) (tenants.Tenant, error) {
+	return tenantWhere(ctx, l.db, "slug = ?", slug)
+}
+
+// ByID returns a tenant.
+func (l *Lookup) ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error) {
+	return tenantWhere(ctx, l.db, "id = ?", id)
+}
+
 // Service manages the tenant register.
 type Service struct {
-	db    *bun.DB
-	users Users
-	now   func() time.Time
+	Lookup // BySlug and ByID, so the Service serves every consumer of tenant look-ups too
+	db     *bun.DB
+	users  Users
+	now    func() time.Time
 }
 
-// NewService returns the directory service.
+// NewService returns the directory service. users gives new tenants their first administrator
+// (identity.Service); a service that never creates tenants (a test that only reads) may pass nil.
 func NewService(db *bun.DB, users Users) *Service {
-	return &Service{db: db, users: users, now: time.Now}
+	return &Service{Lookup: Lookup{db: db}, db: db, users: users, now: time.Now}
 }
 
-// SetUsers completes wiring where identity itself needs the directory first.
-func (s *Service) SetUsers(u Users) { s.users = u }
+// errNoUsers is Create on a service built without Users: a wiring mistake, not a caller's.
+var errNoUsers = errors.New("directory: created without Users, so it cannot create tenants")
 
 // FirstAdmin is the administrator a new tenant starts with.
 type FirstAdmin struct {
@@ -43,12 +71,11 @@ type FirstAdmin struct {
 // Create registers a tenant and its first administrator in one transaction, audited in the platform's
 // log (tenant.create) and in the new tenant's (user.create). Only the platform tenant may call it.
 func (s *Service) Create(ctx context.Context, in NewTenant, admin FirstAdmin) (tenants.Tenant, identity.User, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return tenants.Tenant{}, identity.User{}, tenants.ErrNoScope
+	if _, err := tenants.RequireKind(ctx, tenants.KindPlatform); err != nil {
+		return tenants.Tenant{}, identity.User{}, err
 	}
-	if scope.Kind != tenants.KindPlatform {
-		return tenants.Tenant{}, identity.User{}, platform.Forbidden("only the platform creates tenants")
+	if s.users == nil {
+		return tenants.Tenant{}, identity.User{}, errNoUsers
 	}
 	if err := in.Validate(); err != nil {
 		return tenants.Tenant{}, identity.User{}, err
@@ -101,40 +128,27 @@ func (s *Service) EnsurePlatform(ctx context.Context) (tenants.Tenant, error) {
 	return s.BySlug(ctx, tenants.PlatformSlug)
 }
 
-// BySlug resolves a tenant by its slug (login, public pages). The register is not tenant data.
-func (s *Service) BySlug(ctx context.Context, slug string) (tenants.Tenant, error) {
-	return tenantWhere(ctx, s.db, "slug = ?", slug)
-}
-
-// ByID returns a tenant.
-func (s *Service) ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error) {
-	return tenantWhere(ctx, s.db, "id = ?", id)
-}
-
-// List pages the register (platform administrators).
-func (s *Service) List(ctx context.Context, kind string, afterCreated time.Time, afterID uuid.UUID, limit int) ([]tenants.Tenant, error) {
-	return listTenants(ctx, s.db, kind, "", afterCreated, afterID, limit)
+// List pages the register, oldest first (req.Desc: newest first), narrowed by f. A cursor not made
+// for this list is platform.ErrBadCursor. Who may list is the caller's permission (tenant:list).
+func (s *Service) List(ctx context.Context, req platform.PageRequest, f Filter) (platform.Page[tenants.Tenant], error) {
+	var after tenantCursor
+	if _, err := platform.DecodeCursor(req.Cursor, &after.CreatedAt, &after.ID); err != nil {
+		return platform.Page[tenants.Tenant]{}, err
+	}
+	rows, err := listTenants(ctx, s.db, f, req.Desc, after, req.Fetch())
+	if err != nil {
+		return platform.Page[tenants.Tenant]{}, err
+	}
+	return platform.CutPage(rows, req, func(t tenants.Tenant) string { return platform.EncodeCursor(t.CreatedAt, t.ID) }), nil
 }
 
 // Jurisdiction lists the institutions a regulator oversees: those whose region code starts with the
 // regulator's jurisdiction prefix (110000 → "11", 110105 → "110105").
 func (s *Service) Jurisdiction(ctx context.Context, regulator tenants.Scope) ([]uuid.UUID, error) {
 	if regulator.Kind != tenants.KindRegulator {
-		return nil, platform.Forbidden("only regulators have a jurisdiction")
+		return nil, tenants.ErrNotRegulator
 	}
 	return institutionIDsUnder(ctx, s.db, regions.JurisdictionPrefix(regulator.RegionCode))
-}
-
-// Institutions pages institutions within a region prefix (regulators' view).
-func (s *Service) Institutions(ctx context.Context, regionPrefix string, afterCreated time.Time, afterID uuid.UUID, limit int) ([]tenants.Tenant, error) {
-	var out []tenants.Tenant
-	rows, err := listTenants(ctx, s.db, "", regionPrefix, afterCreated, afterID, limit)
-	for _, t := range rows {
-		if t.Kind.IsInstitution() {
-			out = append(out, t)
-		}
-	}
-	return out, err
 }
 
 // SetStatus changes a tenant's status inside tx (a regulator's suspend/reinstate decision), audited

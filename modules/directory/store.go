@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -36,9 +36,12 @@ func (r *tenantRow) tenant() tenants.Tenant {
 	return t
 }
 
+// slugKey is PostgreSQL's name for tenants' UNIQUE (slug).
+const slugKey = "tenants_slug_key"
+
 func insertTenant(ctx context.Context, db bun.IDB, r *tenantRow) error {
 	_, err := db.NewInsert().Model(r).Exec(ctx)
-	if err != nil && (strings.Contains(err.Error(), "23505") || strings.Contains(err.Error(), "UNIQUE constraint failed")) {
+	if platform.IsConstraint(err, slugKey) {
 		return ErrSlugTaken
 	}
 	return err
@@ -56,19 +59,27 @@ func tenantWhere(ctx context.Context, db bun.IDB, where string, arg any) (tenant
 	return r.tenant(), nil
 }
 
-func listTenants(ctx context.Context, db bun.IDB, kind string, regionPrefix string, afterCreated time.Time, afterID uuid.UUID, limit int) ([]tenants.Tenant, error) {
+// tenantCursor is the keyset position of List: the last tenant's creation time and id.
+type tenantCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+// listTenants reads up to limit tenants by (created_at, id) after the cursor (none when its id is nil).
+func listTenants(ctx context.Context, db bun.IDB, f Filter, desc bool, after tenantCursor, limit int) ([]tenants.Tenant, error) {
 	var rows []tenantRow
 	q := db.NewSelect().Model(&rows)
-	if kind != "" {
-		q = q.Where("kind = ?", kind)
+	if f.Kind != "" {
+		q = q.Where("kind = ?", string(f.Kind))
 	}
-	if regionPrefix != "" {
-		q = q.Where("region_code LIKE ?", regionPrefix+"%")
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
 	}
-	if afterID != uuid.Nil {
-		q = q.Where("(created_at, id) > (?, ?)", afterCreated, afterID)
+	if after.ID != uuid.Nil {
+		q = q.Where("(created_at, id) "+op+" (?, ?)", after.CreatedAt, after.ID)
 	}
-	if err := q.OrderExpr("created_at ASC, id ASC").Limit(int64(limit)).Scan(ctx); err != nil {
+	if err := q.OrderExpr("created_at " + dir + ", id " + dir).Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]tenants.Tenant, len(rows))

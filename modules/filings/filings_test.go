@@ -14,6 +14,7 @@ import (
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/catalog/seed"
 	"github.com/skillcert/skillcert/modules/filings"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
@@ -144,12 +145,12 @@ func reportKinds(t *testing.T, k *testkit.Kit, org *testkit.Org, id uuid.UUID) [
 
 func auditActions(t *testing.T, k *testkit.Kit, org *testkit.Org, target uuid.UUID) []string {
 	t.Helper()
-	entries, err := k.Server.Audit.List(org.Ctx(context.Background()), 0, time.Time{}, 1000)
+	entries, err := k.Server.Audit.List(org.Ctx(context.Background()), platform.PageRequest{Limit: 1000}, audit.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, e := range entries {
+	for _, e := range entries.Items {
 		if e.TargetID == target.String() && e.Outcome == audit.OutcomeOK {
 			out = append(out, e.Action)
 		}

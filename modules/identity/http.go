@@ -2,11 +2,10 @@ package identity
 
 import (
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -25,21 +24,6 @@ type loginRequest struct {
 	Password string `json:"password" required:"true"`
 }
 
-type userDTO struct {
-	ID          uuid.UUID `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	TenantID    uuid.UUID `json:"tenant_id"`
-	Roles       []string  `json:"roles"`
-	Status      string    `json:"status,omitempty"`
-}
-
-type loginResponse struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	User      userDTO   `json:"user"`
-}
-
 type createUserRequest struct {
 	Username    string   `json:"username" required:"true"`
 	Password    string   `json:"password" required:"true"`
@@ -47,28 +31,23 @@ type createUserRequest struct {
 	Roles       []string `json:"roles" required:"true"`
 }
 
-func toDTO(u User) userDTO {
-	roles := u.Roles
-	if roles == nil {
-		roles = []string{}
-	}
-	return userDTO{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, TenantID: u.TenantID, Roles: roles, Status: u.Status}
-}
+// userList is GET /users's query: its route documents it, its handler parses with it.
+var userList = &httpx.List{Sorts: []string{SortCreatedAt, SortUsername}}
 
 // Routes registers identity's operations.
 func (h *Handler) Routes(r *httpx.Router) {
 	r.Post("/auth/login", httpx.Op{Summary: "Log in and receive a bearer token", Tag: "identity", Access: httpx.Public,
-		Request: new(loginRequest), Response: new(loginResponse)}, h.login)
+		Request: new(loginRequest), Response: new(LoginView)}, h.login)
 	r.Post("/auth/logout", httpx.Op{Summary: "Revoke the current token", Tag: "identity", AnyRole: true, Status: 204}, h.logout)
-	r.Get("/me", httpx.Op{Summary: "The authenticated user", Tag: "identity", AnyRole: true, Response: new(userDTO)}, h.me)
-	r.Post("/users", httpx.Op{Summary: "Create a user in your tenant", Tag: "identity", Permission: "user:create",
-		Request: new(createUserRequest), Response: new(userDTO), Status: 201}, h.createUser)
-	r.Get("/users", httpx.Op{Summary: "List users of your tenant (sort: created_at, username)", Tag: "identity",
-		Permission: "user:list", Response: new(httpx.Page[userDTO])}, h.listUsers)
-	r.Get("/users/:id", httpx.Op{Summary: "A user of your tenant", Tag: "identity", Permission: "user:list",
-		Response: new(userDTO)}, h.getUser)
+	r.Get("/me", httpx.Op{Summary: "The authenticated user", Tag: "identity", AnyRole: true, Response: new(UserView)}, h.me)
+	r.Post("/users", httpx.Op{Summary: "Create a user in your tenant", Tag: "identity", Permission: PermUserCreate,
+		Request: new(createUserRequest), Response: new(UserView), Status: 201}, h.createUser)
+	r.Get("/users", httpx.Op{Summary: "List users of your tenant", Tag: "identity", Permission: PermUserList,
+		List: userList, Response: new(platform.Page[UserView])}, h.listUsers)
+	r.Get("/users/:id", httpx.Op{Summary: "A user of your tenant", Tag: "identity", Permission: PermUserList,
+		Response: new(UserView)}, h.getUser)
 	r.Post("/users/:id/disable", httpx.Op{Summary: "Disable a user and revoke their sessions", Tag: "identity",
-		Permission: "user:disable", Status: 204}, h.disableUser)
+		Permission: PermUserDisable, Status: 204}, h.disableUser)
 }
 
 const localsPrincipal = "principal"
@@ -107,7 +86,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(loginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt, User: toDTO(res.User)})
+	return c.JSON(NewLoginView(res))
 }
 
 func (h *Handler) logout(c *fiber.Ctx) error {
@@ -120,7 +99,7 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 
 func (h *Handler) me(c *fiber.Ctx) error {
 	p, _ := c.Locals(localsPrincipal).(Principal)
-	return c.JSON(toDTO(p.User))
+	return c.JSON(NewUserView(p.User))
 }
 
 func (h *Handler) createUser(c *fiber.Ctx) error {
@@ -133,33 +112,19 @@ func (h *Handler) createUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(toDTO(u))
+	return c.Status(fiber.StatusCreated).JSON(NewUserView(u))
 }
 
 func (h *Handler) listUsers(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at", "username")
+	req, err := userList.Parse(c)
 	if err != nil {
 		return err
 	}
-	var after *userCursor
-	var cur userCursor
-	if ok, err := httpx.DecodeCursor(lp.Cursor, &cur.CreatedAt, &cur.Username, &cur.ID); err != nil {
-		return err
-	} else if ok {
-		after = &cur
-	}
-	page, err := h.svc.ListUsers(c.UserContext(), lp.Sort, lp.Desc, after, lp.Limit)
+	page, err := h.svc.ListUsers(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
-	out := httpx.Page[userDTO]{Items: make([]userDTO, 0, len(page.Users))}
-	for _, u := range page.Users {
-		out.Items = append(out.Items, toDTO(u))
-	}
-	if page.Next != nil {
-		out.NextCursor = httpx.EncodeCursor(page.Next.CreatedAt, page.Next.Username, page.Next.ID)
-	}
-	return c.JSON(out)
+	return c.JSON(platform.MapPage(page, NewUserView))
 }
 
 func (h *Handler) getUser(c *fiber.Ctx) error {
@@ -171,7 +136,7 @@ func (h *Handler) getUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toDTO(u))
+	return c.JSON(NewUserView(u))
 }
 
 func (h *Handler) disableUser(c *fiber.Ctx) error {

@@ -14,6 +14,19 @@ import (
 	"github.com/skillcert/skillcert/tenants"
 )
 
+// Permissions of identity, as routes, the console and policies/roles/*.csv name them.
+const (
+	PermUserCreate  = "user:create"  // create a user in one's tenant
+	PermUserList    = "user:list"    // list and read the users of one's tenant
+	PermUserDisable = "user:disable" // disable a user and revoke their sessions
+)
+
+// Sort keys of ListUsers; SortCreatedAt is the default.
+const (
+	SortCreatedAt = "created_at"
+	SortUsername  = "username"
+)
+
 // User is a person who logs in to one tenant.
 type User struct {
 	ID          uuid.UUID

@@ -320,43 +320,38 @@ func (s *Service) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
 	return u, err
 }
 
-// UserPage is one page of users.
-type UserPage struct {
-	Users []User
-	Next  *userCursor
-}
-
-// ListUsers pages the users of the tenant in ctx.
-func (s *Service) ListUsers(ctx context.Context, sortKey string, desc bool, after *userCursor, limit int) (UserPage, error) {
+// ListUsers pages the users of the tenant in ctx, by req.Sort: SortCreatedAt (the default) or
+// SortUsername, with the id breaking ties. A cursor not made for this list is platform.ErrBadCursor.
+func (s *Service) ListUsers(ctx context.Context, req platform.PageRequest) (platform.Page[User], error) {
 	scope, ok := tenants.FromContext(ctx)
 	if !ok {
-		return UserPage{}, tenants.ErrNoScope
+		return platform.Page[User]{}, tenants.ErrNoScope
 	}
-	var page UserPage
+	var after *userCursor
+	var cur userCursor
+	if ok, err := platform.DecodeCursor(req.Cursor, &cur.CreatedAt, &cur.Username, &cur.ID); err != nil {
+		return platform.Page[User]{}, err
+	} else if ok {
+		after = &cur
+	}
+	var page platform.Page[User]
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		rows, err := listUsers(ctx, tx, scope.TenantID, sortKey, desc, after, limit+1)
+		rows, err := listUsers(ctx, tx, scope.TenantID, req.Sort, req.Desc, after, req.Fetch())
 		if err != nil {
 			return err
 		}
-		more := len(rows) > limit
-		if more {
-			rows = rows[:limit]
-		}
-		ids := make([]uuid.UUID, len(rows))
-		for i := range rows {
-			ids[i] = rows[i].ID
+		cut := platform.CutPage(rows, req, func(r userRow) string {
+			return platform.EncodeCursor(r.CreatedAt, r.Username, r.ID)
+		})
+		ids := make([]uuid.UUID, len(cut.Items))
+		for i := range cut.Items {
+			ids[i] = cut.Items[i].ID
 		}
 		roles, err := rolesOf(ctx, tx, scope.TenantID, ids...)
 		if err != nil {
 			return err
 		}
-		for i := range rows {
-			page.Users = append(page.Users, rows[i].user(roles[rows[i].ID]))
-		}
-		if more {
-			last := rows[len(rows)-1]
-			page.Next = &userCursor{CreatedAt: last.CreatedAt, Username: last.Username, ID: last.ID}
-		}
+		page = platform.MapPage(cut, func(r userRow) User { return r.user(roles[r.ID]) })
 		return nil
 	})
 	return page, err

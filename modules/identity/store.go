@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,17 +65,12 @@ func (r *userRow) user(roles []string) User {
 		Roles: roles, Status: r.Status, CreatedAt: r.CreatedAt.UTC()}
 }
 
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "UNIQUE constraint failed")
-}
+// usernameKey is PostgreSQL's name for users' UNIQUE (tenant_id, username).
+const usernameKey = "users_tenant_id_username_key"
 
 func insertUser(ctx context.Context, db bun.IDB, u *userRow, roles []string) error {
 	if _, err := db.NewInsert().Model(u).Exec(ctx); err != nil {
-		if isUniqueViolation(err) {
+		if platform.IsConstraint(err, usernameKey) {
 			return ErrUsernameTaken
 		}
 		return err
@@ -203,7 +197,7 @@ func listUsers(ctx context.Context, db bun.IDB, tenantID uuid.UUID, sortKey stri
 		op, dir = "<", "DESC"
 	}
 	col := "created_at"
-	if sortKey == "username" {
+	if sortKey == SortUsername {
 		col = "username"
 	}
 	if after != nil {

@@ -67,7 +67,6 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	}
 	s := &Server{Registry: d.Registry, deps: d}
 	s.Audit = s.newAudit()
-	s.Directory = directory.NewService(d.DB, nil)
 
 	// The authorizer loads assignments through identity's store; identity applies role changes to it.
 	load := func(ctx context.Context) ([]policies.Assignment, error) {
@@ -85,9 +84,9 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ident := identity.NewService(d.DB, s.Directory, authz, identity.NewThrottle(d.Redis), policies.ValidRole, d.Log)
+	ident := identity.NewService(d.DB, directory.NewLookup(d.DB), authz, identity.NewThrottle(d.Redis), policies.ValidRole, d.Log)
 	s.Identity, s.Authorizer = ident, authz
-	s.Directory.SetUsers(ident)
+	s.Directory = directory.NewService(d.DB, ident)
 	s.Guard = policies.Guard{Authorizer: authz, OnDenied: func(ctx context.Context, action string) {
 		if err := s.Audit.RecordAlone(ctx, audit.Event{Action: action, Outcome: audit.OutcomeDenied}); err != nil {
 			d.Log.Error("recording a denied attempt", "err", err)

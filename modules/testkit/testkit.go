@@ -135,7 +135,7 @@ func (k *Kit) Tenant(tb testing.TB, kind tenants.Kind, region string, roles ...s
 		"admin": map[string]any{"username": "admin", "password": Password, "display_name": "Admin"},
 	})
 	res.Want(tb, http.StatusCreated)
-	var dto directory.TenantDTO
+	var dto directory.TenantView
 	res.Decode(tb, &dto)
 	t, err := k.Server.Directory.ByID(context.Background(), dto.ID)
 	if err != nil {
