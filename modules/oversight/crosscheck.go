@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -320,20 +321,21 @@ func (s *Service) writeFlags(ctx context.Context, findings []finding, started ti
 
 // FlagFilter narrows the flag listing.
 type FlagFilter struct {
-	Kind    string
-	Open    bool
-	AfterAt time.Time
-	AfterID uuid.UUID
-	Limit   int
+	Kind string
+	Open bool // only unresolved flags
 }
 
-// Flags lists the cross-institution findings of the regulator in ctx, oldest first.
-func (s *Service) Flags(ctx context.Context, f FlagFilter) ([]Flag, error) {
-	scope, err := regulatorScope(ctx)
+// Flags pages the cross-institution findings of the regulator in ctx, oldest first.
+func (s *Service) Flags(ctx context.Context, f FlagFilter, req platform.PageRequest) (platform.Page[Flag], error) {
+	after, err := decodeTimeKey(req.Cursor)
 	if err != nil {
-		return nil, err
+		return platform.Page[Flag]{}, err
 	}
-	out := []Flag{}
+	scope, err := tenants.RegulatorScope(ctx)
+	if err != nil {
+		return platform.Page[Flag]{}, err
+	}
+	var out []Flag
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var rows []flagRow
 		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
@@ -343,10 +345,10 @@ func (s *Service) Flags(ctx context.Context, f FlagFilter) ([]Flag, error) {
 		if f.Open {
 			q = q.Where("resolved_at IS NULL")
 		}
-		if f.AfterID != uuid.Nil {
-			q = q.Where("(first_seen_at, id) > (?, ?)", f.AfterAt, f.AfterID)
+		if after.id != uuid.Nil {
+			q = q.Where("(first_seen_at, id) > (?, ?)", after.at, after.id)
 		}
-		if err := q.OrderExpr("first_seen_at ASC, id ASC").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("first_seen_at ASC, id ASC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {
@@ -354,7 +356,7 @@ func (s *Service) Flags(ctx context.Context, f FlagFilter) ([]Flag, error) {
 		}
 		return nil
 	})
-	return out, err
+	return platform.CutPage(out, req, func(f Flag) string { return platform.EncodeCursor(f.FirstSeenAt, f.ID) }), err
 }
 
 // regulatorIDs lists every regulator (the daily fan-outs).

@@ -195,17 +195,19 @@ func (s *Service) Decide(ctx context.Context, in DecisionInput) (Decision, error
 type DecisionFilter struct {
 	InstitutionID   uuid.UUID
 	Kind            string
-	ReviewRequested bool
-	AfterDecided    time.Time
-	AfterID         uuid.UUID
-	Limit           int
+	ReviewRequested bool // only decisions whose review was asked for and is not decided yet
 }
 
 // Decisions pages the decisions of the regulator in ctx, newest first, with the institutions'
-// statements and review requests.
-func (s *Service) Decisions(ctx context.Context, f DecisionFilter) ([]Decision, error) {
-	out := []Decision{}
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) error {
+// statements and review requests. ReviewRequested is applied to each page as read (the answer is the
+// institution's record), so such a page may hold fewer items than asked for.
+func (s *Service) Decisions(ctx context.Context, f DecisionFilter, req platform.PageRequest) (platform.Page[Decision], error) {
+	after, err := decodeTimeKey(req.Cursor)
+	if err != nil {
+		return platform.Page[Decision]{}, err
+	}
+	var out []Decision
+	err = s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) error {
 		var rows []decisionRow
 		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", j.regulator.TenantID)
 		if f.InstitutionID != uuid.Nil {
@@ -214,10 +216,10 @@ func (s *Service) Decisions(ctx context.Context, f DecisionFilter) ([]Decision, 
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
 		}
-		if f.AfterID != uuid.Nil {
-			q = q.Where("(decided_at, id) < (?, ?)", f.AfterDecided, f.AfterID)
+		if after.id != uuid.Nil {
+			q = q.Where("(decided_at, id) < (?, ?)", after.at, after.id)
 		}
-		if err := q.OrderExpr("decided_at DESC, id DESC").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("decided_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		copies, err := decisionCopies(ctx, tx, rows)
@@ -233,8 +235,10 @@ func (s *Service) Decisions(ctx context.Context, f DecisionFilter) ([]Decision, 
 		}
 		return nil
 	})
-	return out, err
+	return platform.CutPage(out, req, decisionCursor), err
 }
+
+func decisionCursor(d Decision) string { return platform.EncodeCursor(d.DecidedAt, d.ID) }
 
 // decisionCopies reads the institutions' copies (their answers) of decisions: the oversight
 // transaction lets it read them for institutions in jurisdiction only.
@@ -348,32 +352,25 @@ func (s *Service) ReviewDecision(ctx context.Context, id uuid.UUID, outcome, not
 	return out, err
 }
 
-func institutionScope(ctx context.Context) (tenants.Scope, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return tenants.Scope{}, tenants.ErrNoScope
-	}
-	if !scope.Kind.IsInstitution() {
-		return tenants.Scope{}, ErrNotInstitution
-	}
-	return scope, nil
-}
-
 // InstitutionDecisions pages the decisions regulators made about the institution in ctx, newest
 // first, with their facts and reasons.
-func (s *Service) InstitutionDecisions(ctx context.Context, afterDecided time.Time, afterID uuid.UUID, limit int) ([]Decision, error) {
-	scope, err := institutionScope(ctx)
+func (s *Service) InstitutionDecisions(ctx context.Context, req platform.PageRequest) (platform.Page[Decision], error) {
+	after, err := decodeTimeKey(req.Cursor)
 	if err != nil {
-		return nil, err
+		return platform.Page[Decision]{}, err
 	}
-	out := []Decision{}
+	scope, err := tenants.InstitutionScope(ctx)
+	if err != nil {
+		return platform.Page[Decision]{}, err
+	}
+	var out []Decision
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var rows []institutionDecisionRow
 		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
-		if afterID != uuid.Nil {
-			q = q.Where("(decided_at, id) < (?, ?)", afterDecided, afterID)
+		if after.id != uuid.Nil {
+			q = q.Where("(decided_at, id) < (?, ?)", after.at, after.id)
 		}
-		if err := q.OrderExpr("decided_at DESC, id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("decided_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {
@@ -381,7 +378,7 @@ func (s *Service) InstitutionDecisions(ctx context.Context, afterDecided time.Ti
 		}
 		return nil
 	})
-	return out, err
+	return platform.CutPage(out, req, decisionCursor), err
 }
 
 func getCopy(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID) (*institutionDecisionRow, error) {
@@ -397,7 +394,7 @@ func getCopy(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID) (*institut
 
 // InstitutionDecision returns one decision about the institution in ctx.
 func (s *Service) InstitutionDecision(ctx context.Context, id uuid.UUID) (Decision, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -424,7 +421,7 @@ const (
 // AnswerDecision records the institution's statement or its request for review of a decision, once
 // each: its record, audited in its log; the regulator reads it in oversight.
 func (s *Service) AnswerDecision(ctx context.Context, id uuid.UUID, kind Answer, text string) (Decision, error) {
-	scope, err := institutionScope(ctx)
+	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
 		return Decision{}, err
 	}

@@ -33,6 +33,15 @@ var testSecret = func() []byte {
 // newService builds an oversight service on the kit's database with test-friendly timings.
 func newService(tb testing.TB, k *testkit.Kit, mod func(*oversight.Options)) (*oversight.Service, *prometheus.Registry) {
 	tb.Helper()
+	return newServiceWith(tb, k, oversight.Deps{}, mod)
+}
+
+// newServiceWith is newService with deps (the kit's directory unless given).
+func newServiceWith(tb testing.TB, k *testkit.Kit, deps oversight.Deps, mod func(*oversight.Options)) (*oversight.Service, *prometheus.Registry) {
+	tb.Helper()
+	if deps.Directory == nil {
+		deps.Directory = k.Server.Directory
+	}
 	reg := prometheus.NewRegistry()
 	opts := oversight.Options{
 		AllowPrivate:  true,
@@ -47,7 +56,7 @@ func newService(tb testing.TB, k *testkit.Kit, mod func(*oversight.Options)) (*o
 	if mod != nil {
 		mod(&opts)
 	}
-	svc, err := oversight.New(k.DB, k.Server.Directory, opts)
+	svc, err := oversight.New(k.DB, deps, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -14,17 +14,6 @@ import (
 	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
-// Permissions (casbin actions, policies/roles/oversight.csv). Regulators hold only oversight
-// actions; institutions see and answer the decisions about them.
-const (
-	PermRead    = "oversight:read"    // every regulator role: institutions in jurisdiction, reports, statistics
-	PermSync    = "oversight:sync"    // regulator admin: the external system
-	PermInspect = "oversight:inspect" // regulator admin and inspector: inspections, sampling, complaints
-	PermDecide  = "oversight:decide"  // regulator admin and inspector: decisions and reviews
-	PermDecList = "decision:list"     // institution users: the decisions about them
-	PermDecResp = "decision:respond"  // institution admin: statements and review requests
-)
-
 // Handler serves the oversight HTTP API.
 type Handler struct {
 	svc     *Service
@@ -41,22 +30,22 @@ func NewHandler(svc *Service, limiter *ratelimit.Limiter) *Handler {
 func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "oversight"
 	r.Get("/oversight/institutions", httpx.Op{Summary: "Institutions in your jurisdiction", Tag: tag, Permission: PermRead,
-		Response: new(httpx.Page[Institution])}, h.institutions)
+		List: institutionList, Response: new(platform.Page[Institution])}, h.institutions)
 	r.Get("/oversight/institutions/:tenant_id", httpx.Op{Summary: "An institution in your jurisdiction", Tag: tag, Permission: PermRead,
 		Response: new(Institution)}, h.institution)
 	r.Get("/oversight/institutions/:tenant_id/batches", httpx.Op{Summary: "An institution's batches (?status=)", Tag: tag,
-		Permission: PermRead, Response: new(httpx.Page[BatchRecord])}, h.batches)
+		Permission: PermRead, List: batchList, Response: new(platform.Page[BatchRecord])}, h.batches)
 	r.Get("/oversight/institutions/:tenant_id/certificates", httpx.Op{Summary: "An institution's certificates (?status=&batch_id=)",
-		Tag: tag, Permission: PermRead, Response: new(httpx.Page[CertificateRecord])}, h.certificates)
+		Tag: tag, Permission: PermRead, List: certificateList, Response: new(platform.Page[CertificateRecord])}, h.certificates)
 	r.Get("/oversight/institutions/:tenant_id/audit", httpx.Op{Summary: "An institution's audit log (?since=RFC3339, oldest first)",
-		Tag: tag, Permission: PermRead, Response: new(httpx.Page[audit.Entry])}, h.audit)
+		Tag: tag, Permission: PermRead, List: auditList, Response: new(platform.Page[audit.Entry])}, h.audit)
 	r.Get("/oversight/institutions/:tenant_id/score", httpx.Op{Summary: "An institution's monitoring score and star rating, explained",
 		Tag: tag, Permission: PermRead, Response: new(Score)}, h.score)
 	r.Get("/oversight/scores", httpx.Op{Summary: "Monitoring scores of every institution in your jurisdiction, worst first", Tag: tag,
-		Permission: PermRead, Response: new(httpx.Page[Score])}, h.scores)
+		Permission: PermRead, List: scoreList, Response: new(platform.Page[Score])}, h.scores)
 
 	r.Get("/oversight/reports", httpx.Op{Summary: "Reports received (?since=RFC3339&institution_id=&kind=), oldest first: immutable copies",
-		Tag: tag, Permission: PermRead, Response: new(httpx.Page[Report])}, h.reports)
+		Tag: tag, Permission: PermRead, List: reportList, Response: new(platform.Page[Report])}, h.reports)
 	r.Get("/oversight/reports/verify", httpx.Op{Summary: "Check your report store's hash chain", Tag: tag, Permission: PermRead,
 		Response: new(ChainCheck)}, h.verifyReports)
 	r.Get("/oversight/reports/:id", httpx.Op{Summary: "One report as received", Tag: tag, Permission: PermRead, Response: new(Report)}, h.report)
@@ -71,17 +60,17 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Post("/oversight/sync-endpoint/resume", httpx.Op{Summary: "Resume deliveries (and retry dead-lettered reports)", Tag: tag,
 		Permission: PermSync, Response: new(SyncState)}, h.resume)
 	r.Post("/oversight/sync-endpoint/replay", httpx.Op{Summary: "Deliver again every report received since a time", Tag: tag,
-		Permission: PermSync, Request: new(replayRequest), Response: new(replayResponse)}, h.replay)
+		Permission: PermSync, Request: new(replayRequest), Response: new(ReplayResponse)}, h.replay)
 
 	r.Get("/oversight/reconciliation", httpx.Op{Summary: "Differences between holdings and reports (?institution_id=&open=true)",
-		Tag: tag, Permission: PermRead, Response: new(reconciliationPage)}, h.reconciliation)
+		Tag: tag, Permission: PermRead, List: diffList, Response: new(ReconciliationPage)}, h.reconciliation)
 	r.Get("/oversight/flags", httpx.Op{Summary: "Cross-institution findings: one person, several certificates; repeat testing (?kind=&open=true)",
-		Tag: tag, Permission: PermRead, Response: new(httpx.Page[Flag])}, h.flags)
+		Tag: tag, Permission: PermRead, List: flagList, Response: new(platform.Page[Flag])}, h.flags)
 	r.Get("/oversight/stats", httpx.Op{Summary: "Statistics (?from=YYYY-MM&to=&occupation_code=&level=&institution_id=&format=json|csv|xlsx&table=certificates|pass_rates|late_results)",
 		Tag: tag, Permission: PermRead, Response: new(Stats)}, h.stats)
 
 	r.Get("/oversight/inspections", httpx.Op{Summary: "Inspections (?institution_id=&status=&kind=), newest first", Tag: tag,
-		Permission: PermRead, Response: new(httpx.Page[Inspection])}, h.inspections)
+		Permission: PermRead, List: inspectionList, Response: new(platform.Page[Inspection])}, h.inspections)
 	r.Post("/oversight/inspections", httpx.Op{Summary: "Plan an inspection (routine, special, annual)", Tag: tag, Permission: PermInspect,
 		Request: new(inspectionRequest), Response: new(Inspection), Status: 201}, h.createInspection)
 	r.Get("/oversight/inspections/:id", httpx.Op{Summary: "An inspection with its findings", Tag: tag, Permission: PermRead,
@@ -100,30 +89,30 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Post("/oversight/sampling", httpx.Op{Summary: "Double-random draw of institutions and inspectors from a recorded seed", Tag: tag,
 		Permission: PermInspect, Request: new(samplingRequest), Response: new(Sampling), Status: 201}, h.sample)
 	r.Get("/oversight/sampling", httpx.Op{Summary: "Your draws, newest first", Tag: tag, Permission: PermRead,
-		Response: new(httpx.Page[Sampling])}, h.samplings)
+		List: samplingList, Response: new(platform.Page[Sampling])}, h.samplings)
 
 	r.Get("/oversight/complaints", httpx.Op{Summary: "Public complaints about institutions in your jurisdiction (?status=&institution_id=)",
-		Tag: tag, Permission: PermRead, Response: new(httpx.Page[Complaint])}, h.complaints)
+		Tag: tag, Permission: PermRead, List: complaintList, Response: new(platform.Page[Complaint])}, h.complaints)
 	r.Patch("/oversight/complaints/:id", httpx.Op{Summary: "Handle a complaint (status, note)", Tag: tag, Permission: PermInspect,
 		Request: new(complaintPatchRequest), Response: new(Complaint)}, h.updateComplaint)
 
 	r.Post("/oversight/decisions", httpx.Op{Summary: "Decide about an institution: suspend, reinstate, invalidate a certificate, order rectification",
 		Tag: tag, Permission: PermDecide, Request: new(decisionRequest), Response: new(Decision), Status: 201}, h.decide)
 	r.Get("/oversight/decisions", httpx.Op{Summary: "Your decisions with the institutions' answers (?institution_id=&kind=&review_requested=true)",
-		Tag: tag, Permission: PermRead, Response: new(httpx.Page[Decision])}, h.decisions)
+		Tag: tag, Permission: PermRead, List: decisionList, Response: new(platform.Page[Decision])}, h.decisions)
 	r.Get("/oversight/decisions/:id", httpx.Op{Summary: "A decision with the institution's answer", Tag: tag, Permission: PermRead,
 		Response: new(Decision)}, h.decision)
 	r.Post("/oversight/decisions/:id/review", httpx.Op{Summary: "Decide a review the institution asked for (upheld or withdrawn)", Tag: tag,
 		Permission: PermDecide, Request: new(reviewRequest), Response: new(Decision)}, h.review)
 
 	r.Get("/decisions", httpx.Op{Summary: "Regulators' decisions about your institution, with facts and reasons", Tag: "decisions",
-		Permission: PermDecList, Response: new(httpx.Page[Decision])}, h.myDecisions)
-	r.Get("/decisions/:id", httpx.Op{Summary: "A decision about your institution", Tag: "decisions", Permission: PermDecList,
+		Permission: PermDecisionList, List: myDecisionList, Response: new(platform.Page[Decision])}, h.myDecisions)
+	r.Get("/decisions/:id", httpx.Op{Summary: "A decision about your institution", Tag: "decisions", Permission: PermDecisionList,
 		Response: new(Decision)}, h.myDecision)
 	r.Post("/decisions/:id/statement", httpx.Op{Summary: "State your case on a decision (陈述申辩)", Tag: "decisions",
-		Permission: PermDecResp, Request: new(statementRequest), Response: new(Decision)}, h.statement)
+		Permission: PermDecisionRespond, Request: new(statementRequest), Response: new(Decision)}, h.statement)
 	r.Post("/decisions/:id/review-request", httpx.Op{Summary: "Ask for a review of a decision (复核)", Tag: "decisions",
-		Permission: PermDecResp, Request: new(reviewRequestRequest), Response: new(Decision)}, h.reviewRequest)
+		Permission: PermDecisionRespond, Request: new(reviewRequestRequest), Response: new(Decision)}, h.reviewRequest)
 
 	r.Post("/public/complaints", httpx.Op{Summary: "Complain about an institution; routed to the regulators of its region", Tag: "public",
 		Access: httpx.Public, Request: new(complaintRequest), Response: new(ComplaintReceipt), Status: 201}, h.limiter.Wrap(h.complain))
@@ -139,9 +128,6 @@ type (
 	}
 	replayRequest struct {
 		Since time.Time `json:"since" required:"true"`
-	}
-	replayResponse struct {
-		Queued int `json:"queued"`
 	}
 	inspectionRequest struct {
 		InstitutionID uuid.UUID   `json:"institution_id" required:"true"`
@@ -204,11 +190,39 @@ type (
 		Content         string `json:"content" required:"true"`
 		Contact         string `json:"contact,omitempty"`
 	}
-	reconciliationPage struct {
-		Items      []ReconciliationDiff `json:"items"`
-		NextCursor string               `json:"next_cursor"`
-		LastRun    *ReconcileResult     `json:"last_run"`
-	}
+)
+
+// The lists of the API: the allow-list of sort keys each route documents and enforces, its filters.
+var (
+	institutionList = &httpx.List{Sorts: []string{"created_at"}}
+	recordStatus    = httpx.Filter{Name: "status", Description: "only records in this status"}
+	batchList       = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{recordStatus}}
+	certificateList = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
+		{Name: "status", Description: "only certificates in this status", Enum: []string{"pending", "issued", "revoked"}},
+		{Name: "batch_id", Description: "only certificates of this batch", Format: "uuid"}}}
+	sinceFilter = httpx.Filter{Name: "since", Description: "only entries at or after this time (RFC 3339)", Format: "date-time"}
+	auditList   = &httpx.List{Sorts: []string{"seq"}, Filters: []httpx.Filter{sinceFilter}}
+	scoreList   = &httpx.List{Sorts: []string{"score"}}
+	institution = httpx.Filter{Name: "institution_id", Description: "only this institution's", Format: "uuid"}
+	reportList  = &httpx.List{Sorts: []string{"seq"}, Filters: []httpx.Filter{
+		{Name: "since", Description: "only reports received at or after this time (RFC 3339)", Format: "date-time"},
+		institution, {Name: "kind", Description: "only reports of this kind, e.g. certificate.issued"}}}
+	openFilter = httpx.Filter{Name: "open", Description: "only unresolved findings", Format: "boolean"}
+	diffList   = &httpx.List{Sorts: []string{"first_seen_at"}, Filters: []httpx.Filter{institution, openFilter}}
+	flagList   = &httpx.List{Sorts: []string{"first_seen_at"}, Filters: []httpx.Filter{
+		{Name: "kind", Description: "only flags of this kind", Enum: []string{FlagMultipleCertificates, FlagRepeatTesting}}, openFilter}}
+	inspectionList = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{institution,
+		{Name: "status", Description: "only inspections in this status", Enum: []string{InspectionPlanned, InspectionInProgress, InspectionClosed}},
+		{Name: "kind", Description: "only inspections of this kind", Enum: []string{InspectionRoutine, InspectionSpecial, InspectionAnnual}}}}
+	samplingList  = &httpx.List{Sorts: []string{"created_at"}}
+	complaintList = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
+		{Name: "status", Description: "only complaints in this status", Enum: []string{ComplaintReceived, ComplaintInvestigating, ComplaintClosed}},
+		institution}}
+	decisionList = &httpx.List{Sorts: []string{"decided_at"}, Filters: []httpx.Filter{institution,
+		{Name: "kind", Description: "only decisions of this kind", Enum: []string{string(DecisionSuspend), string(DecisionReinstate),
+			string(DecisionInvalidateCertificate), string(DecisionRectify)}},
+		{Name: "review_requested", Description: "only decisions whose review the institution asked for and that await it", Format: "boolean"}}}
+	myDecisionList = &httpx.List{Sorts: []string{"decided_at"}}
 )
 
 func badParam(field, msg string) error {
@@ -245,44 +259,16 @@ func queryBool(c *fiber.Ctx, name string) bool {
 	return b
 }
 
-// timeCursor reads a (time, id) keyset cursor.
-func timeCursor(lp httpx.ListParams) (time.Time, uuid.UUID, error) {
-	var at time.Time
-	var id uuid.UUID
-	_, err := httpx.DecodeCursor(lp.Cursor, &at, &id)
-	return at, id, err
-}
-
-// page cuts items fetched with limit+1 into a page, with the cursor of the last item kept.
-func page[T any](items []T, limit int, cursor func(T) string) httpx.Page[T] {
-	p := httpx.Page[T]{Items: items}
-	if p.Items == nil {
-		p.Items = []T{}
-	}
-	if len(items) > limit {
-		p.Items = items[:limit]
-		p.NextCursor = cursor(items[limit-1])
-	}
-	return p
-}
-
 func (h *Handler) institutions(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at")
+	req, err := institutionList.Parse(c)
 	if err != nil {
 		return err
 	}
-	if lp.Desc {
-		return badParam("sort", "institutions are listed oldest first")
-	}
-	at, id, err := timeCursor(lp)
+	p, err := h.svc.Institutions(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.Institutions(c.UserContext(), at, id, lp.Limit+1)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page(items, lp.Limit, func(i Institution) string { return httpx.EncodeCursor(i.CreatedAt, i.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) institution(c *fiber.Ctx) error {
@@ -297,45 +283,42 @@ func (h *Handler) institution(c *fiber.Ctx) error {
 	return c.JSON(in)
 }
 
-func (h *Handler) recordPage(c *fiber.Ctx) (uuid.UUID, RecordPage, error) {
+// records reads an institution's record listing: its id, the page and the filter.
+func records(c *fiber.Ctx, list *httpx.List) (uuid.UUID, RecordFilter, platform.PageRequest, error) {
 	id, err := httpx.UUIDParam(c, "tenant_id")
 	if err != nil {
-		return id, RecordPage{}, err
+		return id, RecordFilter{}, platform.PageRequest{}, err
 	}
-	lp, err := httpx.ParseList(c, "created_at")
+	req, err := list.Parse(c)
 	if err != nil {
-		return id, RecordPage{}, err
-	}
-	at, after, err := timeCursor(lp)
-	if err != nil {
-		return id, RecordPage{}, err
+		return id, RecordFilter{}, req, err
 	}
 	batch, err := queryUUID(c, "batch_id")
-	return id, RecordPage{Limit: lp.Limit + 1, AfterTime: at, AfterID: after, Status: c.Query("status"), BatchID: batch}, err
+	return id, RecordFilter{Status: c.Query("status"), BatchID: batch}, req, err
 }
 
 func (h *Handler) batches(c *fiber.Ctx) error {
-	id, p, err := h.recordPage(c)
+	id, f, req, err := records(c, batchList)
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.InstitutionBatches(c.UserContext(), id, p)
+	p, err := h.svc.InstitutionBatches(c.UserContext(), id, f, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, p.Limit-1, func(b BatchRecord) string { return httpx.EncodeCursor(b.CreatedAt, b.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) certificates(c *fiber.Ctx) error {
-	id, p, err := h.recordPage(c)
+	id, f, req, err := records(c, certificateList)
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.InstitutionCertificates(c.UserContext(), id, p)
+	p, err := h.svc.InstitutionCertificates(c.UserContext(), id, f, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, p.Limit-1, func(b CertificateRecord) string { return httpx.EncodeCursor(b.CreatedAt, b.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) audit(c *fiber.Ctx) error {
@@ -343,7 +326,7 @@ func (h *Handler) audit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	lp, err := httpx.ParseList(c, "seq")
+	req, err := auditList.Parse(c)
 	if err != nil {
 		return err
 	}
@@ -351,15 +334,11 @@ func (h *Handler) audit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var after int64
-	if _, err := httpx.DecodeCursor(lp.Cursor, &after); err != nil {
-		return err
-	}
-	items, err := h.svc.InstitutionAudit(c.UserContext(), id, after, since, lp.Limit+1)
+	p, err := h.svc.InstitutionAudit(c.UserContext(), id, since, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, lp.Limit, func(e audit.Entry) string { return httpx.EncodeCursor(e.Seq) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) score(c *fiber.Ctx) error {
@@ -375,30 +354,21 @@ func (h *Handler) score(c *fiber.Ctx) error {
 }
 
 func (h *Handler) scores(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "score")
+	req, err := scoreList.Parse(c)
 	if err != nil {
 		return err
 	}
-	var offset int
-	if _, err := httpx.DecodeCursor(lp.Cursor, &offset); err != nil {
-		return err
-	}
-	all, err := h.svc.Scores(c.UserContext())
+	p, err := h.svc.Scores(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
-	// Scores are computed, not stored: the cursor is the offset into this ordering.
-	all = all[min(offset, len(all)):]
-	return c.JSON(page(all, lp.Limit, func(Score) string { return httpx.EncodeCursor(offset + lp.Limit) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) reports(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "seq")
+	req, err := reportList.Parse(c)
 	if err != nil {
 		return err
-	}
-	if lp.Desc {
-		return badParam("sort", "reports are listed oldest first")
 	}
 	since, err := querySince(c)
 	if err != nil {
@@ -408,15 +378,11 @@ func (h *Handler) reports(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var after int64
-	if _, err := httpx.DecodeCursor(lp.Cursor, &after); err != nil {
-		return err
-	}
-	items, err := h.svc.Reports(c.UserContext(), ReportFilter{Since: since, InstitutionID: inst, Kind: c.Query("kind"), AfterSeq: after, Limit: lp.Limit + 1})
+	p, err := h.svc.Reports(c.UserContext(), ReportFilter{Since: since, InstitutionID: inst, Kind: c.Query("kind")}, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, lp.Limit, func(r Report) string { return httpx.EncodeCursor(r.Seq) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) report(c *fiber.Ctx) error {
@@ -491,15 +457,11 @@ func (h *Handler) replay(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(replayResponse{Queued: n})
+	return c.JSON(ReplayResponse{Queued: n})
 }
 
 func (h *Handler) reconciliation(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "first_seen_at")
-	if err != nil {
-		return err
-	}
-	at, id, err := timeCursor(lp)
+	req, err := diffList.Parse(c)
 	if err != nil {
 		return err
 	}
@@ -507,29 +469,23 @@ func (h *Handler) reconciliation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, last, err := h.svc.Reconciliation(c.UserContext(), DiffFilter{InstitutionID: inst, Open: queryBool(c, "open"),
-		AfterSeen: at, AfterID: id, Limit: lp.Limit + 1})
+	p, last, err := h.svc.Reconciliation(c.UserContext(), DiffFilter{InstitutionID: inst, Open: queryBool(c, "open")}, req)
 	if err != nil {
 		return err
 	}
-	p := page(items, lp.Limit, func(d ReconciliationDiff) string { return httpx.EncodeCursor(d.FirstSeenAt, d.ID) })
-	return c.JSON(reconciliationPage{Items: p.Items, NextCursor: p.NextCursor, LastRun: last})
+	return c.JSON(ReconciliationPage{Items: p.Items, NextCursor: p.NextCursor, LastRun: last})
 }
 
 func (h *Handler) flags(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "first_seen_at")
+	req, err := flagList.Parse(c)
 	if err != nil {
 		return err
 	}
-	at, id, err := timeCursor(lp)
+	p, err := h.svc.Flags(c.UserContext(), FlagFilter{Kind: c.Query("kind"), Open: queryBool(c, "open")}, req)
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.Flags(c.UserContext(), FlagFilter{Kind: c.Query("kind"), Open: queryBool(c, "open"), AfterAt: at, AfterID: id, Limit: lp.Limit + 1})
-	if err != nil {
-		return err
-	}
-	return c.JSON(page(items, lp.Limit, func(f Flag) string { return httpx.EncodeCursor(f.FirstSeenAt, f.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) stats(c *fiber.Ctx) error {
@@ -585,11 +541,7 @@ func (h *Handler) stats(c *fiber.Ctx) error {
 }
 
 func (h *Handler) inspections(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at")
-	if err != nil {
-		return err
-	}
-	at, id, err := timeCursor(lp)
+	req, err := inspectionList.Parse(c)
 	if err != nil {
 		return err
 	}
@@ -597,12 +549,11 @@ func (h *Handler) inspections(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.Inspections(c.UserContext(), InspectionFilter{InstitutionID: inst, Status: c.Query("status"), Kind: c.Query("kind"),
-		AfterCreated: at, AfterID: id, Limit: lp.Limit + 1})
+	p, err := h.svc.Inspections(c.UserContext(), InspectionFilter{InstitutionID: inst, Status: c.Query("status"), Kind: c.Query("kind")}, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, lp.Limit, func(i Inspection) string { return httpx.EncodeCursor(i.CreatedAt, i.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) createInspection(c *fiber.Ctx) error {
@@ -750,27 +701,19 @@ func (h *Handler) sample(c *fiber.Ctx) error {
 }
 
 func (h *Handler) samplings(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at")
+	req, err := samplingList.Parse(c)
 	if err != nil {
 		return err
 	}
-	at, id, err := timeCursor(lp)
+	p, err := h.svc.Samplings(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.Samplings(c.UserContext(), at, id, lp.Limit+1)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page(items, lp.Limit, func(s Sampling) string { return httpx.EncodeCursor(s.CreatedAt, s.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) complaints(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "created_at")
-	if err != nil {
-		return err
-	}
-	at, id, err := timeCursor(lp)
+	req, err := complaintList.Parse(c)
 	if err != nil {
 		return err
 	}
@@ -778,12 +721,11 @@ func (h *Handler) complaints(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.Complaints(c.UserContext(), ComplaintFilter{InstitutionID: inst, Status: c.Query("status"), AfterCreated: at,
-		AfterID: id, Limit: lp.Limit + 1})
+	p, err := h.svc.Complaints(c.UserContext(), ComplaintFilter{InstitutionID: inst, Status: c.Query("status")}, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, lp.Limit, func(x Complaint) string { return httpx.EncodeCursor(x.CreatedAt, x.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) updateComplaint(c *fiber.Ctx) error {
@@ -821,11 +763,7 @@ func (h *Handler) decide(c *fiber.Ctx) error {
 }
 
 func (h *Handler) decisions(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "decided_at")
-	if err != nil {
-		return err
-	}
-	at, id, err := timeCursor(lp)
+	req, err := decisionList.Parse(c)
 	if err != nil {
 		return err
 	}
@@ -833,12 +771,12 @@ func (h *Handler) decisions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.Decisions(c.UserContext(), DecisionFilter{InstitutionID: inst, Kind: c.Query("kind"),
-		ReviewRequested: queryBool(c, "review_requested"), AfterDecided: at, AfterID: id, Limit: lp.Limit + 1})
+	p, err := h.svc.Decisions(c.UserContext(), DecisionFilter{InstitutionID: inst, Kind: c.Query("kind"),
+		ReviewRequested: queryBool(c, "review_requested")}, req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page(items, lp.Limit, func(d Decision) string { return httpx.EncodeCursor(d.DecidedAt, d.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) decision(c *fiber.Ctx) error {
@@ -870,19 +808,15 @@ func (h *Handler) review(c *fiber.Ctx) error {
 }
 
 func (h *Handler) myDecisions(c *fiber.Ctx) error {
-	lp, err := httpx.ParseList(c, "decided_at")
+	req, err := myDecisionList.Parse(c)
 	if err != nil {
 		return err
 	}
-	at, id, err := timeCursor(lp)
+	p, err := h.svc.InstitutionDecisions(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.InstitutionDecisions(c.UserContext(), at, id, lp.Limit+1)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page(items, lp.Limit, func(d Decision) string { return httpx.EncodeCursor(d.DecidedAt, d.ID) }))
+	return c.JSON(p)
 }
 
 func (h *Handler) myDecision(c *fiber.Ctx) error {

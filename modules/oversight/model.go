@@ -13,6 +13,17 @@ import (
 	"github.com/skillcert/skillcert/tenants"
 )
 
+// Permissions of oversight, as routes, the console and policies/roles/oversight.csv name them.
+// Regulators hold only oversight actions; institutions see and answer the decisions about them.
+const (
+	PermRead            = "oversight:read"    // every regulator role: institutions in jurisdiction, reports, statistics
+	PermSync            = "oversight:sync"    // regulator admin: the external system
+	PermInspect         = "oversight:inspect" // regulator admin and inspector: inspections, sampling, complaints
+	PermDecide          = "oversight:decide"  // regulator admin and inspector: decisions and reviews
+	PermDecisionList    = "decision:list"     // institution users: the decisions about them
+	PermDecisionRespond = "decision:respond"  // institution admin: statements and review requests
+)
+
 // Errors of the oversight module.
 var (
 	ErrInstitutionNotFound = platform.NotFound("institution")
@@ -23,8 +34,6 @@ var (
 	ErrComplaintNotFound   = platform.NotFound("complaint")
 	ErrSamplingNotFound    = platform.NotFound("sampling")
 	ErrNoEndpoint          = platform.NotFound("sync endpoint")
-	ErrNotRegulator        = platform.Forbidden("oversight is for regulators")
-	ErrNotInstitution      = platform.Forbidden("decisions are shown to institutions")
 	// ErrPrivateTarget refuses a sync target on a private, loopback or link-local address.
 	ErrPrivateTarget = platform.Unprocessable("private_target",
 		"the sync endpoint resolves to a private, loopback or link-local address (allowed only with SKILLCERT_SYNC_ALLOW_PRIVATE=true)")

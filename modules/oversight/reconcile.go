@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -234,19 +235,20 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileResult, error) {
 type DiffFilter struct {
 	InstitutionID uuid.UUID
 	Open          bool // only unresolved differences
-	AfterSeen     time.Time
-	AfterID       uuid.UUID
-	Limit         int
 }
 
-// Reconciliation lists the differences found for the regulator in ctx, oldest first, with the
+// Reconciliation pages the differences found for the regulator in ctx, oldest first, with the
 // latest run.
-func (s *Service) Reconciliation(ctx context.Context, f DiffFilter) ([]ReconciliationDiff, *ReconcileResult, error) {
-	scope, err := regulatorScope(ctx)
+func (s *Service) Reconciliation(ctx context.Context, f DiffFilter, req platform.PageRequest) (platform.Page[ReconciliationDiff], *ReconcileResult, error) {
+	after, err := decodeTimeKey(req.Cursor)
 	if err != nil {
-		return nil, nil, err
+		return platform.Page[ReconciliationDiff]{}, nil, err
 	}
-	out := []ReconciliationDiff{}
+	scope, err := tenants.RegulatorScope(ctx)
+	if err != nil {
+		return platform.Page[ReconciliationDiff]{}, nil, err
+	}
+	var out []ReconciliationDiff
 	var last *ReconcileResult
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var rows []diffRow
@@ -257,10 +259,10 @@ func (s *Service) Reconciliation(ctx context.Context, f DiffFilter) ([]Reconcili
 		if f.Open {
 			q = q.Where("resolved_at IS NULL")
 		}
-		if f.AfterID != uuid.Nil {
-			q = q.Where("(first_seen_at, id) > (?, ?)", f.AfterSeen, f.AfterID)
+		if after.id != uuid.Nil {
+			q = q.Where("(first_seen_at, id) > (?, ?)", after.at, after.id)
 		}
-		if err := q.OrderExpr("first_seen_at ASC, id ASC").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("first_seen_at ASC, id ASC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {
@@ -276,5 +278,5 @@ func (s *Service) Reconciliation(ctx context.Context, f DiffFilter) ([]Reconcili
 		}
 		return nil
 	})
-	return out, last, err
+	return platform.CutPage(out, req, func(d ReconciliationDiff) string { return platform.EncodeCursor(d.FirstSeenAt, d.ID) }), last, err
 }

@@ -11,12 +11,12 @@ import (
 // Records reads institutions' lifecycle records (batches, certificates) for the regulator's view.
 // Every method runs inside the regulator's oversight transaction, so row-level security limits it to
 // the institutions in jurisdiction whatever the query says. The SQL implementation reads the
-// lifecycle modules' tables directly, read-only; tests may replace it (Service.SetRecords).
+// lifecycle modules' tables directly, read-only (schema_pin_test.go pins every column it reads).
 type Records interface {
-	// Batches pages an institution's batches, newest first.
-	Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]BatchRecord, error)
-	// Certificates pages an institution's certificates, newest first.
-	Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]CertificateRecord, error)
+	// Batches lists up to limit of an institution's batches after the keyset position, newest first.
+	Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, f RecordFilter, after timeKey, limit int) ([]BatchRecord, error)
+	// Certificates lists up to limit of an institution's certificates after the keyset position, newest first.
+	Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, f RecordFilter, after timeKey, limit int) ([]CertificateRecord, error)
 	// Holdings lists the certificates an institution holds (issued or revoked, not pending), ordered by
 	// issue day and number: what reconciliation compares with the reports.
 	Holdings(ctx context.Context, tx bun.IDB, institutionID uuid.UUID) ([]Holding, error)
@@ -41,13 +41,10 @@ type ApplicationFact struct {
 	CreatedAt      time.Time
 }
 
-// RecordPage pages a record listing: keyset after (AfterTime, AfterID) in the listing's order.
-type RecordPage struct {
-	Limit     int
-	AfterTime time.Time
-	AfterID   uuid.UUID
-	Status    string
-	BatchID   uuid.UUID // certificates of one batch
+// RecordFilter narrows a listing of an institution's batches or certificates.
+type RecordFilter struct {
+	Status  string
+	BatchID uuid.UUID // certificates of one batch
 }
 
 // BatchRecord is a batch as a regulator sees it.
@@ -92,7 +89,7 @@ type sqlRecords struct{}
 
 var _ Records = sqlRecords{}
 
-func (sqlRecords) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]BatchRecord, error) {
+func (sqlRecords) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordFilter, after timeKey, limit int) ([]BatchRecord, error) {
 	var rows []BatchRecord
 	q := tx.NewSelect().TableExpr("batches").
 		ColumnExpr("id, title, occupation_code, level, status, exam_start, application_deadline, venue, fee_fen, capacity, created_at").
@@ -100,14 +97,14 @@ func (sqlRecords) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UU
 	if p.Status != "" {
 		q = q.Where("status = ?", p.Status)
 	}
-	if p.AfterID != uuid.Nil {
-		q = q.Where("(created_at, id) < (?, ?)", p.AfterTime, p.AfterID)
+	if after.id != uuid.Nil {
+		q = q.Where("(created_at, id) < (?, ?)", after.at, after.id)
 	}
-	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(p.Limit)).Scan(ctx, &rows)
+	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx, &rows)
 	return rows, err
 }
 
-func (sqlRecords) Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordPage) ([]CertificateRecord, error) {
+func (sqlRecords) Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, p RecordFilter, after timeKey, limit int) ([]CertificateRecord, error) {
 	var rows []CertificateRecord
 	q := tx.NewSelect().TableExpr("certificates").
 		ColumnExpr("id, coalesce(number, '') AS number, status, holder_name, occupation_code, level, issued_on, batch_id, created_at").
@@ -118,10 +115,10 @@ func (sqlRecords) Certificates(ctx context.Context, tx bun.IDB, institutionID uu
 	if p.BatchID != uuid.Nil {
 		q = q.Where("batch_id = ?", p.BatchID)
 	}
-	if p.AfterID != uuid.Nil {
-		q = q.Where("(created_at, id) < (?, ?)", p.AfterTime, p.AfterID)
+	if after.id != uuid.Nil {
+		q = q.Where("(created_at, id) < (?, ?)", after.at, after.id)
 	}
-	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(p.Limit)).Scan(ctx, &rows)
+	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx, &rows)
 	return rows, err
 }
 

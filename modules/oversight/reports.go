@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -313,20 +314,25 @@ type ReportFilter struct {
 	Since         time.Time // received at or after
 	InstitutionID uuid.UUID
 	Kind          string
-	AfterSeq      int64
-	Limit         int
 }
 
 // Reports pages the reports the regulator in ctx received, oldest first (immutable copies).
-func (s *Service) Reports(ctx context.Context, f ReportFilter) ([]Report, error) {
-	scope, err := regulatorScope(ctx)
-	if err != nil {
-		return nil, err
+func (s *Service) Reports(ctx context.Context, f ReportFilter, req platform.PageRequest) (platform.Page[Report], error) {
+	if req.Desc {
+		return platform.Page[Report]{}, badParam("sort", "reports are listed oldest first")
 	}
-	out := []Report{}
+	var after int64
+	if _, err := platform.DecodeCursor(req.Cursor, &after); err != nil {
+		return platform.Page[Report]{}, err
+	}
+	scope, err := tenants.RegulatorScope(ctx)
+	if err != nil {
+		return platform.Page[Report]{}, err
+	}
+	var out []Report
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var rows []reportRow
-		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID).Where("seq > ?", f.AfterSeq)
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID).Where("seq > ?", after)
 		if !f.Since.IsZero() {
 			q = q.Where("received_at >= ?", f.Since.UTC())
 		}
@@ -336,7 +342,7 @@ func (s *Service) Reports(ctx context.Context, f ReportFilter) ([]Report, error)
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
 		}
-		if err := q.OrderExpr("seq ASC").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("seq ASC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {
@@ -344,12 +350,12 @@ func (s *Service) Reports(ctx context.Context, f ReportFilter) ([]Report, error)
 		}
 		return nil
 	})
-	return out, err
+	return platform.CutPage(out, req, func(r Report) string { return platform.EncodeCursor(r.Seq) }), err
 }
 
 // Report returns one received report by its id.
 func (s *Service) Report(ctx context.Context, id uuid.UUID) (Report, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -370,7 +376,7 @@ func (s *Service) Report(ctx context.Context, id uuid.UUID) (Report, error) {
 
 // VerifyReports walks the regulator's report chain and names the first copy that does not fit.
 func (s *Service) VerifyReports(ctx context.Context) (ChainCheck, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return ChainCheck{}, err
 	}

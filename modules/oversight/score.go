@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/skillcert/skillcert/modules/platform"
 )
 
 // Monitoring signals and how much each occurrence costs (points out of 100) up to a cap, so that one
@@ -51,15 +53,27 @@ func stars(score float64) int {
 	return 1
 }
 
-// Scores computes the monitoring score of every institution in the jurisdiction of the regulator in
-// ctx over the last year, worst first.
-func (s *Service) Scores(ctx context.Context) ([]Score, error) {
-	var out []Score
+// Scores pages the monitoring scores of every institution in the jurisdiction of the regulator in ctx
+// over the last year, worst first. Scores are computed, not stored: the cursor is the offset into
+// this ordering.
+func (s *Service) Scores(ctx context.Context, req platform.PageRequest) (platform.Page[Score], error) {
+	var offset int
+	if _, err := platform.DecodeCursor(req.Cursor, &offset); err != nil {
+		return platform.Page[Score]{}, err
+	}
+	if offset < 0 {
+		return platform.Page[Score]{}, platform.ErrBadCursor
+	}
+	var all []Score
 	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
-		out, err = s.scores(ctx, tx, j)
+		all, err = s.scores(ctx, tx, j)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return platform.Page[Score]{}, err
+	}
+	next := platform.EncodeCursor(offset + req.Size())
+	return platform.CutPage(all[min(offset, len(all)):], req, func(Score) string { return next }), nil
 }
 
 // Score computes one institution's monitoring score (404 outside the jurisdiction).

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
@@ -97,6 +98,17 @@ func (o *Options) defaults() {
 	}
 }
 
+// Deps are the services oversight calls across modules, each through an interface it owns.
+type Deps struct {
+	// Directory is the tenant register (required).
+	Directory Directory
+	// Revoker revokes certificates on invalidate_certificate decisions; nil: those decisions answer 503.
+	Revoker Revoker
+	// Jobs is the job queue: deliveries start right after reports arrive, and the daily
+	// reconciliation fans out per regulator. Nil: deliveries wait for the periodic tick.
+	Jobs jobs.Enqueuer
+}
+
 // Service is the oversight module: the regulator's view, reports, supervision and decisions.
 type Service struct {
 	db      *bun.DB
@@ -111,37 +123,37 @@ type Service struct {
 
 	personKey []byte // HMAC key of person hashes
 	sealKey   []byte // AES-256 key sealing sync secrets
+
+	// Tasks are the module's background tasks on the job queue (Deps.Jobs).
+	Tasks *Tasks
 }
 
-// New returns the oversight service. records may be nil until the lifecycle modules are wired; the
-// endpoints that need them answer 503 meanwhile.
-func New(db *bun.DB, dir Directory, opts Options) (*Service, error) {
+// New returns the oversight service on db, calling across modules through deps.
+func New(db *bun.DB, deps Deps, opts Options) (*Service, error) {
 	opts.defaults()
 	if len(opts.Secret) < 16 {
 		return nil, platform.E(platform.KindInternal, "no_secret", "oversight needs a platform secret of at least 16 bytes")
+	}
+	if deps.Directory == nil {
+		return nil, platform.E(platform.KindInternal, "no_directory", "oversight needs the tenant register")
 	}
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: db, dir: dir, opts: opts, m: m,
+	s := &Service{db: db, dir: deps.Directory, revoker: deps.Revoker, opts: opts, m: m,
 		personKey: derive(opts.Secret, "skillcert/oversight/person-key/v1"),
 		sealKey:   derive(opts.Secret, "skillcert/oversight/sync-seal/v1"),
 		records:   sqlRecords{},
 	}
 	s.guard = newGuard(opts.AllowPrivate)
 	s.client = newSyncClient(s.guard, opts.HTTPTimeout)
+	s.Tasks = &Tasks{svc: s, enq: deps.Jobs, log: opts.Log}
+	if deps.Jobs != nil {
+		s.kicker = s.Tasks
+	}
 	return s, nil
 }
-
-// SetRevoker wires the certificate revocation used by invalidate_certificate decisions.
-func (s *Service) SetRevoker(r Revoker) { s.revoker = r }
-
-// SetRecords replaces the reader of institutions' lifecycle records (tests, or other schemas).
-func (s *Service) SetRecords(r Records) { s.records = r }
-
-// SetKicker wires the job queue that starts deliveries soon after reports arrive.
-func (s *Service) SetKicker(k Kicker) { s.kicker = k }
 
 func derive(secret []byte, label string) []byte {
 	m := hmac.New(sha256.New, secret)
@@ -168,19 +180,8 @@ func (j jurisdiction) require(id uuid.UUID) error {
 	return nil
 }
 
-func regulatorScope(ctx context.Context) (tenants.Scope, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return tenants.Scope{}, tenants.ErrNoScope
-	}
-	if scope.Kind != tenants.KindRegulator {
-		return tenants.Scope{}, ErrNotRegulator
-	}
-	return scope, nil
-}
-
 func (s *Service) jurisdictionOf(ctx context.Context) (jurisdiction, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return jurisdiction{}, err
 	}
@@ -213,14 +214,33 @@ func (s *Service) Jurisdiction(ctx context.Context) ([]uuid.UUID, error) {
 	return j.ids, err
 }
 
-// Institutions pages the institutions in the regulator's jurisdiction, by creation.
-func (s *Service) Institutions(ctx context.Context, afterCreated time.Time, afterID uuid.UUID, limit int) ([]Institution, error) {
+// timeKey is a keyset position of a list ordered by (time, id), read from its cursor.
+type timeKey struct {
+	at time.Time
+	id uuid.UUID
+}
+
+func decodeTimeKey(cursor string) (timeKey, error) {
+	var k timeKey
+	_, err := platform.DecodeCursor(cursor, &k.at, &k.id)
+	return k, err
+}
+
+// Institutions pages the institutions in the regulator's jurisdiction, oldest first.
+func (s *Service) Institutions(ctx context.Context, req platform.PageRequest) (platform.Page[Institution], error) {
+	if req.Desc {
+		return platform.Page[Institution]{}, badParam("sort", "institutions are listed oldest first")
+	}
+	after, err := decodeTimeKey(req.Cursor)
+	if err != nil {
+		return platform.Page[Institution]{}, err
+	}
 	var out []Institution
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
-		out, err = listInstitutions(ctx, tx, j.ids, afterCreated, afterID, limit)
+	err = s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
+		out, err = listInstitutions(ctx, tx, j.ids, after, req.Fetch())
 		return err
 	})
-	return out, err
+	return platform.CutPage(out, req, func(i Institution) string { return platform.EncodeCursor(i.CreatedAt, i.ID) }), err
 }
 
 // Institution returns one institution in jurisdiction (404 otherwise).
@@ -236,43 +256,55 @@ func (s *Service) Institution(ctx context.Context, id uuid.UUID) (Institution, e
 	return out, err
 }
 
-// InstitutionAudit pages an institution's audit log (after sequence afterSeq, at or after since).
-func (s *Service) InstitutionAudit(ctx context.Context, id uuid.UUID, afterSeq int64, since time.Time, limit int) ([]audit.Entry, error) {
+// InstitutionAudit pages an institution's audit log, oldest first (entries at or after since when set).
+func (s *Service) InstitutionAudit(ctx context.Context, id uuid.UUID, since time.Time, req platform.PageRequest) (platform.Page[audit.Entry], error) {
+	var after int64
+	if _, err := platform.DecodeCursor(req.Cursor, &after); err != nil {
+		return platform.Page[audit.Entry]{}, err
+	}
 	var out []audit.Entry
 	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
 		if err := j.require(id); err != nil {
 			return err
 		}
-		out, err = listAudit(ctx, tx, id, afterSeq, since, limit)
+		out, err = listAudit(ctx, tx, id, after, since, req.Fetch())
 		return err
 	})
-	return out, err
+	return platform.CutPage(out, req, func(e audit.Entry) string { return platform.EncodeCursor(e.Seq) }), err
 }
 
-// InstitutionBatches pages an institution's batches.
-func (s *Service) InstitutionBatches(ctx context.Context, id uuid.UUID, p RecordPage) ([]BatchRecord, error) {
+// InstitutionBatches pages an institution's batches, newest first.
+func (s *Service) InstitutionBatches(ctx context.Context, id uuid.UUID, f RecordFilter, req platform.PageRequest) (platform.Page[BatchRecord], error) {
+	after, err := decodeTimeKey(req.Cursor)
+	if err != nil {
+		return platform.Page[BatchRecord]{}, err
+	}
 	var out []BatchRecord
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
+	err = s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
 		if err := j.require(id); err != nil {
 			return err
 		}
-		out, err = s.records.Batches(ctx, tx, id, p)
+		out, err = s.records.Batches(ctx, tx, id, f, after, req.Fetch())
 		return err
 	})
-	return out, err
+	return platform.CutPage(out, req, func(b BatchRecord) string { return platform.EncodeCursor(b.CreatedAt, b.ID) }), err
 }
 
-// InstitutionCertificates pages an institution's certificates.
-func (s *Service) InstitutionCertificates(ctx context.Context, id uuid.UUID, p RecordPage) ([]CertificateRecord, error) {
+// InstitutionCertificates pages an institution's certificates, newest first.
+func (s *Service) InstitutionCertificates(ctx context.Context, id uuid.UUID, f RecordFilter, req platform.PageRequest) (platform.Page[CertificateRecord], error) {
+	after, err := decodeTimeKey(req.Cursor)
+	if err != nil {
+		return platform.Page[CertificateRecord]{}, err
+	}
 	var out []CertificateRecord
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
+	err = s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
 		if err := j.require(id); err != nil {
 			return err
 		}
-		out, err = s.records.Certificates(ctx, tx, id, p)
+		out, err = s.records.Certificates(ctx, tx, id, f, after, req.Fetch())
 		return err
 	})
-	return out, err
+	return platform.CutPage(out, req, func(c CertificateRecord) string { return platform.EncodeCursor(c.CreatedAt, c.ID) }), err
 }
 
 // systemActor is the actor of the module's background work.

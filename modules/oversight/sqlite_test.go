@@ -11,6 +11,7 @@ import (
 
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/tenants"
@@ -39,7 +40,7 @@ func TestDevModeSQLite(t *testing.T) {
 	if string(again) != string(secret) {
 		t.Fatal("the dev platform secret changed between calls")
 	}
-	svc, err := oversight.New(db, dir, oversight.Options{AllowPrivate: true, Secret: secret,
+	svc, err := oversight.New(db, oversight.Deps{Directory: dir}, oversight.Options{AllowPrivate: true, Secret: secret,
 		Backoff: oversight.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -77,8 +78,8 @@ func TestDevModeSQLite(t *testing.T) {
 	if r, err := svc.Dispatch(ctx); err != nil || r.Events != 3 || r.Copies != 3 {
 		t.Fatalf("dispatch = %+v, %v", r, err)
 	}
-	list, err := svc.Reports(rctx, oversight.ReportFilter{Limit: 10})
-	if err != nil || len(list) != 3 {
+	list, err := svc.Reports(rctx, oversight.ReportFilter{}, platform.PageRequest{Limit: 10})
+	if err != nil || len(list.Items) != 3 {
 		t.Fatalf("reports = %v, %v", list, err)
 	}
 	if c, err := svc.VerifyReports(rctx); err != nil || !c.OK || c.Entries != 3 {
@@ -117,7 +118,7 @@ func TestDevModeSQLite(t *testing.T) {
 		Deadline: &deadlineDay}); err != nil {
 		t.Fatal(err)
 	}
-	if ds, err := svc.InstitutionDecisions(ictx, time.Time{}, uuid.Nil, 10); err != nil || len(ds) != 1 {
+	if ds, err := svc.InstitutionDecisions(ictx, platform.PageRequest{Limit: 10}); err != nil || len(ds.Items) != 1 {
 		t.Fatalf("institution's decisions = %v, %v", ds, err)
 	}
 	sc, err := svc.Score(rctx, inst.ID)

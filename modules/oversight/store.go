@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,15 +45,15 @@ func (r *tenantRow) scope() tenants.Scope {
 	return tenants.Scope{TenantID: r.ID, Kind: tenants.Kind(r.Kind), RegionCode: r.RegionCode, Slug: r.Slug}
 }
 
-func listInstitutions(ctx context.Context, db bun.IDB, ids []uuid.UUID, afterCreated time.Time, afterID uuid.UUID, limit int) ([]Institution, error) {
+func listInstitutions(ctx context.Context, db bun.IDB, ids []uuid.UUID, after timeKey, limit int) ([]Institution, error) {
 	out := []Institution{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []tenantRow
 	q := db.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids))
-	if afterID != uuid.Nil {
-		q = q.Where("(created_at, id) > (?, ?)", afterCreated, afterID)
+	if after.id != uuid.Nil {
+		q = q.Where("(created_at, id) > (?, ?)", after.at, after.id)
 	}
 	if err := q.OrderExpr("created_at ASC, id ASC").Limit(int64(limit)).Scan(ctx); err != nil {
 		return nil, err
@@ -169,22 +168,4 @@ func tryLock(ctx context.Context, tx bun.IDB, key string) (bool, error) {
 		return false, fmt.Errorf("oversight: advisory lock: %w", err)
 	}
 	return ok, nil
-}
-
-// isUniqueViolation reports a duplicate key from either database.
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return containsAny(s, "23505", "UNIQUE constraint failed")
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }

@@ -173,7 +173,7 @@ func findingsOf(ctx context.Context, tx bun.IDB, regID uuid.UUID, ids []uuid.UUI
 
 // Inspection returns one of the regulator's inspections with its findings.
 func (s *Service) Inspection(ctx context.Context, id uuid.UUID) (Inspection, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return Inspection{}, err
 	}
@@ -198,18 +198,19 @@ type InspectionFilter struct {
 	InstitutionID uuid.UUID
 	Status        string
 	Kind          string
-	AfterCreated  time.Time
-	AfterID       uuid.UUID
-	Limit         int
 }
 
 // Inspections pages the regulator's inspections, newest first, with their findings.
-func (s *Service) Inspections(ctx context.Context, f InspectionFilter) ([]Inspection, error) {
-	scope, err := regulatorScope(ctx)
+func (s *Service) Inspections(ctx context.Context, f InspectionFilter, req platform.PageRequest) (platform.Page[Inspection], error) {
+	after, err := decodeTimeKey(req.Cursor)
 	if err != nil {
-		return nil, err
+		return platform.Page[Inspection]{}, err
 	}
-	out := []Inspection{}
+	scope, err := tenants.RegulatorScope(ctx)
+	if err != nil {
+		return platform.Page[Inspection]{}, err
+	}
+	var out []Inspection
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var rows []inspectionRow
 		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
@@ -222,10 +223,10 @@ func (s *Service) Inspections(ctx context.Context, f InspectionFilter) ([]Inspec
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
 		}
-		if f.AfterID != uuid.Nil {
-			q = q.Where("(created_at, id) < (?, ?)", f.AfterCreated, f.AfterID)
+		if after.id != uuid.Nil {
+			q = q.Where("(created_at, id) < (?, ?)", after.at, after.id)
 		}
-		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		ids := make([]uuid.UUID, len(rows))
@@ -245,7 +246,7 @@ func (s *Service) Inspections(ctx context.Context, f InspectionFilter) ([]Inspec
 		}
 		return nil
 	})
-	return out, err
+	return platform.CutPage(out, req, func(i Inspection) string { return platform.EncodeCursor(i.CreatedAt, i.ID) }), err
 }
 
 // UpdateInspection changes an inspection. A closed inspection can be reopened (its closing time is
@@ -582,19 +583,23 @@ func (s *Service) Sample(ctx context.Context, in SamplingInput) (Sampling, error
 }
 
 // Samplings pages the regulator's draws, newest first.
-func (s *Service) Samplings(ctx context.Context, afterCreated time.Time, afterID uuid.UUID, limit int) ([]Sampling, error) {
-	scope, err := regulatorScope(ctx)
+func (s *Service) Samplings(ctx context.Context, req platform.PageRequest) (platform.Page[Sampling], error) {
+	after, err := decodeTimeKey(req.Cursor)
 	if err != nil {
-		return nil, err
+		return platform.Page[Sampling]{}, err
 	}
-	out := []Sampling{}
+	scope, err := tenants.RegulatorScope(ctx)
+	if err != nil {
+		return platform.Page[Sampling]{}, err
+	}
+	var out []Sampling
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var rows []samplingRow
 		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
-		if afterID != uuid.Nil {
-			q = q.Where("(created_at, id) < (?, ?)", afterCreated, afterID)
+		if after.id != uuid.Nil {
+			q = q.Where("(created_at, id) < (?, ?)", after.at, after.id)
 		}
-		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {
@@ -602,7 +607,7 @@ func (s *Service) Samplings(ctx context.Context, afterCreated time.Time, afterID
 		}
 		return nil
 	})
-	return out, err
+	return platform.CutPage(out, req, func(s Sampling) string { return platform.EncodeCursor(s.CreatedAt, s.ID) }), err
 }
 
 // PublicSampling returns a draw as published (一公开): seed, algorithm, populations, the drawn
@@ -718,18 +723,19 @@ func (s *Service) Complain(ctx context.Context, in ComplaintInput) (ComplaintRec
 type ComplaintFilter struct {
 	InstitutionID uuid.UUID
 	Status        string
-	AfterCreated  time.Time
-	AfterID       uuid.UUID
-	Limit         int
 }
 
 // Complaints pages the complaints the regulator in ctx received, newest first.
-func (s *Service) Complaints(ctx context.Context, f ComplaintFilter) ([]Complaint, error) {
-	scope, err := regulatorScope(ctx)
+func (s *Service) Complaints(ctx context.Context, f ComplaintFilter, req platform.PageRequest) (platform.Page[Complaint], error) {
+	after, err := decodeTimeKey(req.Cursor)
 	if err != nil {
-		return nil, err
+		return platform.Page[Complaint]{}, err
 	}
-	out := []Complaint{}
+	scope, err := tenants.RegulatorScope(ctx)
+	if err != nil {
+		return platform.Page[Complaint]{}, err
+	}
+	var out []Complaint
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		var rows []complaintRow
 		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
@@ -739,10 +745,10 @@ func (s *Service) Complaints(ctx context.Context, f ComplaintFilter) ([]Complain
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
 		}
-		if f.AfterID != uuid.Nil {
-			q = q.Where("(created_at, id) < (?, ?)", f.AfterCreated, f.AfterID)
+		if after.id != uuid.Nil {
+			q = q.Where("(created_at, id) < (?, ?)", after.at, after.id)
 		}
-		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(f.Limit)).Scan(ctx); err != nil {
+		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {
@@ -750,7 +756,7 @@ func (s *Service) Complaints(ctx context.Context, f ComplaintFilter) ([]Complain
 		}
 		return nil
 	})
-	return out, err
+	return platform.CutPage(out, req, func(x Complaint) string { return platform.EncodeCursor(x.CreatedAt, x.ID) }), err
 }
 
 // UpdateComplaint moves a complaint along (received → investigating → closed) with a note.
@@ -762,7 +768,7 @@ func (s *Service) UpdateComplaint(ctx context.Context, id uuid.UUID, status, not
 	if err := v.Err(); err != nil {
 		return Complaint{}, err
 	}
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return Complaint{}, err
 	}

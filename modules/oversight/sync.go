@@ -133,7 +133,7 @@ func (s *Service) open(regID uuid.UUID, sealed []byte) ([]byte, error) {
 // (and again at every delivery): private, loopback and link-local targets are refused unless allowed.
 // Reports received from now on are delivered; older ones can be sent with Replay.
 func (s *Service) SetEndpoint(ctx context.Context, in EndpointInput) (SyncState, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return SyncState{}, err
 	}
@@ -191,7 +191,7 @@ func (s *Service) guardTarget(ctx context.Context, raw string) error {
 
 // DeleteEndpoint removes the regulator's external system and what was still queued for it.
 func (s *Service) DeleteEndpoint(ctx context.Context) error {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Service) Pause(ctx context.Context) (SyncState, error) { return s.setPa
 func (s *Service) Resume(ctx context.Context) (SyncState, error) { return s.setPaused(ctx, false) }
 
 func (s *Service) setPaused(ctx context.Context, paused bool) (SyncState, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return SyncState{}, err
 	}
@@ -272,7 +272,7 @@ func (s *Service) setPaused(ctx context.Context, paused bool) (SyncState, error)
 // Replay queues again every report the regulator in ctx received at or after since, to be delivered
 // in order to its external system (`skillcert sync replay --since`). It returns how many were queued.
 func (s *Service) Replay(ctx context.Context, since time.Time) (int, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -317,7 +317,7 @@ func (s *Service) Replay(ctx context.Context, since time.Time) (int, error) {
 
 // SyncState reports the delivery state of the regulator in ctx.
 func (s *Service) SyncState(ctx context.Context) (SyncState, error) {
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return SyncState{}, err
 	}
@@ -416,7 +416,7 @@ const deliverParallel = 16
 // after report n was accepted.
 func (s *Service) Deliver(ctx context.Context) (DeliverResult, error) {
 	var res DeliverResult
-	scope, err := regulatorScope(ctx)
+	scope, err := tenants.RegulatorScope(ctx)
 	if err != nil {
 		return res, err
 	}

@@ -37,7 +37,8 @@ const (
 	dispatchPollEvery = 250 * time.Millisecond
 )
 
-// Tasks runs the module's background work on the job queue. It is the service's Kicker.
+// Tasks runs the module's background work on the job queue (Deps.Jobs). It is the service's Kicker
+// when there is a queue: deliveries start right after reports arrive instead of at the next tick.
 type Tasks struct {
 	svc *Service
 	enq jobs.Enqueuer
@@ -45,14 +46,6 @@ type Tasks struct {
 }
 
 var _ Kicker = (*Tasks)(nil)
-
-// NewTasks returns the task handlers of svc, enqueueing through enq, and makes them the service's
-// kicker (deliveries start right after reports arrive instead of at the next tick).
-func NewTasks(svc *Service, enq jobs.Enqueuer) *Tasks {
-	t := &Tasks{svc: svc, enq: enq, log: svc.opts.Log}
-	svc.SetKicker(t)
-	return t
-}
 
 // Register adds the handlers to js and the periodic tasks to sch.
 func (t *Tasks) Register(js *jobs.Server, sch *jobs.Scheduler) error {

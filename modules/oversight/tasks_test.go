@@ -27,20 +27,20 @@ import (
 // and kicks the delivery task, which sends them to the regulator's endpoint.
 func TestQueueDeliversReports(t *testing.T) {
 	k := testkit.New(t)
-	svc, _ := newService(t, k, nil)
 	redis, err := jobs.RedisFromURL(dbtest.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := jobs.NewClient(redis)
 	defer client.Close()
+	svc, _ := newServiceWith(t, k, oversight.Deps{Jobs: client}, nil)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	js, err := jobs.NewServer(redis, jobs.Config{Concurrency: 4, PollInterval: 50 * time.Millisecond, Scope: k.Server.TaskScope,
 		Logger: quiet, Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := oversight.NewTasks(svc, client).Register(js, nil); err != nil {
+	if err := svc.Tasks.Register(js, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := js.Start(); err != nil {
