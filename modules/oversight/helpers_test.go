@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
@@ -81,7 +82,7 @@ func emit(tb testing.TB, k *testkit.Kit, org *testkit.Org, kind reports.Kind, su
 func dispatch(tb testing.TB, svc *oversight.Service) {
 	tb.Helper()
 	for i := 0; i < 100; i++ {
-		r, err := svc.Dispatch(context.Background())
+		r, err := svc.Inbox.Dispatch(context.Background())
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func regCtx(org *testkit.Org) context.Context {
 // received is what a test endpoint accepted.
 type received struct {
 	key       string
-	report    oversight.Delivery
+	report    delivery.Delivery
 	signature bool
 }
 

@@ -39,7 +39,7 @@ func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
 	}
 	s.Oversight.Oversight = svc
 	limiter := ratelimit.PerMinute(s.deps.Redis, "public-complaints", s.deps.Config.PublicRate, s.deps.Log)
-	oversight.NewHandler(svc, limiter).Routes(api)
+	svc.Routes(api, limiter)
 	return nil
 }
 
