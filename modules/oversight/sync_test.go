@@ -281,7 +281,7 @@ func TestPrivateTargetsRefused(t *testing.T) {
 	for _, u := range []string{
 		"https://127.0.0.1/x", "https://localhost:8443/x", "https://10.1.2.3/", "https://192.168.1.1/", "https://172.16.0.9/",
 		"https://169.254.169.254/latest/meta-data", "https://[::1]/", "https://[fe80::1]/", "https://100.64.0.1/", "https://0.0.0.0/",
-		"https://[::ffff:127.0.0.1]/",
+		"https://[::ffff:127.0.0.1]/", "https://[::127.0.0.1]/", "https://[64:ff9b::10.0.0.1]/", "https://[2002:a00:1::1]/",
 	} {
 		_, err := strict.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: u, Secret: sinkSecret})
 		if platform.CodeOf(err) != "private_target" {
