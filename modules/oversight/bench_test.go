@@ -16,6 +16,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
+	"github.com/skillcert/skillcert/modules/oversight/stats"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -50,7 +52,7 @@ type countingSink struct {
 }
 
 func (s *countingSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var d oversight.Delivery
+	var d delivery.Delivery
 	if err := json.NewDecoder(r.Body).Decode(&d); err == nil {
 		s.mu.Lock()
 		s.lags = append(s.lags, time.Since(d.ReportedAt))
@@ -88,27 +90,27 @@ func BenchmarkReportDelivery(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	})
 	b.Run("store_to_endpoint", func(b *testing.B) {
-		if _, err := svc.SetEndpoint(ctx, oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+		if _, err := svc.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 			b.Fatal(err)
 		}
-		defer func() { _ = svc.DeleteEndpoint(ctx) }()
+		defer func() { _ = svc.Delivery.DeleteEndpoint(ctx) }()
 		emitMany(b, k, orgs, b.N)
 		dispatch(b, svc)
 		base := snk.n.Load()
 		b.ResetTimer()
 		start := time.Now()
 		for snk.n.Load()-base < int64(b.N) {
-			if _, err := svc.Deliver(ctx); err != nil {
+			if _, err := svc.Delivery.Deliver(ctx); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	})
 	b.Run("steady_200_per_s", func(b *testing.B) {
-		if _, err := svc.SetEndpoint(ctx, oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+		if _, err := svc.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 			b.Fatal(err)
 		}
-		defer func() { _ = svc.DeleteEndpoint(ctx) }()
+		defer func() { _ = svc.Delivery.DeleteEndpoint(ctx) }()
 		snk.mu.Lock()
 		snk.lags = nil
 		snk.mu.Unlock()
@@ -122,7 +124,7 @@ func BenchmarkReportDelivery(b *testing.B) {
 		go func() { // the dispatch task: drain, then poll every 250 ms
 			defer wg.Done()
 			for {
-				r, err := svc.Dispatch(context.Background())
+				r, err := svc.Inbox.Dispatch(context.Background())
 				if err != nil {
 					b.Error(err)
 					return
@@ -147,7 +149,7 @@ func BenchmarkReportDelivery(b *testing.B) {
 				case <-stop:
 					return
 				case <-kick:
-					if _, err := svc.Deliver(ctx); err != nil {
+					if _, err := svc.Delivery.Deliver(ctx); err != nil {
 						b.Error(err)
 						return
 					}
@@ -219,14 +221,14 @@ func BenchmarkStats(b *testing.B) {
 	seed("ANALYZE oversight_cert_stats")
 	svc := k.Server.Oversight.Oversight
 	rctx := reg.Ctx(ctx)
-	ids, err := svc.Jurisdiction(rctx)
+	ids, err := svc.Institutions.Jurisdiction(rctx)
 	if err != nil || len(ids) < 1000 {
 		b.Fatalf("jurisdiction of %d, %v", len(ids), err)
 	}
-	var want oversight.Stats
+	var want stats.Stats
 	b.Run("oversight_stats", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			st, err := svc.Stats(rctx, oversight.StatsFilter{}, false)
+			st, err := svc.Stats.Compute(rctx, stats.Filter{}, false)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -8,22 +8,22 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/crosscheck"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
 
-func flagsOf(t *testing.T, k *testkit.Kit, token, query string) []oversight.Flag {
+func flagsOf(t *testing.T, k *testkit.Kit, token, query string) []crosscheck.Flag {
 	t.Helper()
 	var page struct {
-		Items []oversight.Flag `json:"items"`
+		Items []crosscheck.Flag `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/oversight/flags?limit=500&"+query, token, nil).Want(t, http.StatusOK).Decode(t, &page)
 	return page.Items
 }
 
 // flagFor finds the open flag of kind naming the certificate or application ref.
-func flagFor(flags []oversight.Flag, kind, ref string) *oversight.Flag {
+func flagFor(flags []crosscheck.Flag, kind, ref string) *crosscheck.Flag {
 	for i, f := range flags {
 		if f.Kind != kind || f.ResolvedAt != nil {
 			continue
@@ -73,7 +73,7 @@ func TestCrossInstitutionChecks(t *testing.T) {
 
 	svc := k.Server.Oversight.Oversight
 	dispatch(t, svc)
-	res, err := svc.CrossCheck(context.Background())
+	res, err := svc.CrossCheck.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,12 +88,12 @@ func TestCrossInstitutionChecks(t *testing.T) {
 			pInChengdu = c.Number
 		}
 	}
-	sc := flagFor(flagsOf(t, k, sichuan.Admin, "kind=multiple_certificates&open=true"), oversight.FlagMultipleCertificates, pInChengdu)
-	yn := flagFor(flagsOf(t, k, yunnan.Admin, "kind=multiple_certificates&open=true"), oversight.FlagMultipleCertificates, inKunming[0].Number)
+	sc := flagFor(flagsOf(t, k, sichuan.Admin, "kind=multiple_certificates&open=true"), crosscheck.FlagMultipleCertificates, pInChengdu)
+	yn := flagFor(flagsOf(t, k, yunnan.Admin, "kind=multiple_certificates&open=true"), crosscheck.FlagMultipleCertificates, inKunming[0].Number)
 	if sc == nil || yn == nil {
 		t.Fatalf("一人多证 not flagged to both provinces: %v %v", sc, yn)
 	}
-	for _, f := range []*oversight.Flag{sc, yn} {
+	for _, f := range []*crosscheck.Flag{sc, yn} {
 		if len(f.Items) != 1 || f.OutsideCount != 1 || f.OccupationCode != electrician || f.Level != 4 {
 			t.Fatalf("flag shows another jurisdiction's data or miscounts: %+v", f)
 		}
@@ -110,14 +110,14 @@ func TestCrossInstitutionChecks(t *testing.T) {
 
 	// 重复考证: twice from the school; and an application for a level already held.
 	repeats := flagsOf(t, k, sichuan.Admin, "kind=repeat_testing&open=true")
-	if f := flagFor(repeats, oversight.FlagRepeatTesting, q1[0].Number); f == nil || flagFor(repeats, oversight.FlagRepeatTesting, q2[0].Number) != f {
+	if f := flagFor(repeats, crosscheck.FlagRepeatTesting, q1[0].Number); f == nil || flagFor(repeats, crosscheck.FlagRepeatTesting, q2[0].Number) != f {
 		t.Fatalf("repeat certificate not flagged: %+v", repeats)
 	}
-	f := flagFor(repeats, oversight.FlagRepeatTesting, app.ID.String())
+	f := flagFor(repeats, crosscheck.FlagRepeatTesting, app.ID.String())
 	if f == nil || len(f.Items) != 2 {
 		t.Fatalf("repeat application not flagged with the certificate held: %+v", f)
 	}
-	if got := flagsOf(t, k, yunnan.Admin, "kind=repeat_testing&open=true"); flagFor(got, oversight.FlagRepeatTesting, q1[0].Number) != nil {
+	if got := flagsOf(t, k, yunnan.Admin, "kind=repeat_testing&open=true"); flagFor(got, crosscheck.FlagRepeatTesting, q1[0].Number) != nil {
 		t.Fatal("Yunnan sees a Sichuan-only finding")
 	}
 	// Institutions see no flags.
@@ -128,10 +128,10 @@ func TestCrossInstitutionChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	dispatch(t, svc)
-	if _, err := svc.CrossCheck(context.Background()); err != nil {
+	if _, err := svc.CrossCheck.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if f := flagFor(flagsOf(t, k, sichuan.Admin, "kind=multiple_certificates&open=true"), oversight.FlagMultipleCertificates, pInChengdu); f != nil {
+	if f := flagFor(flagsOf(t, k, sichuan.Admin, "kind=multiple_certificates&open=true"), crosscheck.FlagMultipleCertificates, pInChengdu); f != nil {
 		t.Fatalf("resolved finding still open: %+v", f)
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/decisions"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
@@ -47,9 +47,9 @@ func TestSuspensionTakesEffectAndIsAnswered(t *testing.T) {
 	k.Do(t, "POST", "/api/v1/oversight/decisions", reg.Admin, map[string]any{"institution_id": inst.Tenant.ID, "kind": "rectify", "reason": "x"}).
 		WantProblem(t, http.StatusUnprocessableEntity, "validation_failed")
 
-	var d oversight.Decision
+	var d decisions.Decision
 	k.Do(t, "POST", "/api/v1/oversight/decisions", reg.Tokens["inspector"], body).Want(t, http.StatusCreated).Decode(t, &d)
-	if d.InstitutionStatus != "suspended" || d.Kind != oversight.DecisionSuspend || d.Facts == "" {
+	if d.InstitutionStatus != "suspended" || d.Kind != decisions.KindSuspend || d.Facts == "" {
 		t.Fatalf("decision = %+v", d)
 	}
 	if got, _ := k.Server.Directory.ByID(context.Background(), inst.Tenant.ID); got.Status != tenants.StatusSuspended {
@@ -68,7 +68,7 @@ func TestSuspensionTakesEffectAndIsAnswered(t *testing.T) {
 	// The institution sees the decision with its facts and reasons, states its case once, and asks
 	// for review; staff may read but not answer.
 	var mine struct {
-		Items []oversight.Decision `json:"items"`
+		Items []decisions.Decision `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/decisions", inst.Tokens["staff"], nil).Want(t, http.StatusOK).Decode(t, &mine)
 	if len(mine.Items) != 1 || mine.Items[0].ID != d.ID || mine.Items[0].Reason != "考务管理混乱" || mine.Items[0].Facts == "" ||
@@ -85,12 +85,12 @@ func TestSuspensionTakesEffectAndIsAnswered(t *testing.T) {
 	stranger := k.Tenant(t, tenants.KindEnterprise, "410102")
 	k.Do(t, "GET", path, stranger.Admin, nil).WantProblem(t, http.StatusNotFound, "not_found")
 
-	var seen oversight.Decision
+	var seen decisions.Decision
 	k.Do(t, "GET", "/api/v1/oversight/decisions/"+d.ID.String(), reg.Tokens["viewer"], nil).Want(t, http.StatusOK).Decode(t, &seen)
 	if seen.Statement == "" || seen.ReviewRequestedAt == nil || seen.ReviewReason != "请求复核" {
 		t.Fatalf("regulator's view lacks the institution's answer: %+v", seen)
 	}
-	var reviewed oversight.Decision
+	var reviewed decisions.Decision
 	k.Do(t, "POST", "/api/v1/oversight/decisions/"+d.ID.String()+"/review", reg.Admin, map[string]any{"outcome": "withdrawn", "note": "陈述属实"}).
 		Want(t, http.StatusOK).Decode(t, &reviewed)
 	if got, _ := k.Server.Directory.ByID(context.Background(), inst.Tenant.ID); got.Status != tenants.StatusActive || reviewed.ReviewOutcome != "withdrawn" {
@@ -136,7 +136,7 @@ func TestInvalidatedCertificateIsRevokedPublicly(t *testing.T) {
 	k.Do(t, "GET", "/api/v1/public/certificates/"+number, "", nil).Want(t, http.StatusOK)
 	k.Do(t, "POST", "/api/v1/oversight/decisions", reg.Tokens["inspector"], map[string]any{"institution_id": inst.Tenant.ID,
 		"kind": "invalidate_certificate", "certificate_number": "Y000041000000000000000", "reason": "x"}).WantProblem(t, http.StatusNotFound, "not_found")
-	var d oversight.Decision
+	var d decisions.Decision
 	k.Do(t, "POST", "/api/v1/oversight/decisions", reg.Tokens["inspector"], map[string]any{"institution_id": inst.Tenant.ID,
 		"kind": "invalidate_certificate", "certificate_number": number, "reason": "以欺骗手段取得证书"}).Want(t, http.StatusCreated).Decode(t, &d)
 	var pub struct {
@@ -151,7 +151,7 @@ func TestInvalidatedCertificateIsRevokedPublicly(t *testing.T) {
 	k.Do(t, "POST", "/api/v1/oversight/decisions", reg.Admin, map[string]any{"institution_id": inst.Tenant.ID, "kind": "rectify",
 		"reason": "档案不全", "deadline": deadline}).Want(t, http.StatusCreated)
 	var mine struct {
-		Items []oversight.Decision `json:"items"`
+		Items []decisions.Decision `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/decisions", inst.Admin, nil).Want(t, http.StatusOK).Decode(t, &mine)
 	if len(mine.Items) != 2 || mine.Items[0].Deadline == nil || mine.Items[0].Deadline.Format(time.DateOnly) != deadline ||

@@ -41,4 +41,28 @@
 // complaints, monitoring scores and decisions are the regulator's own records. A decision is applied
 // by the system (tenant status, certificate revocation), copied to the institution, which may answer
 // with a statement and ask for review, and audited on both sides.
+//
+// # Layout
+//
+// This package is the facade: New builds one service per concern and wires them to each other and to
+// the other modules (Deps); Routes mounts their HTTP handlers; Tasks registers their jobs. The
+// concerns live in sub-packages, each with the module anatomy (model.go, service.go, store.go,
+// view.go, http.go):
+//
+//   - core: the jurisdiction, the read-only oversight transaction, the tenant register as oversight
+//     reads it, the permissions and shared helpers. Every other sub-package imports it.
+//   - institutions: the regulator's view of institutions (register, audit, batches, certificates) and
+//     Records, the one reader of the lifecycle modules' tables.
+//   - facts: what reports feed (person index, statistics summary, batch facts, reported certificates).
+//   - inbox: the dispatcher and the regulators' hash-chained report stores.
+//   - delivery: the sync endpoint — deliveries to external systems, the address guard, replays.
+//   - stats: statistics and their CSV/XLSX exports.
+//   - supervision: inspections, findings, sampling, complaints, monitoring scores.
+//   - decisions: regulators' decisions and the institutions' answers.
+//   - crosscheck: the cross-institution checks (一人多证, 重复考证) and their flags.
+//   - reconcile: reconciliation of holdings with reports.
+//
+// Sub-packages call each other through small interfaces they own (inbox.Outbound, supervision.Differences,
+// reconcile.Holdings, …), wired here. Oversight's reads of other modules' tables are pinned column by
+// column by schema_pin_test.go.
 package oversight

@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
@@ -33,6 +34,15 @@ var testSecret = func() []byte {
 // newService builds an oversight service on the kit's database with test-friendly timings.
 func newService(tb testing.TB, k *testkit.Kit, mod func(*oversight.Options)) (*oversight.Service, *prometheus.Registry) {
 	tb.Helper()
+	return newServiceWith(tb, k, oversight.Deps{}, mod)
+}
+
+// newServiceWith is newService with deps (the kit's directory unless given).
+func newServiceWith(tb testing.TB, k *testkit.Kit, deps oversight.Deps, mod func(*oversight.Options)) (*oversight.Service, *prometheus.Registry) {
+	tb.Helper()
+	if deps.Directory == nil {
+		deps.Directory = k.Server.Directory
+	}
 	reg := prometheus.NewRegistry()
 	opts := oversight.Options{
 		AllowPrivate:  true,
@@ -47,7 +57,7 @@ func newService(tb testing.TB, k *testkit.Kit, mod func(*oversight.Options)) (*o
 	if mod != nil {
 		mod(&opts)
 	}
-	svc, err := oversight.New(k.DB, k.Server.Directory, opts)
+	svc, err := oversight.New(k.DB, deps, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -72,7 +82,7 @@ func emit(tb testing.TB, k *testkit.Kit, org *testkit.Org, kind reports.Kind, su
 func dispatch(tb testing.TB, svc *oversight.Service) {
 	tb.Helper()
 	for i := 0; i < 100; i++ {
-		r, err := svc.Dispatch(context.Background())
+		r, err := svc.Inbox.Dispatch(context.Background())
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -91,7 +101,7 @@ func regCtx(org *testkit.Org) context.Context {
 // received is what a test endpoint accepted.
 type received struct {
 	key       string
-	report    oversight.Delivery
+	report    delivery.Delivery
 	signature bool
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/core"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/policies"
 	"github.com/skillcert/skillcert/tenants"
@@ -23,8 +24,8 @@ func listIDs(t *testing.T, k *testkit.Kit, token string) map[uuid.UUID]bool {
 	cursor := ""
 	for {
 		var page struct {
-			Items      []oversight.Institution `json:"items"`
-			NextCursor string                  `json:"next_cursor"`
+			Items      []core.Institution `json:"items"`
+			NextCursor string             `json:"next_cursor"`
 		}
 		k.Do(t, "GET", "/api/v1/oversight/institutions?limit=500&cursor="+cursor, token, nil).Want(t, http.StatusOK).Decode(t, &page)
 		for _, it := range page.Items {
@@ -105,7 +106,7 @@ func TestDatabaseRefusesOutsideJurisdiction(t *testing.T) {
 	inside := k.Tenant(t, tenants.KindEnterprise, "110108")
 	outside := k.Tenant(t, tenants.KindEnterprise, "110105")
 	ctx := reg.Ctx(context.Background())
-	ids, err := k.Server.Oversight.Oversight.Jurisdiction(ctx)
+	ids, err := k.Server.Oversight.Oversight.Institutions.Jurisdiction(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

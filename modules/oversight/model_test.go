@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
 	"github.com/skillcert/skillcert/modules/testkit"
 )
 
@@ -37,11 +38,11 @@ func TestOptionsFromEnv(t *testing.T) {
 
 func TestSignature(t *testing.T) {
 	body, secret := []byte(`{"id":"x"}`), []byte("s3cret-s3cret-s3cret")
-	sig := oversight.Sign(body, secret)
-	if !strings.HasPrefix(sig, "sha256=") || len(sig) != len("sha256=")+64 || !oversight.VerifySignature(body, secret, sig) {
+	sig := delivery.Sign(body, secret)
+	if !strings.HasPrefix(sig, "sha256=") || len(sig) != len("sha256=")+64 || !delivery.VerifySignature(body, secret, sig) {
 		t.Fatalf("signature %q", sig)
 	}
-	if oversight.VerifySignature([]byte(`{"id":"y"}`), secret, sig) || oversight.VerifySignature(body, []byte("other"), sig) {
+	if delivery.VerifySignature([]byte(`{"id":"y"}`), secret, sig) || delivery.VerifySignature(body, []byte("other"), sig) {
 		t.Fatal("a signature verifies for another body or secret")
 	}
 }
@@ -58,15 +59,14 @@ func TestOpenAPIDocumentsOversight(t *testing.T) {
 }
 
 func TestBackoffIsExponentialWithJitter(t *testing.T) {
-	k := testkit.New(t)
-	svc, _ := newService(t, k, func(o *oversight.Options) { o.Backoff = oversight.Backoff{Base: time.Second, Max: time.Minute} })
+	backoff := oversight.Backoff{Base: time.Second, Max: time.Minute}
 	for _, c := range []struct {
 		n       int
 		nominal time.Duration
 	}{{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {6, 32 * time.Second}, {7, time.Minute}, {30, time.Minute}} {
 		seen := map[time.Duration]bool{}
 		for i := 0; i < 50; i++ {
-			d := svc.Backoff(c.n)
+			d := backoff.Wait(c.n)
 			if d < c.nominal/2 || d > c.nominal {
 				t.Fatalf("retry %d waits %s, want within [%s, %s]", c.n, d, c.nominal/2, c.nominal)
 			}

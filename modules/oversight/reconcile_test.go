@@ -7,7 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/reconcile"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -23,7 +23,7 @@ func TestReconciliationFlagsChangesAfterReporting(t *testing.T) {
 	svc := k.Server.Oversight.Oversight
 	ctx := reg.Ctx(context.Background())
 	dispatch(t, svc)
-	res, err := svc.Reconcile(ctx)
+	res, err := svc.Reconcile.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,15 +42,15 @@ func TestReconciliationFlagsChangesAfterReporting(t *testing.T) {
 	if _, err := k.DB.ExecContext(context.Background(), "DELETE FROM report_outbox WHERE tenant_id = ? AND dispatched_at IS NULL", inst.Tenant.ID); err != nil {
 		t.Fatal(err)
 	}
-	if res, err = svc.Reconcile(ctx); err != nil {
+	if res, err = svc.Reconcile.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if res.Differences != 1 {
 		t.Fatalf("reconciliation = %+v, want one differing day", res)
 	}
 	var page struct {
-		Items   []oversight.ReconciliationDiff `json:"items"`
-		LastRun *oversight.ReconcileResult     `json:"last_run"`
+		Items   []reconcile.Diff  `json:"items"`
+		LastRun *reconcile.Result `json:"last_run"`
 	}
 	k.Do(t, "GET", "/api/v1/oversight/reconciliation?open=true&institution_id="+inst.Tenant.ID.String(), reg.Tokens["viewer"], nil).
 		Want(t, http.StatusOK).Decode(t, &page)
@@ -77,7 +77,7 @@ func TestReconciliationFlagsChangesAfterReporting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err = svc.Reconcile(ctx); err != nil || res.Differences != 0 {
+	if res, err = svc.Reconcile.Run(ctx); err != nil || res.Differences != 0 {
 		t.Fatalf("after reporting: %+v, %v", res, err)
 	}
 	k.Do(t, "GET", "/api/v1/oversight/reconciliation?open=true&institution_id="+inst.Tenant.ID.String(), reg.Admin, nil).

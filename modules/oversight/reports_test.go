@@ -11,16 +11,16 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/inbox"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
 
-func reportsOf(t *testing.T, k *testkit.Kit, token string, query string) []oversight.Report {
+func reportsOf(t *testing.T, k *testkit.Kit, token string, query string) []inbox.Report {
 	t.Helper()
 	var page struct {
-		Items []oversight.Report `json:"items"`
+		Items []inbox.Report `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/oversight/reports?limit=500&"+query, token, nil).Want(t, http.StatusOK).Decode(t, &page)
 	return page.Items
@@ -49,7 +49,7 @@ func TestReportsReachEveryCoveringRegulatorOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := k.Server.Oversight.Oversight.Dispatch(context.Background()); err != nil {
+			if _, err := k.Server.Oversight.Oversight.Inbox.Dispatch(context.Background()); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -72,7 +72,7 @@ func TestReportsReachEveryCoveringRegulatorOnce(t *testing.T) {
 				t.Fatalf("payload not kept as reported: %s", r.Payload)
 			}
 		}
-		var check oversight.ChainCheck
+		var check inbox.ChainCheck
 		k.Do(t, "GET", "/api/v1/oversight/reports/verify", reg.Admin, nil).Want(t, http.StatusOK).Decode(t, &check)
 		if !check.OK || check.Entries < int64(len(ids)) {
 			t.Fatalf("chain of %s: %+v", reg.Tenant.RegionCode, check)
@@ -121,7 +121,7 @@ func TestReportStoreIsAppendOnlyAndTamperEvident(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var check oversight.ChainCheck
+	var check inbox.ChainCheck
 	k.Do(t, "GET", "/api/v1/oversight/reports/verify", reg.Admin, nil).Want(t, http.StatusOK).Decode(t, &check)
 	if check.OK || check.FirstBadSeq == nil || *check.FirstBadSeq != 2 {
 		t.Fatalf("tampered chain verified as %+v", check)

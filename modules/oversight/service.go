@@ -2,18 +2,26 @@ package oversight
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
+	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uptrace/bun"
 
-	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/jobs"
+	"github.com/skillcert/skillcert/modules/oversight/core"
+	"github.com/skillcert/skillcert/modules/oversight/crosscheck"
+	"github.com/skillcert/skillcert/modules/oversight/decisions"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
+	"github.com/skillcert/skillcert/modules/oversight/facts"
+	"github.com/skillcert/skillcert/modules/oversight/inbox"
+	"github.com/skillcert/skillcert/modules/oversight/institutions"
+	"github.com/skillcert/skillcert/modules/oversight/reconcile"
+	"github.com/skillcert/skillcert/modules/oversight/stats"
+	"github.com/skillcert/skillcert/modules/oversight/supervision"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -30,26 +38,24 @@ type Directory interface {
 }
 
 // Revoker revokes an institution's certificate on a regulator's decision, inside the regulator's
-// transaction (satisfied by certificates.Service.RevokeForDecision).
-type Revoker interface {
-	RevokeForDecision(ctx context.Context, tx bun.Tx, institutionID uuid.UUID, number, reason string) error
+// transaction (satisfied by *certificates.Service).
+type Revoker = decisions.Revoker
+
+// Deps are the services oversight calls across modules, each through an interface it owns.
+type Deps struct {
+	// Directory is the tenant register (required).
+	Directory Directory
+	// Revoker revokes certificates on invalidate_certificate decisions; nil: those decisions answer 503.
+	Revoker Revoker
+	// Jobs is the job queue: deliveries start right after reports arrive, and the daily
+	// reconciliation fans out per regulator. Nil: deliveries wait for the periodic tick.
+	Jobs jobs.Enqueuer
 }
 
-// Kicker starts work soon instead of at the next tick (tasks.go implements it on the job queue).
-type Kicker interface {
-	// KickDelivery asks for a delivery run for the regulator.
-	KickDelivery(ctx context.Context, regulatorID uuid.UUID)
-}
+// Backoff shapes the retries of a failing delivery (delivery.Backoff).
+type Backoff = delivery.Backoff
 
-// Backoff shapes the retries of a failing delivery: the n-th retry waits about Base·2ⁿ⁻¹, capped at
-// Max, with "equal jitter" (a uniformly random half of it added to the other half), so that many
-// streams failing together do not retry together.
-type Backoff struct {
-	Base time.Duration
-	Max  time.Duration
-}
-
-// Options tune the service; zero fields take their defaults.
+// Options tune the module; zero fields take their defaults.
 type Options struct {
 	// AllowPrivate lets sync endpoints resolve to private, loopback and link-local addresses
 	// (SKILLCERT_SYNC_ALLOW_PRIVATE; tests and labs only).
@@ -73,215 +79,78 @@ type Options struct {
 	Now func() time.Time
 }
 
-func (o *Options) defaults() {
-	if o.Backoff.Base <= 0 {
-		o.Backoff.Base = 2 * time.Second
-	}
-	if o.Backoff.Max <= 0 {
-		o.Backoff.Max = 10 * time.Minute
-	}
-	if o.DeadAfter <= 0 {
-		o.DeadAfter = 24 * time.Hour
-	}
-	if o.HTTPTimeout <= 0 {
-		o.HTTPTimeout = 10 * time.Second
-	}
-	if o.DeliverBudget <= 0 {
-		o.DeliverBudget = 25 * time.Second
-	}
-	if o.Log == nil {
-		o.Log = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-}
-
-// Service is the oversight module: the regulator's view, reports, supervision and decisions.
+// Service is the oversight module: the regulator's side of SkillCert, one service per concern.
 type Service struct {
-	db      *bun.DB
-	dir     Directory
-	revoker Revoker
-	records Records
-	kicker  Kicker
-	opts    Options
-	client  *http.Client
-	guard   *guard
-	m       *metrics
-
-	personKey []byte // HMAC key of person hashes
-	sealKey   []byte // AES-256 key sealing sync secrets
+	// Institutions is the regulator's read-only view of the institutions in its jurisdiction.
+	Institutions *institutions.Service
+	// Inbox dispatches reports into the regulators' report stores and serves them.
+	Inbox *inbox.Service
+	// Delivery sends reports on to the regulators' external systems.
+	Delivery *delivery.Service
+	// Stats computes the statistics of a jurisdiction.
+	Stats *stats.Service
+	// Supervision keeps inspections, sampling, complaints and computes monitoring scores.
+	Supervision *supervision.Service
+	// Decisions records and applies regulators' decisions and the institutions' answers.
+	Decisions *decisions.Service
+	// CrossCheck runs the cross-institution checks and serves their flags.
+	CrossCheck *crosscheck.Service
+	// Reconcile compares holdings with reports and serves the differences.
+	Reconcile *reconcile.Service
+	// Tasks are the module's background tasks on the job queue (Deps.Jobs).
+	Tasks *Tasks
 }
 
-// New returns the oversight service. records may be nil until the lifecycle modules are wired; the
-// endpoints that need them answer 503 meanwhile.
-func New(db *bun.DB, dir Directory, opts Options) (*Service, error) {
-	opts.defaults()
+// New returns the oversight module on db, calling across modules through deps.
+func New(db *bun.DB, deps Deps, opts Options) (*Service, error) {
 	if len(opts.Secret) < 16 {
 		return nil, platform.E(platform.KindInternal, "no_secret", "oversight needs a platform secret of at least 16 bytes")
 	}
-	m, err := newMetrics(opts.Registerer)
+	if deps.Directory == nil {
+		return nil, platform.E(platform.KindInternal, "no_directory", "oversight needs the tenant register")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	base := core.Base{DB: db, Dir: deps.Directory, Clock: opts.Now}
+	dopts := delivery.Options{AllowPrivate: opts.AllowPrivate, SealKey: core.Derive(opts.Secret, "skillcert/oversight/sync-seal/v1"),
+		Backoff: opts.Backoff, DeadAfter: opts.DeadAfter, HTTPTimeout: opts.HTTPTimeout, DeliverBudget: opts.DeliverBudget,
+		Registerer: opts.Registerer, Log: opts.Log}
+	tasks := &Tasks{enq: deps.Jobs, dir: deps.Directory, db: db, lease: dopts.Lease(), log: opts.Log}
+	// Without a queue there is no one to kick: deliveries wait for the periodic tick.
+	var kicker interface {
+		KickDelivery(ctx context.Context, regulatorID uuid.UUID)
+	}
+	if deps.Jobs != nil {
+		kicker = tasks
+	}
+	send, err := delivery.New(base, dopts, kicker)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("oversight: %w", err)
 	}
-	s := &Service{db: db, dir: dir, opts: opts, m: m,
-		personKey: derive(opts.Secret, "skillcert/oversight/person-key/v1"),
-		sealKey:   derive(opts.Secret, "skillcert/oversight/sync-seal/v1"),
-		records:   sqlRecords{},
+	keeper := facts.NewKeeper(core.Derive(opts.Secret, "skillcert/oversight/person-key/v1"))
+	records := institutions.Records{}
+	in := inbox.New(base, inbox.Deps{Tenants: deps.Directory, Facts: keeper, Outbound: send, Kicker: kicker})
+	rec := reconcile.New(base, reconcile.Deps{Holdings: records, Log: opts.Log,
+		Dispatch: func(ctx context.Context) error { _, err := in.Dispatch(ctx); return err }})
+	s := &Service{
+		Institutions: institutions.New(base),
+		Inbox:        in,
+		Delivery:     send,
+		Stats:        stats.New(base),
+		Supervision:  supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec}),
+		Decisions:    decisions.New(base, decisions.Deps{Tenants: deps.Directory, Revoker: deps.Revoker}),
+		CrossCheck:   crosscheck.New(base, crosscheck.Deps{Facts: keeper, Applications: records}),
+		Reconcile:    rec,
+		Tasks:        tasks,
 	}
-	s.guard = newGuard(opts.AllowPrivate)
-	s.client = newSyncClient(s.guard, opts.HTTPTimeout)
+	tasks.svc = s
 	return s, nil
 }
 
-// SetRevoker wires the certificate revocation used by invalidate_certificate decisions.
-func (s *Service) SetRevoker(r Revoker) { s.revoker = r }
-
-// SetRecords replaces the reader of institutions' lifecycle records (tests, or other schemas).
-func (s *Service) SetRecords(r Records) { s.records = r }
-
-// SetKicker wires the job queue that starts deliveries soon after reports arrive.
-func (s *Service) SetKicker(k Kicker) { s.kicker = k }
-
-func derive(secret []byte, label string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(label))
-	return m.Sum(nil)
-}
-
-func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }
-
-// jurisdiction is a regulator's scope with the institutions it oversees.
-type jurisdiction struct {
-	regulator tenants.Scope
-	ids       []uuid.UUID
-	set       map[uuid.UUID]bool
-}
-
-func (j jurisdiction) has(id uuid.UUID) bool { return j.set[id] }
-
-// require is 404 for an institution outside the jurisdiction: never reveal that it exists.
-func (j jurisdiction) require(id uuid.UUID) error {
-	if !j.set[id] {
-		return ErrInstitutionNotFound
-	}
-	return nil
-}
-
-func regulatorScope(ctx context.Context) (tenants.Scope, error) {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return tenants.Scope{}, tenants.ErrNoScope
-	}
-	if scope.Kind != tenants.KindRegulator {
-		return tenants.Scope{}, ErrNotRegulator
-	}
-	return scope, nil
-}
-
-func (s *Service) jurisdictionOf(ctx context.Context) (jurisdiction, error) {
-	scope, err := regulatorScope(ctx)
-	if err != nil {
-		return jurisdiction{}, err
-	}
-	ids, err := s.dir.Jurisdiction(ctx, scope)
-	if err != nil {
-		return jurisdiction{}, err
-	}
-	j := jurisdiction{regulator: scope, ids: ids, set: make(map[uuid.UUID]bool, len(ids))}
-	for _, id := range ids {
-		j.set[id] = true
-	}
-	return j, nil
-}
-
-// oversee runs fn as the regulator in ctx in its oversight transaction: read-only, and row-level
-// security lets it read its own rows and exactly the institutions in its jurisdiction.
-func (s *Service) oversee(ctx context.Context, fn func(ctx context.Context, tx bun.Tx, j jurisdiction) error) error {
-	j, err := s.jurisdictionOf(ctx)
-	if err != nil {
-		return err
-	}
-	return tenants.OversightTx(ctx, s.db, j.ids, func(ctx context.Context, tx bun.Tx) error {
-		return fn(ctx, tx, j)
-	})
-}
-
-// Jurisdiction returns the institutions the regulator in ctx oversees.
-func (s *Service) Jurisdiction(ctx context.Context) ([]uuid.UUID, error) {
-	j, err := s.jurisdictionOf(ctx)
-	return j.ids, err
-}
-
-// Institutions pages the institutions in the regulator's jurisdiction, by creation.
-func (s *Service) Institutions(ctx context.Context, afterCreated time.Time, afterID uuid.UUID, limit int) ([]Institution, error) {
-	var out []Institution
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
-		out, err = listInstitutions(ctx, tx, j.ids, afterCreated, afterID, limit)
-		return err
-	})
-	return out, err
-}
-
-// Institution returns one institution in jurisdiction (404 otherwise).
-func (s *Service) Institution(ctx context.Context, id uuid.UUID) (Institution, error) {
-	var out Institution
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
-		if err := j.require(id); err != nil {
-			return err
-		}
-		out, err = getInstitution(ctx, tx, id)
-		return err
-	})
-	return out, err
-}
-
-// InstitutionAudit pages an institution's audit log (after sequence afterSeq, at or after since).
-func (s *Service) InstitutionAudit(ctx context.Context, id uuid.UUID, afterSeq int64, since time.Time, limit int) ([]audit.Entry, error) {
-	var out []audit.Entry
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
-		if err := j.require(id); err != nil {
-			return err
-		}
-		out, err = listAudit(ctx, tx, id, afterSeq, since, limit)
-		return err
-	})
-	return out, err
-}
-
-// InstitutionBatches pages an institution's batches.
-func (s *Service) InstitutionBatches(ctx context.Context, id uuid.UUID, p RecordPage) ([]BatchRecord, error) {
-	var out []BatchRecord
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
-		if err := j.require(id); err != nil {
-			return err
-		}
-		out, err = s.records.Batches(ctx, tx, id, p)
-		return err
-	})
-	return out, err
-}
-
-// InstitutionCertificates pages an institution's certificates.
-func (s *Service) InstitutionCertificates(ctx context.Context, id uuid.UUID, p RecordPage) ([]CertificateRecord, error) {
-	var out []CertificateRecord
-	err := s.oversee(ctx, func(ctx context.Context, tx bun.Tx, j jurisdiction) (err error) {
-		if err := j.require(id); err != nil {
-			return err
-		}
-		out, err = s.records.Certificates(ctx, tx, id, p)
-		return err
-	})
-	return out, err
-}
-
-// systemActor is the actor of the module's background work.
-func systemCtx(ctx context.Context, scope tenants.Scope, name string) context.Context {
-	return tenants.WithActor(tenants.WithScope(ctx, scope), tenants.Actor{Name: "system:oversight:" + name})
-}
-
-func scopeOf(t tenants.Tenant) tenants.Scope {
-	return tenants.Scope{TenantID: t.ID, Kind: t.Kind, RegionCode: t.RegionCode, Slug: t.Slug}
+// ReplayCommand runs `skillcert sync replay` (delivery.Service.ReplayCommand).
+func (s *Service) ReplayCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	return s.Delivery.ReplayCommand(ctx, args, stdout)
 }
 
 // OptionsFromEnv reads the sync tuning an operator may set: SKILLCERT_SYNC_DEAD_AFTER (how long a

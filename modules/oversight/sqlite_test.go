@@ -11,6 +11,12 @@ import (
 
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/decisions"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
+	"github.com/skillcert/skillcert/modules/oversight/inbox"
+	"github.com/skillcert/skillcert/modules/oversight/stats"
+	"github.com/skillcert/skillcert/modules/oversight/supervision"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/tenants"
@@ -39,7 +45,7 @@ func TestDevModeSQLite(t *testing.T) {
 	if string(again) != string(secret) {
 		t.Fatal("the dev platform secret changed between calls")
 	}
-	svc, err := oversight.New(db, dir, oversight.Options{AllowPrivate: true, Secret: secret,
+	svc, err := oversight.New(db, oversight.Deps{Directory: dir}, oversight.Options{AllowPrivate: true, Secret: secret,
 		Backoff: oversight.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,7 @@ func TestDevModeSQLite(t *testing.T) {
 	snk := &sink{secret: []byte(sinkSecret), fail: 1}
 	srv := httptest.NewServer(snk)
 	defer srv.Close()
-	if _, err := svc.SetEndpoint(rctx, oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+	if _, err := svc.Delivery.SetEndpoint(rctx, delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 		t.Fatal(err)
 	}
 	err = tenants.WithTx(ictx, db, func(ctx context.Context, tx bun.Tx) error {
@@ -74,53 +80,53 @@ func TestDevModeSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err := svc.Dispatch(ctx); err != nil || r.Events != 3 || r.Copies != 3 {
+	if r, err := svc.Inbox.Dispatch(ctx); err != nil || r.Events != 3 || r.Copies != 3 {
 		t.Fatalf("dispatch = %+v, %v", r, err)
 	}
-	list, err := svc.Reports(rctx, oversight.ReportFilter{Limit: 10})
-	if err != nil || len(list) != 3 {
+	list, err := svc.Inbox.Reports(rctx, inbox.Filter{}, platform.PageRequest{Limit: 10})
+	if err != nil || len(list.Items) != 3 {
 		t.Fatalf("reports = %v, %v", list, err)
 	}
-	if c, err := svc.VerifyReports(rctx); err != nil || !c.OK || c.Entries != 3 {
+	if c, err := svc.Inbox.Verify(rctx); err != nil || !c.OK || c.Entries != 3 {
 		t.Fatalf("chain = %+v, %v", c, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(snk.accepted()) < 3 && time.Now().Before(deadline) {
-		if _, err := svc.Deliver(rctx); err != nil {
+		if _, err := svc.Delivery.Deliver(rctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if len(snk.accepted()) != 3 {
 		t.Fatalf("delivered %d", len(snk.accepted()))
 	}
-	if n, err := svc.Replay(rctx, time.Now().Add(-time.Hour)); err != nil || n != 3 {
+	if n, err := svc.Delivery.Replay(rctx, time.Now().Add(-time.Hour)); err != nil || n != 3 {
 		t.Fatalf("replay = %d, %v", n, err)
 	}
-	st, err := svc.Stats(rctx, oversight.StatsFilter{}, true)
+	st, err := svc.Stats.Compute(rctx, stats.Filter{}, true)
 	if err != nil || st.Total.Issued != 1 || len(st.Rows) != 1 || st.LateResults != 1 || len(st.PassRates) != 1 {
 		t.Fatalf("stats = %+v, %v", st, err)
 	}
-	if res, err := svc.Reconcile(rctx); err != nil || res.Differences != 1 {
+	if res, err := svc.Reconcile.Run(rctx); err != nil || res.Differences != 1 {
 		t.Fatalf("reconcile (reported, not held) = %+v, %v", res, err)
 	}
-	if _, err := svc.CrossCheck(ctx); err != nil {
+	if _, err := svc.CrossCheck.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreateInspection(rctx, oversight.InspectionInput{InstitutionID: inst.ID, Kind: "routine", Title: "日常检查"}); err != nil {
+	if _, err := svc.Supervision.CreateInspection(rctx, supervision.InspectionInput{InstitutionID: inst.ID, Kind: "routine", Title: "日常检查"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Complain(ctx, oversight.ComplaintInput{InstitutionSlug: inst.Slug, Content: "收费未公示，且多收考务费。"}); err != nil {
+	if _, err := svc.Supervision.Complain(ctx, supervision.ComplaintInput{InstitutionSlug: inst.Slug, Content: "收费未公示，且多收考务费。"}); err != nil {
 		t.Fatal(err)
 	}
 	deadlineDay := time.Now().AddDate(0, 0, 30)
-	if _, err := svc.Decide(rctx, oversight.DecisionInput{InstitutionID: inst.ID, Kind: oversight.DecisionRectify, Reason: "收费未公示",
+	if _, err := svc.Decisions.Decide(rctx, decisions.Input{InstitutionID: inst.ID, Kind: decisions.KindRectify, Reason: "收费未公示",
 		Deadline: &deadlineDay}); err != nil {
 		t.Fatal(err)
 	}
-	if ds, err := svc.InstitutionDecisions(ictx, time.Time{}, uuid.Nil, 10); err != nil || len(ds) != 1 {
+	if ds, err := svc.Decisions.ForInstitution(ictx, platform.PageRequest{Limit: 10}); err != nil || len(ds.Items) != 1 {
 		t.Fatalf("institution's decisions = %v, %v", ds, err)
 	}
-	sc, err := svc.Score(rctx, inst.ID)
+	sc, err := svc.Supervision.Score(rctx, inst.ID)
 	if err != nil || sc.Score >= 100 {
 		t.Fatalf("score = %+v, %v", sc, err)
 	}

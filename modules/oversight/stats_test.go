@@ -11,7 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/stats"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -37,20 +37,20 @@ func TestStatistics(t *testing.T) {
 		"admitted": 10, "passed": 3, "results_late": true, "results_due_at": time.Now().Add(-72 * time.Hour)})
 	dispatch(t, k.Server.Oversight.Oversight)
 
-	var st oversight.Stats
+	var st stats.Stats
 	k.Do(t, "GET", "/api/v1/oversight/stats", reg.Tokens["viewer"], nil).Want(t, http.StatusOK).Decode(t, &st)
-	if st.Total != (oversight.CertCount{Issued: 4, Revoked: 1, Valid: 3}) {
+	if st.Total != (stats.CertCount{Issued: 4, Revoked: 1, Valid: 3}) {
 		t.Fatalf("total = %+v", st.Total)
 	}
 	month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
 	if len(st.ByMonth) != 1 || st.ByMonth[0].Month != month || len(st.ByOccupation) != 1 || st.ByOccupation[0].OccupationCode != electrician {
 		t.Fatalf("by month %+v, by occupation %+v", st.ByMonth, st.ByOccupation)
 	}
-	levels := map[int]oversight.CertCount{}
+	levels := map[int]stats.CertCount{}
 	for _, l := range st.ByLevel {
 		levels[l.Level] = l.CertCount
 	}
-	if levels[4] != (oversight.CertCount{Issued: 3, Revoked: 1, Valid: 2}) || levels[3].Issued != 1 {
+	if levels[4] != (stats.CertCount{Issued: 3, Revoked: 1, Valid: 2}) || levels[3].Issued != 1 {
 		t.Fatalf("by level = %+v", st.ByLevel)
 	}
 	insts := map[string]int64{}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/supervision"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -34,18 +34,18 @@ func TestInspectionsAndFindings(t *testing.T) {
 			k.Do(t, "POST", "/api/v1/oversight/inspections", reg.Admin, bad).WantProblem(t, http.StatusUnprocessableEntity, "validation_failed")
 		})
 	}
-	var in oversight.Inspection
+	var in supervision.Inspection
 	k.Do(t, "POST", "/api/v1/oversight/inspections", reg.Tokens["inspector"], body).Want(t, http.StatusCreated).Decode(t, &in)
 	if in.Status != "planned" || in.Kind != "annual" || len(in.InspectorIDs) != 1 || in.ScheduledOn == nil {
 		t.Fatalf("inspection = %+v", in)
 	}
 	path := "/api/v1/oversight/inspections/" + in.ID.String()
-	var f oversight.Finding
+	var f supervision.Finding
 	k.Do(t, "POST", path+"/findings", reg.Tokens["inspector"], map[string]any{"severity": "major", "description": "考评员无证上岗",
 		"requirement": "更换考评员", "deadline": "2027-01-15"}).Want(t, http.StatusCreated).Decode(t, &f)
 	k.Do(t, "POST", path+"/findings", reg.Admin, map[string]any{"severity": "fatal", "description": "x"}).
 		WantProblem(t, http.StatusUnprocessableEntity, "validation_failed")
-	var fixed oversight.Finding
+	var fixed supervision.Finding
 	k.Do(t, "PATCH", path+"/findings/"+f.ID.String(), reg.Admin, map[string]any{"resolved": true}).Want(t, http.StatusOK).Decode(t, &fixed)
 	if fixed.ResolvedAt == nil || fixed.Description != f.Description {
 		t.Fatalf("resolved finding = %+v", fixed)
@@ -61,14 +61,14 @@ func TestInspectionsAndFindings(t *testing.T) {
 		t.Fatalf("deleted finding still listed: %+v", in.Findings)
 	}
 	// A planned inspection without findings can be deleted; another regulator's is 404.
-	var planned oversight.Inspection
+	var planned supervision.Inspection
 	k.Do(t, "POST", "/api/v1/oversight/inspections", reg.Admin, map[string]any{"institution_id": inst.Tenant.ID, "kind": "special",
 		"title": "专项检查"}).Want(t, http.StatusCreated).Decode(t, &planned)
 	other := k.Tenant(t, tenants.KindRegulator, "460000")
 	k.Do(t, "GET", "/api/v1/oversight/inspections/"+planned.ID.String(), other.Admin, nil).WantProblem(t, http.StatusNotFound, "not_found")
 	k.Do(t, "DELETE", "/api/v1/oversight/inspections/"+planned.ID.String(), reg.Admin, nil).Want(t, http.StatusNoContent)
 	var list struct {
-		Items []oversight.Inspection `json:"items"`
+		Items []supervision.Inspection `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/oversight/inspections?institution_id="+inst.Tenant.ID.String(), reg.Tokens["viewer"], nil).Want(t, http.StatusOK).Decode(t, &list)
 	if len(list.Items) != 1 || list.Items[0].ID != in.ID {
@@ -95,24 +95,24 @@ func TestDoubleRandomSampling(t *testing.T) {
 	k.Do(t, "POST", "/api/v1/oversight/sampling", reg.Admin, map[string]any{"institutions": 6, "inspectors": 1}).
 		WantProblem(t, http.StatusUnprocessableEntity, "validation_failed")
 
-	var s oversight.Sampling
+	var s supervision.Sampling
 	k.Do(t, "POST", "/api/v1/oversight/sampling", reg.Tokens["inspector"], map[string]any{"institutions": 2, "inspectors": 3, "seed": "2026-11-23 公开摇号"}).
 		Want(t, http.StatusCreated).Decode(t, &s)
 	if len(s.InstitutionPopulation) != 5 || len(s.InspectorPopulation) != 4 || len(s.Institutions) != 2 || len(s.Inspectors) != 3 ||
-		s.Algorithm != oversight.SamplingAlgorithm || len(s.Assignments) != 2 {
+		s.Algorithm != supervision.SamplingAlgorithm || len(s.Assignments) != 2 {
 		t.Fatalf("draw = %+v", s)
 	}
 	// Re-draw from the published seed and populations, as an outsider would.
-	strip := func(ms []oversight.SamplingMember) []oversight.SamplingMember {
-		out := make([]oversight.SamplingMember, len(ms))
+	strip := func(ms []supervision.SamplingMember) []supervision.SamplingMember {
+		out := make([]supervision.SamplingMember, len(ms))
 		for i, m := range ms {
-			out[i] = oversight.SamplingMember{ID: m.ID, Name: m.Name}
+			out[i] = supervision.SamplingMember{ID: m.ID, Name: m.Name}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 		return out
 	}
-	_, inst := oversight.Draw(s.Seed, "institution", strip(s.InstitutionPopulation), 2)
-	_, insp := oversight.Draw(s.Seed, "inspector", strip(s.InspectorPopulation), 3)
+	_, inst := supervision.Draw(s.Seed, "institution", strip(s.InstitutionPopulation), 2)
+	_, insp := supervision.Draw(s.Seed, "inspector", strip(s.InspectorPopulation), 3)
 	for i := range inst {
 		if inst[i].ID != s.Institutions[i].ID || inst[i].Key != s.Institutions[i].Key {
 			t.Fatalf("re-drawn institutions %+v, published %+v", inst, s.Institutions)
@@ -129,7 +129,7 @@ func TestDoubleRandomSampling(t *testing.T) {
 		t.Fatalf("assignments %+v", s.Assignments)
 	}
 	// The same seed draws the same again; the draw planned one inspection per institution.
-	var again oversight.Sampling
+	var again supervision.Sampling
 	k.Do(t, "POST", "/api/v1/oversight/sampling", reg.Admin, map[string]any{"institutions": 2, "inspectors": 3, "seed": s.Seed}).
 		Want(t, http.StatusCreated).Decode(t, &again)
 	if again.Institutions[0].ID != s.Institutions[0].ID || again.Institutions[1].ID != s.Institutions[1].ID {
@@ -138,7 +138,7 @@ func TestDoubleRandomSampling(t *testing.T) {
 	k.Do(t, "PATCH", "/api/v1/oversight/inspections/"+s.Assignments[0].InspectionID.String(), reg.Admin,
 		map[string]any{"status": "closed", "conclusion": "合格"}).Want(t, http.StatusOK)
 
-	var pub oversight.Sampling
+	var pub supervision.Sampling
 	k.Do(t, "GET", "/api/v1/public/sampling/"+s.ID.String(), "", nil).Want(t, http.StatusOK).Decode(t, &pub)
 	if pub.Seed != s.Seed || pub.RegulatorName != reg.Tenant.Name || pub.Assignments[0].Status != "closed" ||
 		pub.Assignments[0].Conclusion != "合格" || pub.Assignments[1].Status != "planned" {
@@ -154,7 +154,7 @@ func TestComplaintsAndScores(t *testing.T) {
 	elsewhere := k.Tenant(t, tenants.KindRegulator, "460105")
 	inst := k.Tenant(t, tenants.KindSocialOrg, "460108")
 
-	var rec oversight.ComplaintReceipt
+	var rec supervision.ComplaintReceipt
 	k.Do(t, "POST", "/api/v1/public/complaints", "", map[string]any{"institution_slug": inst.Tenant.Slug,
 		"content": "考试现场有人代考，监考人员未制止。", "contact": "138****0000"}).Want(t, http.StatusCreated).Decode(t, &rec)
 	if rec.Regulators < 2 {
@@ -169,7 +169,7 @@ func TestComplaintsAndScores(t *testing.T) {
 
 	q := "/api/v1/oversight/complaints?institution_id=" + inst.Tenant.ID.String()
 	var list struct {
-		Items []oversight.Complaint `json:"items"`
+		Items []supervision.Complaint `json:"items"`
 	}
 	for _, reg := range []*testkit.Org{province, district} {
 		k.Do(t, "GET", q, reg.Admin, nil).Want(t, http.StatusOK).Decode(t, &list)
@@ -185,7 +185,7 @@ func TestComplaintsAndScores(t *testing.T) {
 	id := list.Items[0].ID
 	k.Do(t, "PATCH", "/api/v1/oversight/complaints/"+id.String(), district.Tokens["viewer"], map[string]any{"status": "closed"}).
 		WantProblem(t, http.StatusForbidden, "forbidden")
-	var c oversight.Complaint
+	var c supervision.Complaint
 	k.Do(t, "PATCH", "/api/v1/oversight/complaints/"+id.String(), district.Tokens["inspector"], map[string]any{"status": "investigating", "note": "已立案"}).
 		Want(t, http.StatusOK).Decode(t, &c)
 	if c.Status != "investigating" || c.Note != "已立案" {
@@ -198,9 +198,9 @@ func TestComplaintsAndScores(t *testing.T) {
 			"level": 4, "admitted": 5, "passed": 4, "results_late": true})
 	}
 	dispatch(t, k.Server.Oversight.Oversight)
-	var sc oversight.Score
+	var sc supervision.Score
 	k.Do(t, "GET", "/api/v1/oversight/institutions/"+inst.Tenant.ID.String()+"/score", district.Tokens["viewer"], nil).Want(t, http.StatusOK).Decode(t, &sc)
-	signals := map[string]oversight.Signal{}
+	signals := map[string]supervision.Signal{}
 	for _, s := range sc.Signals {
 		signals[s.Name] = s
 	}
@@ -209,7 +209,7 @@ func TestComplaintsAndScores(t *testing.T) {
 		t.Fatalf("score = %+v", sc)
 	}
 	var scores struct {
-		Items []oversight.Score `json:"items"`
+		Items []supervision.Score `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/oversight/scores", district.Admin, nil).Want(t, http.StatusOK).Decode(t, &scores)
 	if len(scores.Items) == 0 || scores.Items[0].InstitutionID != inst.Tenant.ID {

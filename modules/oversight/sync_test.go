@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
@@ -30,10 +31,10 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
 	}
-	var d oversight.Delivery
+	var d delivery.Delivery
 	_ = json.Unmarshal(body, &d)
 	s.got = append(s.got, received{key: r.Header.Get("Idempotency-Key"), report: d,
-		signature: oversight.VerifySignature(body, s.secret, r.Header.Get("X-SkillCert-Signature"))})
+		signature: delivery.VerifySignature(body, s.secret, r.Header.Get("X-SkillCert-Signature"))})
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -47,7 +48,7 @@ func deliverUntil(t *testing.T, svc *oversight.Service, ctx context.Context, don
 		if time.Now().After(deadline) {
 			t.Fatal("deliveries did not complete in time")
 		}
-		if _, err := svc.Deliver(ctx); err != nil {
+		if _, err := svc.Delivery.Deliver(ctx); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -67,7 +68,7 @@ func TestDeliveryThroughFailures(t *testing.T) {
 	srv := httptest.NewServer(snk)
 	defer srv.Close()
 	ctx := regCtx(reg)
-	if _, err := svc.SetEndpoint(ctx, oversight.EndpointInput{URL: srv.URL + "/skillcert", Secret: sinkSecret}); err != nil {
+	if _, err := svc.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: srv.URL + "/skillcert", Secret: sinkSecret}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[uuid.UUID][]uuid.UUID{}
@@ -110,7 +111,7 @@ func TestDeliveryThroughFailures(t *testing.T) {
 			}
 		}
 	}
-	st, err := svc.SyncState(ctx)
+	st, err := svc.Delivery.State(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestDeliveryThroughFailures(t *testing.T) {
 	}
 
 	// Replay sends everything again, in the same order.
-	n, err := svc.Replay(ctx, time.Now().Add(-time.Hour))
+	n, err := svc.Delivery.Replay(ctx, time.Now().Add(-time.Hour))
 	if err != nil || n != 24 {
 		t.Fatalf("replay queued %d, %v", n, err)
 	}
@@ -156,26 +157,26 @@ func TestOrderHoldsWhileHeadFails(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := regCtx(reg)
-	if _, err := svc.SetEndpoint(ctx, oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+	if _, err := svc.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 		t.Fatal(err)
 	}
 	first := emit(t, k, a, reports.BatchPublished, "b1", map[string]any{})
 	target = emit(t, k, a, reports.BatchPublished, "b2", map[string]any{})
 	emit(t, k, a, reports.BatchPublished, "b3", map[string]any{})
 	dispatch(t, svc)
-	res, err := svc.Deliver(ctx)
+	res, err := svc.Delivery.Deliver(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Delivered != 1 || res.Failed != 1 {
 		t.Fatalf("deliver = %+v, want the first delivered and the second failed", res)
 	}
-	st, _ := svc.SyncState(ctx)
+	st, _ := svc.Delivery.State(ctx)
 	if st.Pending != 2 || len(st.Streams) != 1 || st.Streams[0].State != "retrying" || st.FailingStreams != 1 {
 		t.Fatalf("state = %+v", st)
 	}
 	// Nothing is due during the backoff: the third report waits behind the second.
-	res, err = svc.Deliver(ctx)
+	res, err = svc.Delivery.Deliver(ctx)
 	if err != nil || res.Delivered != 0 || res.Failed != 0 {
 		t.Fatalf("deliver during backoff = %+v, %v", res, err)
 	}
@@ -191,7 +192,7 @@ func TestDeadLetterPauseResume(t *testing.T) {
 	srv := httptest.NewServer(snk)
 	defer srv.Close()
 	ctx := regCtx(reg)
-	if _, err := svc.SetEndpoint(ctx, oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+	if _, err := svc.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 		t.Fatal(err)
 	}
 	emit(t, k, a, reports.CertificateIssued, "c1", map[string]any{})
@@ -199,7 +200,7 @@ func TestDeadLetterPauseResume(t *testing.T) {
 	dispatch(t, svc)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st, err := svc.SyncState(ctx)
+		st, err := svc.Delivery.State(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +213,7 @@ func TestDeadLetterPauseResume(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("never dead-lettered: %+v", st)
 		}
-		if _, err := svc.Deliver(ctx); err != nil {
+		if _, err := svc.Delivery.Deliver(ctx); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -222,7 +223,7 @@ func TestDeadLetterPauseResume(t *testing.T) {
 	}
 	// A dead stream is not retried...
 	before := snk.attempts
-	if _, err := svc.Deliver(ctx); err != nil {
+	if _, err := svc.Delivery.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if snk.attempts != before {
@@ -232,20 +233,20 @@ func TestDeadLetterPauseResume(t *testing.T) {
 	snk.mu.Lock()
 	snk.failAll = false
 	snk.mu.Unlock()
-	if _, err := svc.Pause(ctx); err != nil {
+	if _, err := svc.Delivery.Pause(ctx); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := svc.Resume(ctx)
+	st, _ := svc.Delivery.Resume(ctx)
 	if st.DeadLetters != 0 || st.Paused {
 		t.Fatalf("after resume: %+v", st)
 	}
-	if _, err := svc.Pause(ctx); err != nil {
+	if _, err := svc.Delivery.Pause(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := svc.Deliver(ctx); r.Delivered != 0 {
+	if r, _ := svc.Delivery.Deliver(ctx); r.Delivered != 0 {
 		t.Fatal("delivered while paused")
 	}
-	if _, err := svc.Resume(ctx); err != nil {
+	if _, err := svc.Delivery.Resume(ctx); err != nil {
 		t.Fatal(err)
 	}
 	deliverUntil(t, svc, ctx, func() bool { return len(snk.accepted()) == 2 })
@@ -280,14 +281,14 @@ func TestPrivateTargetsRefused(t *testing.T) {
 	for _, u := range []string{
 		"https://127.0.0.1/x", "https://localhost:8443/x", "https://10.1.2.3/", "https://192.168.1.1/", "https://172.16.0.9/",
 		"https://169.254.169.254/latest/meta-data", "https://[::1]/", "https://[fe80::1]/", "https://100.64.0.1/", "https://0.0.0.0/",
-		"https://[::ffff:127.0.0.1]/",
+		"https://[::ffff:127.0.0.1]/", "https://[::127.0.0.1]/", "https://[64:ff9b::10.0.0.1]/", "https://[2002:a00:1::1]/",
 	} {
-		_, err := strict.SetEndpoint(ctx, oversight.EndpointInput{URL: u, Secret: sinkSecret})
+		_, err := strict.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: u, Secret: sinkSecret})
 		if platform.CodeOf(err) != "private_target" {
 			t.Errorf("%s: err = %v, want private_target", u, err)
 		}
 	}
-	if _, err := strict.SetEndpoint(ctx, oversight.EndpointInput{URL: "http://203.0.114.9/", Secret: sinkSecret}); platform.CodeOf(err) != "validation_failed" {
+	if _, err := strict.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: "http://203.0.114.9/", Secret: sinkSecret}); platform.CodeOf(err) != "validation_failed" {
 		t.Errorf("plain http accepted: %v", err)
 	}
 
@@ -296,16 +297,16 @@ func TestPrivateTargetsRefused(t *testing.T) {
 	snk := &sink{secret: []byte(sinkSecret)}
 	srv := httptest.NewServer(snk)
 	defer srv.Close()
-	if _, err := lax.SetEndpoint(ctx, oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+	if _, err := lax.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 		t.Fatal(err)
 	}
 	emit(t, k, a, reports.BatchPublished, "b", map[string]any{})
 	dispatch(t, strict)
-	res, err := strict.Deliver(ctx)
+	res, err := strict.Delivery.Deliver(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ := strict.SyncState(ctx)
+	st, _ := strict.Delivery.State(ctx)
 	if res.Delivered != 0 || res.Failed < 1 || snk.attempts != 0 || !strings.Contains(st.LastError, "refusing a private") {
 		t.Fatalf("private target reached at delivery: %+v, attempts %d, state %+v", res, snk.attempts, st)
 	}
@@ -322,7 +323,7 @@ func TestBlockedAddresses(t *testing.T) {
 		{"8.8.8.8", false}, {"114.114.114.114", false}, {"2400:3200::1", false}, {"203.119.1.1", false},
 	}
 	for _, c := range cases {
-		if got := oversight.BlockedAddr(netip.MustParseAddr(c.addr)); got != c.blocked {
+		if got := delivery.BlockedAddr(netip.MustParseAddr(c.addr)); got != c.blocked {
 			t.Errorf("%s: blocked = %v, want %v", c.addr, got, c.blocked)
 		}
 	}

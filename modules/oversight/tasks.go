@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/jobs"
+	"github.com/skillcert/skillcert/modules/oversight/core"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -37,21 +39,16 @@ const (
 	dispatchPollEvery = 250 * time.Millisecond
 )
 
-// Tasks runs the module's background work on the job queue. It is the service's Kicker.
+// Tasks runs the module's background work on the job queue (Deps.Jobs). With a queue it is also
+// what the inbox and delivery kick: deliveries start right after reports arrive instead of at the
+// next tick.
 type Tasks struct {
-	svc *Service
-	enq jobs.Enqueuer
-	log *slog.Logger
-}
-
-var _ Kicker = (*Tasks)(nil)
-
-// NewTasks returns the task handlers of svc, enqueueing through enq, and makes them the service's
-// kicker (deliveries start right after reports arrive instead of at the next tick).
-func NewTasks(svc *Service, enq jobs.Enqueuer) *Tasks {
-	t := &Tasks{svc: svc, enq: enq, log: svc.opts.Log}
-	svc.SetKicker(t)
-	return t
+	svc   *Service
+	enq   jobs.Enqueuer
+	dir   Directory
+	db    *bun.DB
+	lease time.Duration // a delivery run's lease: its task's timeout
+	log   *slog.Logger
 }
 
 // Register adds the handlers to js and the periodic tasks to sch.
@@ -85,7 +82,7 @@ func (t *Tasks) KickDelivery(ctx context.Context, regulatorID uuid.UUID) {
 		return
 	}
 	err := t.enq.Enqueue(ctx, TaskDeliver, regulatorID, nil, jobs.TaskID("deliver"), jobs.Queue(jobs.QueueDefault),
-		jobs.MaxRetry(3), jobs.Timeout(t.svc.leaseFor()))
+		jobs.MaxRetry(3), jobs.Timeout(t.lease))
 	if err != nil {
 		t.log.Warn("oversight: could not enqueue a delivery run; the next tick will", "regulator", regulatorID, "err", err)
 	}
@@ -97,7 +94,7 @@ func (t *Tasks) KickDelivery(ctx context.Context, regulatorID uuid.UUID) {
 func (t *Tasks) dispatch(ctx context.Context, _ jobs.Task) error {
 	window := time.Now().Add(DispatchEvery - time.Second)
 	for {
-		r, err := t.svc.Dispatch(ctx)
+		r, err := t.svc.Inbox.Dispatch(ctx)
 		if err != nil {
 			return err
 		}
@@ -112,7 +109,7 @@ func (t *Tasks) dispatch(ctx context.Context, _ jobs.Task) error {
 			}
 		}
 	}
-	ids, err := t.svc.DueRegulators(ctx)
+	ids, err := t.svc.Delivery.DueRegulators(ctx)
 	if err != nil {
 		return err
 	}
@@ -125,14 +122,14 @@ func (t *Tasks) dispatch(ctx context.Context, _ jobs.Task) error {
 // regulatorCtx gives a task the regulator's full scope (kind and region), whatever the worker's scope
 // resolver filled in.
 func (t *Tasks) regulatorCtx(ctx context.Context, task jobs.Task) (context.Context, error) {
-	reg, err := t.svc.dir.ByID(ctx, task.TenantID)
+	reg, err := t.dir.ByID(ctx, task.TenantID)
 	if err != nil {
 		return nil, jobs.Permanent(err)
 	}
 	if reg.Kind != tenants.KindRegulator {
 		return nil, jobs.Permanent(fmt.Errorf("oversight: tenant %s is not a regulator", reg.ID))
 	}
-	return tenants.WithScope(ctx, scopeOf(reg)), nil
+	return tenants.WithScope(ctx, core.ScopeOf(reg)), nil
 }
 
 func (t *Tasks) deliver(ctx context.Context, task jobs.Task) error {
@@ -140,7 +137,7 @@ func (t *Tasks) deliver(ctx context.Context, task jobs.Task) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.svc.Deliver(ctx)
+	_, err = t.svc.Delivery.Deliver(ctx)
 	return err
 }
 
@@ -148,7 +145,11 @@ func (t *Tasks) reconcileFanOut(ctx context.Context, task jobs.Task) error {
 	if t.enq == nil {
 		return jobs.Permanent(errors.New("oversight: no job queue to fan the reconciliation out on"))
 	}
-	ids, err := t.svc.regulatorIDs(ctx)
+	var ids []uuid.UUID
+	err := tenants.SystemReadTx(ctx, t.db, func(ctx context.Context, tx bun.Tx) (err error) {
+		ids, err = core.Regulators(ctx, tx)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -169,11 +170,11 @@ func (t *Tasks) reconcile(ctx context.Context, task jobs.Task) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.svc.Reconcile(ctx)
+	_, err = t.svc.Reconcile.Run(ctx)
 	return err
 }
 
 func (t *Tasks) crossCheck(ctx context.Context, _ jobs.Task) error {
-	_, err := t.svc.CrossCheck(ctx)
+	_, err := t.svc.CrossCheck.Run(ctx)
 	return err
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
@@ -27,20 +28,20 @@ import (
 // and kicks the delivery task, which sends them to the regulator's endpoint.
 func TestQueueDeliversReports(t *testing.T) {
 	k := testkit.New(t)
-	svc, _ := newService(t, k, nil)
 	redis, err := jobs.RedisFromURL(dbtest.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := jobs.NewClient(redis)
 	defer client.Close()
+	svc, _ := newServiceWith(t, k, oversight.Deps{Jobs: client}, nil)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	js, err := jobs.NewServer(redis, jobs.Config{Concurrency: 4, PollInterval: 50 * time.Millisecond, Scope: k.Server.TaskScope,
 		Logger: quiet, Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := oversight.NewTasks(svc, client).Register(js, nil); err != nil {
+	if err := svc.Tasks.Register(js, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := js.Start(); err != nil {
@@ -53,7 +54,7 @@ func TestQueueDeliversReports(t *testing.T) {
 	snk := &sink{secret: []byte(sinkSecret), fail: 2}
 	srv := httptest.NewServer(snk)
 	defer srv.Close()
-	if _, err := svc.SetEndpoint(regCtx(reg), oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+	if _, err := svc.Delivery.SetEndpoint(regCtx(reg), delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
@@ -91,7 +92,7 @@ func (k *kicker) KickDelivery(ctx context.Context, id uuid.UUID) {
 
 func mustDue(t *testing.T, svc *oversight.Service) []uuid.UUID {
 	t.Helper()
-	ids, err := svc.DueRegulators(context.Background())
+	ids, err := svc.Delivery.DueRegulators(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestSyncEndpointAPIAndReplayCommand(t *testing.T) {
 	reg := k.Tenant(t, tenants.KindRegulator, "210102", "inspector", "viewer")
 	put := map[string]any{"url": "https://203.0.114.9/skillcert/reports", "secret": sinkSecret}
 	k.Do(t, "PUT", "/api/v1/oversight/sync-endpoint", reg.Tokens["inspector"], put).WantProblem(t, http.StatusForbidden, "forbidden")
-	var st oversight.SyncState
+	var st delivery.SyncState
 	k.Do(t, "GET", "/api/v1/oversight/sync-endpoint", reg.Tokens["viewer"], nil).Want(t, http.StatusOK).Decode(t, &st)
 	if st.Configured {
 		t.Fatalf("state before configuration: %+v", st)
@@ -136,7 +137,7 @@ func TestSyncEndpointAPIAndReplayCommand(t *testing.T) {
 	srv := httptest.NewServer(snk)
 	defer srv.Close()
 	ctx := regCtx(reg)
-	if _, err := svc.SetEndpoint(ctx, oversight.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
+	if _, err := svc.Delivery.SetEndpoint(ctx, delivery.EndpointInput{URL: srv.URL, Secret: sinkSecret}); err != nil {
 		t.Fatal(err)
 	}
 	since := time.Now().Add(-time.Minute)

@@ -15,8 +15,6 @@ type Oversight struct {
 	// Oversight is the regulator's side: reads in jurisdiction, reports, supervision, decisions.
 	// `skillcert sync replay` calls Oversight.ReplayCommand.
 	Oversight *oversight.Service
-	// OversightTasks are its background tasks (dispatch, delivery, reconciliation, cross-checks).
-	OversightTasks *oversight.Tasks
 }
 
 // wireOversight builds those services and mounts their routes.
@@ -31,21 +29,21 @@ func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
 		return err
 	}
 	opts.AllowPrivate, opts.Secret, opts.Registerer, opts.Log = s.deps.Config.SyncAllowPrivate, secret, s.Registry, s.deps.Log
-	svc, err := oversight.New(s.deps.DB, s.Directory, opts)
+	deps := oversight.Deps{Directory: s.Directory, Jobs: s.deps.Jobs}
+	if s.Certificates.Service != nil {
+		deps.Revoker = s.Certificates.Service
+	}
+	svc, err := oversight.New(s.deps.DB, deps, opts)
 	if err != nil {
 		return fmt.Errorf("oversight: %w", err)
 	}
-	if s.Certificates.Service != nil {
-		svc.SetRevoker(s.Certificates.Service)
-	}
 	s.Oversight.Oversight = svc
-	s.Oversight.OversightTasks = oversight.NewTasks(svc, s.deps.Jobs)
 	limiter := ratelimit.PerMinute(s.deps.Redis, "public-complaints", s.deps.Config.PublicRate, s.deps.Log)
-	oversight.NewHandler(svc, limiter).Routes(api)
+	svc.Routes(api, limiter)
 	return nil
 }
 
 // jobsOversight registers those modules' task handlers and schedules.
 func (s *Server) jobsOversight(js *jobs.Server, sch *jobs.Scheduler) error {
-	return s.Oversight.OversightTasks.Register(js, sch)
+	return s.Oversight.Oversight.Tasks.Register(js, sch)
 }
