@@ -43,7 +43,7 @@ func TestAuditVerifyPrintsTheAnchor(t *testing.T) {
 	if n, err := srv.Audit.CheckpointMoved(ctx); err != nil || n == 0 {
 		t.Fatalf("checkpoints made: %d, %v", n, err)
 	}
-	if _, err := srv.Oversight.Oversight.Dispatch(ctx); err != nil {
+	if _, err := srv.Oversight.Oversight.Inbox.Dispatch(ctx); err != nil {
 		t.Fatal(err)
 	}
 

@@ -47,11 +47,11 @@ func TestAnchoringOnSQLite(t *testing.T) {
 	if n, err := svc.CheckpointReported(ctx); err != nil || n != 1 {
 		t.Fatalf("checkpoints after the report: %d, %v", n, err)
 	}
-	ov, err := oversight.New(db, dir, oversight.Options{Secret: bytes.Repeat([]byte{1}, 32)})
+	ov, err := oversight.New(db, oversight.Deps{Directory: dir}, oversight.Options{Secret: bytes.Repeat([]byte{1}, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err := ov.Dispatch(ctx); err != nil || r.Events != 2 {
+	if r, err := ov.Inbox.Dispatch(ctx); err != nil || r.Events != 2 {
 		t.Fatalf("dispatch = %+v, %v", r, err)
 	}
 	for name, check := range map[string]func() (audit.VerifyResult, error){

@@ -20,6 +20,8 @@ import (
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/modules/oversight/delivery"
+	"github.com/skillcert/skillcert/modules/oversight/inbox"
 	"github.com/skillcert/skillcert/modules/reports"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
@@ -39,7 +41,7 @@ func checkpoint(t *testing.T, k *testkit.Kit, org *testkit.Org) audit.Checkpoint
 // (SKILLCERT_SYNC_ALLOW_PRIVATE), with test-friendly timings.
 func overseer(t *testing.T, k *testkit.Kit) *oversight.Service {
 	t.Helper()
-	svc, err := oversight.New(k.DB, k.Server.Directory, oversight.Options{AllowPrivate: true, Secret: []byte("a test platform secret of 32 b.."),
+	svc, err := oversight.New(k.DB, oversight.Deps{Directory: k.Server.Directory}, oversight.Options{AllowPrivate: true, Secret: []byte("a test platform secret of 32 b.."),
 		Backoff: oversight.Backoff{Base: 5 * time.Millisecond, Max: 40 * time.Millisecond}, HTTPTimeout: 2 * time.Second,
 		DeliverBudget: 5 * time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -52,7 +54,7 @@ func overseer(t *testing.T, k *testkit.Kit) *oversight.Service {
 func dispatch(t *testing.T, svc *oversight.Service) {
 	t.Helper()
 	for i := 0; i < 100; i++ {
-		r, err := svc.Dispatch(context.Background())
+		r, err := svc.Inbox.Dispatch(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,12 +270,12 @@ func TestSignedBytes(t *testing.T) {
 // sink is a regulator's external system: it keeps what it accepts.
 type sink struct {
 	mu  sync.Mutex
-	got []oversight.Delivery
+	got []delivery.Delivery
 }
 
 func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	var d oversight.Delivery
+	var d delivery.Delivery
 	if err := json.Unmarshal(body, &d); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -283,10 +285,10 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 }
 
-func (s *sink) deliveries() []oversight.Delivery {
+func (s *sink) deliveries() []delivery.Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]oversight.Delivery(nil), s.got...)
+	return append([]delivery.Delivery(nil), s.got...)
 }
 
 // TestCheckpointFollowsEveryReport: a report marks its institution; the next checkpoint run signs its
@@ -301,7 +303,7 @@ func TestCheckpointFollowsEveryReport(t *testing.T) {
 	snk := &sink{}
 	srv := httptest.NewServer(snk)
 	defer srv.Close()
-	if _, err := ov.SetEndpoint(reg.Ctx(context.Background()), oversight.EndpointInput{URL: srv.URL, Secret: "a-secret-of-the-regulator-system"}); err != nil {
+	if _, err := ov.Delivery.SetEndpoint(reg.Ctx(context.Background()), delivery.EndpointInput{URL: srv.URL, Secret: "a-secret-of-the-regulator-system"}); err != nil {
 		t.Fatal(err)
 	}
 	// A change and its report, audited in the same transaction, as the reporting modules do.
@@ -352,7 +354,7 @@ func TestCheckpointFollowsEveryReport(t *testing.T) {
 
 	dispatch(t, ov)
 	var page struct {
-		Items []oversight.Report `json:"items"`
+		Items []inbox.Report `json:"items"`
 	}
 	k.Do(t, "GET", "/api/v1/oversight/reports?kind=audit.checkpoint&institution_id="+inst.Tenant.ID.String(), reg.Admin, nil).
 		Want(t, http.StatusOK).Decode(t, &page)
@@ -375,7 +377,7 @@ func TestCheckpointFollowsEveryReport(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("delivered %d of 2 reports", len(snk.deliveries()))
 		}
-		if _, err := ov.Deliver(ctx); err != nil {
+		if _, err := ov.Delivery.Deliver(ctx); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
