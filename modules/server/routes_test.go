@@ -119,17 +119,9 @@ func TestEveryRouteDeclaresItsAuthorization(t *testing.T) {
 	}
 }
 
-// permissionLiteralExceptions are route tables that still give Permission a string literal or a
-// constant declared outside model.go. TRANSITION: to be emptied by issue 10 merge — each module's
-// branch moves its permissions into model.go constants; delete its line here when merging it.
-var permissionLiteralExceptions = []string{
-	"modules/batches/http.go",
-	"modules/candidates/http.go",
-	"modules/catalog/http.go",
-	"modules/certificates/http.go",
-	"modules/filings/http.go",
-	"modules/oversight/http.go",
-}
+// permissionLiteralExceptions are route tables allowed to give Permission a string literal or a
+// constant declared outside model.go: none. A new entry needs a reason written beside it.
+var permissionLiteralExceptions = []string{}
 
 // TestPermissionsAreModelConstants reads the source: every `Permission:` field of a composite
 // literal in modules (route tables of the API today, of the console later) names an exported

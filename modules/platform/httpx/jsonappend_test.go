@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
@@ -82,7 +83,7 @@ func (a *appended) AppendJSON(b []byte) []byte {
 func TestJSONListMatchesCtxJSON(t *testing.T) {
 	app := httpx.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)), httpx.NewMetrics(prometheus.NewRegistry()))
 	at := time.Date(2026, 11, 23, 8, 0, 0, 5, time.UTC)
-	pages := map[string]httpx.Page[appended]{
+	pages := map[string]platform.Page[appended]{
 		"empty": {Items: []appended{}},
 		"two":   {Items: []appended{{"张三<", at}, {"李四", at.Add(time.Second)}}, NextCursor: "abc"},
 	}
