@@ -25,6 +25,12 @@ func selfRegistrationsPerMinute(publicRate int) int {
 
 func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
 	svc := candidates.NewService(s.deps.DB, s.Directory, s.Identity)
+	// The import memory budget (SKILLCERT_IMPORT_MEMORY, SKILLCERT_IMPORT_WAIT) comes from the environment.
+	lim, err := candidates.ImportLimitsFromEnv(s.deps.Config.Getenv)
+	if err != nil {
+		return err
+	}
+	svc.Limits = lim
 	s.Lifecycle.Candidates = svc
 	// Config.PublicRate 0 turns limiting off (benchmarks); otherwise a share of it per client address.
 	perMinute := 0
