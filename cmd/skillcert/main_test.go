@@ -114,6 +114,11 @@ func TestAdminAndAuditVerify(t *testing.T) {
 		!strings.Contains(err.Error(), "region_code") {
 		t.Fatalf("bad region accepted: %v", err)
 	}
+	// Passwords are checked as everywhere (identity.CheckPassword): a common one is refused by name.
+	if err := run(ctx, []string{"admin", "reset-password", "--tenant", "ops-co", "--username", "admin", "--password", "iloveyou"}, e, &out, &errb); err == nil ||
+		!strings.Contains(err.Error(), "password: this password is among the most commonly used") {
+		t.Fatalf("common password accepted: %v", err)
+	}
 
 	conn, err := db.Conn(ctx)
 	if err != nil {
