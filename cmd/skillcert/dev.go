@@ -15,8 +15,9 @@ import (
 )
 
 // devAdminPassword is the platform administrator's password in dev mode when SKILLCERT_ADMIN_PASSWORD
-// is not set: dev mode is for a newcomer's laptop, and it prints the password anyway.
-const devAdminPassword = "skillcert-admin"
+// is not set: dev mode is for a newcomer's laptop, and it prints the password anyway. Like every password
+// it passes identity.CheckPassword (no username, slug or service name in it).
+const devAdminPassword = "local-dev-only-2026"
 
 // demoPassword is every demo user's password (printed at start).
 const demoPassword = "demo-pass-2026"

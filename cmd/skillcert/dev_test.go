@@ -100,7 +100,7 @@ func TestDevModeSeedsOnceAndKeepsData(t *testing.T) {
 	}
 	// A user created now must survive the restart.
 	admin, _ := login(t, base, "acme", "admin", demoPassword)
-	req, _ := http.NewRequest("POST", base+"/api/v1/users", strings.NewReader(`{"username":"kept","password":"kept across restarts","roles":["staff"]}`))
+	req, _ := http.NewRequest("POST", base+"/api/v1/users", strings.NewReader(`{"username":"kept","password":"still here after restarts","roles":["staff"]}`))
 	req.Header.Set("Authorization", "Bearer "+admin)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
@@ -129,7 +129,7 @@ func TestDevModeSeedsOnceAndKeepsData(t *testing.T) {
 	if strings.Contains(out.String(), "Demo data was created now") {
 		t.Error("demo data seeded again on restart")
 	}
-	if _, status := login(t, base, "acme", "kept", "kept across restarts"); status != 200 {
+	if _, status := login(t, base, "acme", "kept", "still here after restarts"); status != 200 {
 		t.Fatalf("user created before the restart cannot log in: %d", status)
 	}
 }

@@ -114,6 +114,17 @@ func TestAdminAndAuditVerify(t *testing.T) {
 		!strings.Contains(err.Error(), "region_code") {
 		t.Fatalf("bad region accepted: %v", err)
 	}
+	// Passwords are checked as everywhere (identity.CheckPassword): a common one is refused by name, for
+	// the platform administrator SKILLCERT_ADMIN_PASSWORD creates too.
+	if err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env(map[string]string{"SKILLCERT_DATABASE_URL": url,
+		"SKILLCERT_REDIS_URL": dbtest.RedisURL(t), "SKILLCERT_ADMIN_PASSWORD": "iloveyou"}), &out, &errb); err == nil ||
+		!strings.Contains(err.Error(), "SKILLCERT_ADMIN_PASSWORD is refused") || !strings.Contains(err.Error(), "commonly used") {
+		t.Fatalf("common admin password accepted: %v", err)
+	}
+	if err := run(ctx, []string{"admin", "reset-password", "--tenant", "ops-co", "--username", "admin", "--password", "iloveyou"}, e, &out, &errb); err == nil ||
+		!strings.Contains(err.Error(), "password: this password is among the most commonly used") {
+		t.Fatalf("common password accepted: %v", err)
+	}
 
 	conn, err := db.Conn(ctx)
 	if err != nil {

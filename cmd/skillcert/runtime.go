@@ -143,6 +143,9 @@ func (r *runtime) assemble(ctx context.Context) error {
 // bootstrap creates the platform tenant and, given SKILLCERT_ADMIN_PASSWORD, its administrator.
 func (r *runtime) bootstrap(ctx context.Context, adminPassword string) error {
 	_, created, err := r.srv.Bootstrap(ctx, adminPassword)
+	if pe := (*platform.Error)(nil); errors.As(err, &pe) && len(pe.Fields) > 0 {
+		return fmt.Errorf("SKILLCERT_ADMIN_PASSWORD is refused: %w", describe(pe)) // says which rule, in one line
+	}
 	if err != nil {
 		return err
 	}

@@ -7,37 +7,44 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/skillcert/skillcert/modules/platform"
 )
 
 // ImportLimits bound what an import accepts. An XLSX file is a ZIP archive, so its limits are those of
-// an archive: how many entries, how large they say they inflate to, how much smaller than that each is
-// compressed (a real workbook's XML compresses 5–20:1; a bomb's zeros 1000:1), and how large they really
-// inflate to, measured while inflating.
+// an archive: how many entries, which entries (the parts of a spreadsheet package, nothing else), how
+// large they say they inflate to, how much smaller than that each entry and the whole archive are
+// compressed (a real workbook's XML compresses 5–20:1; a bomb's zeros 1000:1), and how large they
+// really inflate to, measured while inflating. Memory bounds what concurrent imports hold at once.
 type ImportLimits struct {
-	MaxRows           int   // data rows in a file
-	MaxEntries        int   // entries of an XLSX archive
-	MaxUncompressed   int64 // total uncompressed bytes of an XLSX archive, declared and real
-	MaxRatio          int64 // uncompressed:compressed of one entry (for entries over ratioFloor)
-	MaxRejectedListed int   // rejected rows listed in the answer (all are counted)
+	MaxRows           int           // data rows in a file
+	MaxEntries        int           // entries of an XLSX archive
+	MaxUncompressed   int64         // total uncompressed bytes of an XLSX archive, declared and real
+	MaxRatio          int64         // uncompressed:compressed of one entry and of the archive (over ratioFloor)
+	MaxRejectedListed int           // rejected rows listed in the answer (all are counted)
+	Memory            *MemoryBudget // shared by the process's imports; nil = unbounded
 }
 
-// DefaultImportLimits are the limits of the API: 50,000 rows, 10,000 entries, 200 MiB, 100:1.
+// DefaultImportLimits are the limits of the API: 50,000 rows, 10,000 entries, 200 MiB, 100:1, and
+// the process-wide DefaultImportMemory budget.
 var DefaultImportLimits = ImportLimits{MaxRows: 50_000, MaxEntries: 10_000, MaxUncompressed: 200 << 20,
-	MaxRatio: 100, MaxRejectedListed: 5_000}
+	MaxRatio: 100, MaxRejectedListed: 5_000, Memory: defaultMemoryBudget}
 
-// ratioFloor is the size under which an entry's compression ratio is not checked: tiny parts (an empty
-// sheet, a styles part of zeros) legitimately compress far beyond 100:1, and cannot hurt anyone.
+// ratioFloor is the size under which an entry's, or a whole archive's, compression ratio is not
+// checked: tiny parts (an empty sheet, a styles part of zeros) legitimately compress far beyond 100:1,
+// and cannot hurt anyone.
 const ratioFloor = 1 << 20
 
 // Stable codes of a refused archive.
 const (
-	CodeArchiveEntries  = "archive_too_many_entries"
-	CodeArchiveSize     = "archive_too_large"
-	CodeArchiveRatio    = "archive_ratio_too_high"
-	CodeArchiveMismatch = "archive_size_mismatch"
-	CodeInvalidFile     = "invalid_file"
+	CodeArchiveEntries    = "archive_too_many_entries"
+	CodeArchiveSize       = "archive_too_large"
+	CodeArchiveRatio      = "archive_ratio_too_high"
+	CodeArchiveMismatch   = "archive_size_mismatch"
+	CodeArchiveUnexpected = "archive_unexpected_entry"
+	CodeInvalidFile       = "invalid_file"
 )
 
 func archiveError(code, format string, args ...any) error {
@@ -46,6 +53,53 @@ func archiveError(code, format string, args ...any) error {
 
 func invalidFile(msg string, cause error) error {
 	return platform.Wrap(platform.KindUnprocessable, CodeInvalidFile, msg, cause)
+}
+
+// packageDirs are the top-level folders of a spreadsheet package (ECMA-376 Part 2 and the parts Excel,
+// WPS and LibreOffice write), and xlDirs the folders under xl/, lower-cased. An entry anywhere else is
+// no part of a workbook: it is refused before anything is inflated.
+var (
+	packageDirs = map[string]bool{"_rels": true, "docprops": true, "xl": true, "customxml": true,
+		"customui": true, "usercustomization": true, "_xmlsignatures": true, "[trash]": true}
+	xlDirs = map[string]bool{"_rels": true, "worksheets": true, "chartsheets": true, "dialogsheets": true,
+		"macrosheets": true, "theme": true, "drawings": true, "charts": true, "media": true,
+		"printersettings": true, "embeddings": true, "activex": true, "ctrlprops": true, "tables": true,
+		"querytables": true, "pivottables": true, "pivotcache": true, "externallinks": true,
+		"threadedcomments": true, "persons": true, "richdata": true, "slicers": true, "slicercaches": true,
+		"timelines": true, "timelinecaches": true, "webextensions": true, "model": true,
+		"customproperties": true, "revisions": true, "diagrams": true, "ink": true, "namedsheetviews": true,
+		"featurepropertybag": true, "documenttasks": true, "customstorage": true}
+)
+
+// partRole classifies an entry of an XLSX archive by its name: whether a spreadsheet package may hold
+// it at all, and whether reading the rows of a sheet needs it. The needed parts are the package's
+// content types and relationships, the workbook, its relationships, its worksheets and the shared
+// strings; everything else (styles, themes, drawings, media, printer settings, document properties …)
+// is measured but never handed to excelize, which would inflate every entry into memory.
+func partRole(name string) (allowed, needed bool) {
+	name = strings.ToLower(strings.ReplaceAll(name, `\`, "/")) // as excelize reads names
+	dir := strings.HasSuffix(name, "/")
+	segs := strings.Split(strings.TrimSuffix(name, "/"), "/")
+	if len(segs) > 4 || slices.ContainsFunc(segs, func(s string) bool { return s == "" || s == "." || s == ".." }) {
+		return false, false
+	}
+	switch top := segs[0]; {
+	case len(segs) == 1 && !dir:
+		ok := top == "[content_types].xml"
+		return ok, ok
+	case !packageDirs[top]:
+		return false, false
+	case top != "xl":
+		return true, name == "_rels/.rels"
+	case len(segs) == 1: // the folder xl/ itself
+		return true, false
+	case len(segs) == 2 && !dir: // xl/workbook.xml, xl/styles.xml, xl/vbaProject.bin …
+		return true, segs[1] == "workbook.xml" || segs[1] == "sharedstrings.xml"
+	case !xlDirs[segs[1]]:
+		return false, false
+	}
+	// xl/_rels/workbook.xml.rels, xl/worksheets/sheet1.xml; xl/worksheets/_rels/…, xl/media/… are not needed.
+	return true, !dir && len(segs) == 3 && (segs[1] == "_rels" || segs[1] == "worksheets")
 }
 
 // ZIP record signatures and sizes (APPNOTE.TXT 4.3).
@@ -59,55 +113,119 @@ const (
 	centralHdrLen = 46
 )
 
+// checkedArchive is an archive checkArchive accepted: the parsed archive, the real inflated size of each
+// entry, and which entries reading the rows needs.
+type checkedArchive struct {
+	zr       *zip.Reader
+	inflated []int64 // by index in zr.File
+	needed   []bool
+}
+
 // checkArchive inspects a ZIP archive's directories — without inflating a byte — and then inflates
 // every entry once into nothing, through limited readers, to measure its real size. It refuses, with
 // 413 and a stable code: more than MaxEntries entries (counted by walking the central directory's
 // records, before archive/zip allocates anything for them); a declared total over MaxUncompressed; an
-// entry whose declared ratio is over MaxRatio; and an entry that inflates to more than it declares or
-// than the remaining budget (the declared sizes are only claims). It returns the parsed archive.
-func checkArchive(data []byte, lim ImportLimits) (*zip.Reader, error) {
+// entry, or an archive, whose declared ratio is over MaxRatio (the archive's catches many small
+// entries of zeros, each under ratioFloor); and an entry that inflates to other than it declares or
+// to more than the remaining budget (the declared sizes are only claims, so every entry's real size
+// is counted: once all are measured, the real total is the declared one checked above). An entry
+// that is no part of a spreadsheet package is refused with 422 before anything is inflated.
+func checkArchive(data []byte, lim ImportLimits) (checkedArchive, error) {
 	n, err := countEntries(data)
 	if err != nil {
-		return nil, err
+		return checkedArchive{}, err
 	}
 	if n > lim.MaxEntries {
-		return nil, archiveError(CodeArchiveEntries, "the file holds %d archive entries; at most %d are accepted", n, lim.MaxEntries)
+		return checkedArchive{}, archiveError(CodeArchiveEntries, "the file holds %d archive entries; at most %d are accepted", n, lim.MaxEntries)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, invalidFile("the file is not a valid XLSX (ZIP) file", err)
+		return checkedArchive{}, invalidFile("the file is not a valid XLSX (ZIP) file", err)
 	}
 	if len(zr.File) > lim.MaxEntries {
-		return nil, archiveError(CodeArchiveEntries, "the file holds %d archive entries; at most %d are accepted", len(zr.File), lim.MaxEntries)
+		return checkedArchive{}, archiveError(CodeArchiveEntries, "the file holds %d archive entries; at most %d are accepted", len(zr.File), lim.MaxEntries)
 	}
+	ca := checkedArchive{zr: zr, inflated: make([]int64, len(zr.File)), needed: make([]bool, len(zr.File))}
 	var declared uint64
-	for _, f := range zr.File {
+	for i, f := range zr.File {
+		allowed, needed := partRole(f.Name)
+		if !allowed {
+			return checkedArchive{}, platform.E(platform.KindUnprocessable, CodeArchiveUnexpected,
+				fmt.Sprintf("the archive holds %q, which is no part of an XLSX workbook", f.Name))
+		}
+		ca.needed[i] = needed
 		declared += f.UncompressedSize64
 		if declared > uint64(lim.MaxUncompressed) {
-			return nil, archiveError(CodeArchiveSize, "the file inflates to more than %d MiB", lim.MaxUncompressed>>20)
+			return checkedArchive{}, archiveError(CodeArchiveSize, "the file inflates to more than %d MiB", lim.MaxUncompressed>>20)
 		}
 		if f.UncompressedSize64 > ratioFloor && f.UncompressedSize64 > f.CompressedSize64*uint64(lim.MaxRatio) {
-			return nil, archiveError(CodeArchiveRatio, "entry %q is compressed more than %d:1", f.Name, lim.MaxRatio)
+			return checkedArchive{}, archiveError(CodeArchiveRatio, "entry %q is compressed more than %d:1", f.Name, lim.MaxRatio)
 		}
+	}
+	if declared > ratioFloor && declared > uint64(len(data))*uint64(lim.MaxRatio) {
+		return checkedArchive{}, archiveError(CodeArchiveRatio, "the file is compressed more than %d:1", lim.MaxRatio)
 	}
 	budget := lim.MaxUncompressed
-	for _, f := range zr.File {
-		n, err := inflatedSize(f, min(int64(f.UncompressedSize64), budget))
+	var inf inflater
+	for i, f := range zr.File {
+		n, err := inf.size(f, min(int64(f.UncompressedSize64), budget))
 		if err != nil {
-			return nil, err
+			return checkedArchive{}, err
 		}
-		if n > int64(f.UncompressedSize64) {
-			return nil, archiveError(CodeArchiveMismatch, "entry %q inflates to more than the %d bytes it declares", f.Name, f.UncompressedSize64)
+		if n != int64(f.UncompressedSize64) {
+			return checkedArchive{}, archiveError(CodeArchiveMismatch, "entry %q inflates to other than the %d bytes it declares", f.Name, f.UncompressedSize64)
 		}
+		ca.inflated[i] = n
 		budget -= n
 	}
-	return zr, nil
+	return ca, nil
+}
+
+// neededArchive returns an archive of only the entries reading the rows needs, copied raw (nothing
+// is inflated or compressed again), and their total inflated size.
+func (ca checkedArchive) neededArchive() ([]byte, int64, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var inflated int64
+	for i, f := range ca.zr.File {
+		if !ca.needed[i] {
+			continue
+		}
+		raw, err := f.OpenRaw()
+		if err != nil {
+			return nil, 0, invalidFile("the file is not a valid XLSX (ZIP) file", err)
+		}
+		fh := f.FileHeader
+		w, err := zw.CreateRaw(&fh)
+		if err != nil {
+			return nil, 0, invalidFile("the file is not a valid XLSX (ZIP) file", err)
+		}
+		if _, err := io.Copy(w, raw); err != nil {
+			return nil, 0, invalidFile(fmt.Sprintf("entry %q is damaged", f.Name), err)
+		}
+		inflated += ca.inflated[i]
+	}
+	if err := zw.Close(); err != nil {
+		return nil, 0, invalidFile("the file is not a valid XLSX (ZIP) file", err)
+	}
+	return buf.Bytes(), inflated, nil
 }
 
 // inflatedSize inflates f's raw data itself (not through archive/zip's reader, so the count does not
 // depend on the declared size it is checking) into io.Discard, reading at most limit+1 bytes: a result
 // over limit means the entry is larger than allowed.
 func inflatedSize(f *zip.File, limit int64) (int64, error) {
+	var inf inflater
+	return inf.size(f, limit)
+}
+
+// inflater measures entries with one decompressor, reset for each (a decompressor's window and tables
+// are some 40 KiB: one per entry of a many-entry archive would add up).
+type inflater struct {
+	fr io.ReadCloser
+}
+
+func (in *inflater) size(f *zip.File, limit int64) (int64, error) {
 	raw, err := f.OpenRaw()
 	if err != nil {
 		return 0, invalidFile("the file is not a valid XLSX (ZIP) file", err)
@@ -117,9 +235,12 @@ func inflatedSize(f *zip.File, limit int64) (int64, error) {
 	case zip.Store:
 		r = raw
 	case zip.Deflate:
-		fr := flate.NewReader(raw)
-		defer fr.Close()
-		r = fr
+		if in.fr == nil {
+			in.fr = flate.NewReader(raw)
+		} else if err := in.fr.(flate.Resetter).Reset(raw, nil); err != nil {
+			return 0, invalidFile(fmt.Sprintf("entry %q is damaged", f.Name), err)
+		}
+		r = in.fr
 	default:
 		return 0, invalidFile(fmt.Sprintf("entry %q uses an unsupported compression method", f.Name), nil)
 	}

@@ -483,15 +483,11 @@ func (s *Service) Import(ctx context.Context, name string, data []byte) (ImportR
 		return ImportResult{}, err
 	}
 	im := newImporter(scope.Kind, s.now().In(China), s.Limits)
-	switch format {
-	case FormatXLSX:
-		err = readXLSX(data, s.Limits, im.row)
-	default:
-		err = readCSV(data, im.row)
-	}
+	release, err := readUpload(ctx, format, data, s.Limits, im.row)
 	if err != nil {
 		return ImportResult{}, err
 	}
+	defer release() // the staged rows are held until stored
 	if im.cols == nil {
 		return ImportResult{}, ErrNoHeader
 	}

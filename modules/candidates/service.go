@@ -38,6 +38,8 @@ type Deps struct {
 	Changes ChangeListener
 	// Applier applies a self-registered candidate to a batch (batches).
 	Applier Applier
+	// Limits bound what an import accepts and the memory imports may hold (nil: DefaultImportLimits).
+	Limits *ImportLimits
 }
 
 // Service is the candidates module's logic: the HTTP API and the web console both call it.
@@ -54,7 +56,11 @@ type Service struct {
 
 // NewService returns the candidates service on db with its collaborators.
 func NewService(db *bun.DB, d Deps) *Service {
-	return &Service{db: db, deps: d, now: time.Now, Limits: DefaultImportLimits}
+	s := &Service{db: db, deps: d, now: time.Now, Limits: DefaultImportLimits}
+	if d.Limits != nil {
+		s.Limits = *d.Limits
+	}
+	return s
 }
 
 // clock returns now in UTC at the microsecond precision both databases keep.

@@ -69,14 +69,15 @@ var (
 	ErrUserNotFound       = platform.NotFound("user")
 )
 
-// Validate checks a new user for a tenant of kind; validRole says which roles the kind allows.
-func (n *NewUser) Validate(kind tenants.Kind, validRole func(tenants.Kind, string) bool) error {
+// Validate checks a new user for a tenant of kind whose slug is tenantSlug (the password may not
+// contain it, see CheckPassword); validRole says which roles the kind allows.
+func (n *NewUser) Validate(kind tenants.Kind, tenantSlug string, validRole func(tenants.Kind, string) bool) error {
 	n.Username = strings.TrimSpace(n.Username)
 	n.DisplayName = strings.TrimSpace(n.DisplayName)
 	var v platform.Validation
 	v.Check(usernamePattern.MatchString(n.Username), "username", "format",
 		"2–64 letters, digits and . _ @ -, starting with a letter or digit")
-	checkPassword(&v, "password", n.Password)
+	checkPassword(&v, "password", n.Password, n.Username, tenantSlug)
 	v.Check(len([]rune(n.DisplayName)) <= 100, "display_name", "too_long", "at most 100 characters")
 	if len(n.Roles) == 0 {
 		v.Add("roles", "required", "at least one role is required")
@@ -93,17 +94,5 @@ func (n *NewUser) Validate(kind tenants.Kind, validRole func(tenants.Kind, strin
 		}
 		seen[r] = true
 	}
-	return v.Err()
-}
-
-func checkPassword(v *platform.Validation, field, p string) {
-	n := len([]rune(p))
-	v.Check(n >= MinPasswordLen && n <= MaxPasswordLen, field, "length", "a password has 8 to 128 characters")
-}
-
-// ValidatePassword checks a password on its own (resets).
-func ValidatePassword(p string) error {
-	var v platform.Validation
-	checkPassword(&v, "password", p)
 	return v.Err()
 }

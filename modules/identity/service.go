@@ -272,7 +272,7 @@ func (s *Service) CreateUserTx(ctx context.Context, tx bun.IDB, kind tenants.Kin
 	if !ok {
 		return User{}, tenants.ErrNoScope
 	}
-	if err := in.Validate(kind, s.validRole); err != nil {
+	if err := in.Validate(kind, scope.Slug, s.validRole); err != nil {
 		return User{}, err
 	}
 	hash, err := HashPassword(in.Password)
@@ -386,7 +386,7 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 	if !ok {
 		return tenants.ErrNoScope
 	}
-	if err := ValidatePassword(password); err != nil {
+	if err := CheckPassword(password, username, scope.Slug); err != nil {
 		return err
 	}
 	hash, err := HashPassword(password)

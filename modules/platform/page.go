@@ -76,7 +76,9 @@ func EncodeCursor(values ...any) string {
 }
 
 // DecodeCursor reads a cursor made by EncodeCursor into dst pointers; an empty cursor leaves dst alone
-// and returns false. Anything else that does not decode into exactly len(dst) values is ErrBadCursor.
+// and returns false. Anything else that does not decode into exactly len(dst) values is ErrBadCursor,
+// and so is a cursor that is not exactly what EncodeCursor makes of the values it decodes to (other
+// JSON spellings, null, stray base64 bits): one position has one cursor.
 func DecodeCursor(cursor string, dst ...any) (bool, error) {
 	if cursor == "" {
 		return false, nil
@@ -93,6 +95,9 @@ func DecodeCursor(cursor string, dst ...any) (bool, error) {
 		if err := json.Unmarshal(raw[i], dst[i]); err != nil {
 			return false, ErrBadCursor
 		}
+	}
+	if EncodeCursor(dst...) != cursor {
+		return false, ErrBadCursor
 	}
 	return true, nil
 }

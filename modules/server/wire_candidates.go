@@ -38,9 +38,14 @@ func selfRegistrationsPerMinute(publicRate int) int {
 // (self-registered logins) and batches — built after it, so reached through a lateBatches that
 // wireBatches completes — and mounts its routes.
 func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
+	// The import memory budget (SKILLCERT_IMPORT_MEMORY, SKILLCERT_IMPORT_WAIT) comes from the environment.
+	lim, err := candidates.ImportLimitsFromEnv(s.deps.Config.Getenv)
+	if err != nil {
+		return err
+	}
 	toBatches := &lateBatches{}
 	svc := candidates.NewService(s.deps.DB, candidates.Deps{Tenants: s.Directory, Accounts: s.Identity,
-		Changes: toBatches, Applier: toBatches})
+		Changes: toBatches, Applier: toBatches, Limits: &lim})
 	s.Lifecycle.Candidates, s.Lifecycle.toBatches = svc, toBatches
 	// Config.PublicRate 0 turns limiting off (benchmarks); otherwise a share of it per client address.
 	perMinute := 0
