@@ -31,8 +31,8 @@ const maxTextFields = 10
 // would repair them. Without it each string reaching the database is a 500 (text cannot hold NUL;
 // bun writes an error marker into the SQL; invalid UTF-8 is SQLSTATE 22021).
 //
-//   - the path (decoded; path parameters come from it) and query parameters, names and values, raw
-//     or percent-encoded (%00): 400 invalid_character naming the parameter;
+//   - the path (as sent, which route parameters are cut from, and decoded) and query parameters,
+//     names and values, raw or percent-encoded (%00): 400 invalid_character naming the parameter;
 //   - urlencoded form fields and multipart text fields (names, values and file names, not file
 //     contents): 422 invalid_character naming the field;
 //   - any other body except declared binary media types (images, PDF, ZIP, …) is JSON to us: the
@@ -50,7 +50,13 @@ func TextRules() fiber.Handler {
 			return paramProblem([]platform.FieldError{textField("uri", CodeNUL)})
 		}
 		uri := req.URI()
-		if code := badText(uri.Path()); code != "" {
+		// Both spellings of the path: route parameters are cut from the raw one (fiber does not
+		// unescape them), a handler may unescape them itself.
+		code := badText(uri.PathOriginal())
+		if code == "" {
+			code = badText(uri.Path())
+		}
+		if code != "" {
 			return paramProblem([]platform.FieldError{textField("path", code)})
 		}
 		if raw := uri.QueryString(); len(raw) > 0 && needsDecoding(raw) {

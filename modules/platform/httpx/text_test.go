@@ -158,6 +158,7 @@ func TestTextRules(t *testing.T) {
 		{"query not UTF-8", "GET", "/x/a?q=%C3%28", "", "", 400, fields("q", "invalid_utf8")},
 		{"path %00", "GET", "/x/ab%00cd", "", "", 400, fields("path", "nul_character")},
 		{"path not UTF-8", "GET", "/x/%FF", "", "", 400, fields("path", "invalid_utf8")},
+		{"raw path not UTF-8, decoded path valid", "GET", "/x/%E1\x89\x89", "", "", 400, fields("path", "invalid_utf8")},
 		{"JSON clean", "POST", "/x/a", "application/json", `{"title":"电工","n":1,"s":"a\\u0000 is \\\\u0000"}`, 200, nil},
 		{"JSON \\u0000 in a value", "POST", "/x/a", "application/json", `{"name":"a\u0000"}`, 422, fields("name", "nul_character")},
 		{"JSON nested path", "POST", "/x/a", "application/json",
