@@ -92,6 +92,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 		}
 		return LoginResult{}, ErrInvalidCredentials
 	}
+	if terr != nil && platform.KindOf(terr) != platform.KindNotFound {
+		// The directory could not answer (the database is down, …): not the person's mistake, so
+		// neither invalid_credentials nor a failure counted against the account.
+		return LoginResult{}, fmt.Errorf("identity: resolving tenant for login: %w", terr)
+	}
 	if terr != nil || t.Status == tenants.StatusDisabled {
 		_, _ = VerifyPassword(dummyHash, in.Password)
 		return fail(nil)
@@ -261,7 +266,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	return u, s.roles.SetRoles(ctx, scope.Kind, scope.TenantID, u.ID, u.Roles)
+	// Committed: the user exists whatever happens next, so the answer is success.
+	_ = s.ApplyRoles(ctx, scope.Kind, scope.TenantID, u)
+	return u, nil
 }
 
 // CreateUserTx creates a user inside tx for the tenant in ctx, audited, without touching the
@@ -293,9 +300,16 @@ func (s *Service) CreateUserTx(ctx context.Context, tx bun.IDB, kind tenants.Kin
 	return u, nil
 }
 
-// ApplyRoles pushes a user's roles to the authorizer (after the transaction that stored them).
+// ApplyRoles pushes a user's roles to the authorizer (after the transaction that stored them). It
+// never fails the request that committed them: a failure is logged, and every instance's periodic
+// reload from user_roles repairs it (the watcher itself retries a publish Redis refused). The error
+// result is kept for callers' interfaces and is always nil.
 func (s *Service) ApplyRoles(ctx context.Context, kind tenants.Kind, tenantID uuid.UUID, u User) error {
-	return s.roles.SetRoles(ctx, kind, tenantID, u.ID, u.Roles)
+	if err := s.roles.SetRoles(ctx, kind, tenantID, u.ID, u.Roles); err != nil {
+		s.log.ErrorContext(ctx, "identity: applying committed roles to the authorizer failed; the periodic reload repairs it",
+			"tenant_id", tenantID, "user_id", u.ID, "err", err)
+	}
+	return nil
 }
 
 // GetUser returns a user of the tenant in ctx; another tenant's user is not found.

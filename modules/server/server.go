@@ -84,7 +84,11 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ident := identity.NewService(d.DB, directory.NewLookup(d.DB), authz, identity.NewThrottle(d.Redis), policies.ValidRole, d.Log)
+	throttleKey, err := platform.DeriveKey(d.Config.MasterKey, "identity/login-throttle")
+	if err != nil {
+		return nil, err
+	}
+	ident := identity.NewService(d.DB, directory.NewLookup(d.DB), authz, identity.NewThrottle(d.Redis, throttleKey), policies.ValidRole, d.Log)
 	s.Identity, s.Authorizer = ident, authz
 	s.Directory = directory.NewService(d.DB, ident)
 	s.Guard = policies.Guard{Authorizer: authz, OnDenied: func(ctx context.Context, action string) {

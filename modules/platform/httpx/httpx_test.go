@@ -45,7 +45,8 @@ func TestBodyLimitsOverTheWire(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			body, ctype := make([]byte, tc.size), tc.contentType
+			// Not zeros: a NUL byte is refused by TextRules whatever the size.
+			body, ctype := bytes.Repeat([]byte{'a'}, tc.size), tc.contentType
 			if tc.contentType == "multipart" {
 				var buf bytes.Buffer
 				mw := multipart.NewWriter(&buf)
@@ -107,17 +108,34 @@ func TestOversizedUploadRefusedBeforeReading(t *testing.T) {
 
 // TestTrustProxies: X-Forwarded-For names the client only when the request comes from a listed proxy;
 // from anyone else the header is ignored, so a client cannot pick the address it is throttled under.
+// The client is the rightmost entry that is not a trusted proxy: entries to its left are whatever the
+// client wrote.
 func TestTrustProxies(t *testing.T) {
 	tests := []struct {
 		name    string
 		proxies []string
-		header  string
+		headers []string // X-Forwarded-For headers, in order; the connection comes from 127.0.0.1
 		want    string
 	}{
-		{"no proxies: the connection's address", nil, "203.0.113.7", "127.0.0.1"},
-		{"loopback trusted: the header's address", []string{"127.0.0.1"}, "203.0.113.7", "203.0.113.7"},
-		{"a trusted range", []string{"127.0.0.0/8"}, "203.0.113.7, 10.0.0.2", "203.0.113.7"},
-		{"another proxy trusted: the header is ignored", []string{"10.9.9.9"}, "203.0.113.7", "127.0.0.1"},
+		{"no proxies: the connection's address", nil, []string{"203.0.113.7"}, "127.0.0.1"},
+		{"another proxy trusted: the header is ignored", []string{"10.9.9.9"}, []string{"203.0.113.7"}, "127.0.0.1"},
+		{"trusted, no header: the connection's address", []string{"127.0.0.1"}, nil, "127.0.0.1"},
+		{"loopback trusted: the header's address", []string{"127.0.0.1"}, []string{"203.0.113.7"}, "203.0.113.7"},
+		{"the client's own entry is not believed", []string{"127.0.0.1"}, []string{"198.51.100.1, 203.0.113.7"}, "203.0.113.7"},
+		{"an untrusted hop is the client", []string{"127.0.0.0/8"}, []string{"203.0.113.7, 10.0.0.2"}, "10.0.0.2"},
+		{"trusted hops are skipped", []string{"127.0.0.0/8", "10.0.0.0/8"}, []string{"198.51.100.1, 203.0.113.7, 10.0.0.2"}, "203.0.113.7"},
+		{"several headers are one list", []string{"127.0.0.1", "10.0.0.0/8"}, []string{"198.51.100.1", "203.0.113.7, 10.0.0.2"}, "203.0.113.7"},
+		{"several headers, client in the first", []string{"127.0.0.1", "10.0.0.0/8"}, []string{"198.51.100.1, 203.0.113.9", "10.0.0.2"}, "203.0.113.9"},
+		{"spaces and empty elements", []string{"127.0.0.1", "10.0.0.0/8"}, []string{"  198.51.100.1 ,203.0.113.7 , ,10.0.0.2  "}, "203.0.113.7"},
+		{"IPv6 client", []string{"127.0.0.1"}, []string{"198.51.100.1, 2001:db8::1"}, "2001:db8::1"},
+		{"IPv6 with brackets and port", []string{"127.0.0.1"}, []string{"[2001:db8::2]:4711"}, "2001:db8::2"},
+		{"IPv6 trusted range", []string{"127.0.0.1", "2001:db8:ffff::/48"}, []string{"2001:db8::3, 2001:db8:ffff::1"}, "2001:db8::3"},
+		{"IPv4 with port", []string{"127.0.0.1"}, []string{"203.0.113.7:5555"}, "203.0.113.7"},
+		{"IPv4-mapped IPv6", []string{"127.0.0.1", "10.0.0.0/8"}, []string{"::ffff:203.0.113.7, ::ffff:10.0.0.2"}, "203.0.113.7"},
+		{"all trusted: the leftmost", []string{"127.0.0.1", "10.0.0.0/8"}, []string{"10.0.0.5, 10.0.0.2"}, "10.0.0.5"},
+		{"garbage left of the client is ignored", []string{"127.0.0.1"}, []string{"garbage, 203.0.113.7"}, "203.0.113.7"},
+		{"garbage ends the walk: the nearest proxy stands", []string{"127.0.0.1", "10.0.0.0/8"}, []string{"198.51.100.1, unknown, 10.0.0.2"}, "10.0.0.2"},
+		{"only garbage: the connection's address", []string{"127.0.0.1"}, []string{"<script>, 999.1.1.1"}, "127.0.0.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +148,9 @@ func TestTrustProxies(t *testing.T) {
 			go func() { _ = app.Listener(ln) }()
 			defer app.Shutdown() //nolint:errcheck
 			req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/ip", nil)
-			req.Header.Set("X-Forwarded-For", tc.header)
+			for _, h := range tc.headers {
+				req.Header.Add("X-Forwarded-For", h)
+			}
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

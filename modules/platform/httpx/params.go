@@ -58,6 +58,13 @@ func Bind(c *fiber.Ctx, dst any) error {
 	if len(body) == 0 {
 		return platform.E(platform.KindInvalid, "malformed_json", "request body is empty; JSON expected")
 	}
+	// TextRules checked the body as JSON unless its media type said otherwise; decoded as JSON all
+	// the same, it gets the same check here (a raw NUL byte fails decoding below).
+	if kindOf(c.Request().Header.ContentType()) != bodyJSON {
+		if err := checkJSONEscapes(body); err != nil {
+			return err
+		}
+	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {

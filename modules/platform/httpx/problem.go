@@ -7,6 +7,7 @@ package httpx
 import (
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -52,6 +53,8 @@ func statusOf(k platform.Kind) int {
 	}
 }
 
+var retryAfter = strconv.Itoa(platform.RetryAfterSeconds)
+
 // fiberCodes names fiber's own errors (routing, body limit) with stable codes.
 var fiberCodes = map[int]string{
 	fiber.StatusBadRequest:            "bad_request",
@@ -63,14 +66,19 @@ var fiberCodes = map[int]string{
 }
 
 // ProblemFor converts any error into the problem a client sees. Internal errors never leak detail.
+// An internal error that is an outage (platform.IsUnavailable: the database unreachable, restarting or
+// out of connections, …) is 503 unavailable instead: the request may succeed when repeated.
 func ProblemFor(err error) Problem {
 	var pe *platform.Error
-	if errors.As(err, &pe) {
-		p := Problem{Status: statusOf(pe.Kind), Code: pe.Code, Title: pe.Message, Errors: pe.Fields}
-		if pe.Kind == platform.KindInternal {
-			p.Title, p.Code = "internal error", "internal"
-		}
-		return p
+	if errors.As(err, &pe) && pe.Kind != platform.KindInternal {
+		return Problem{Status: statusOf(pe.Kind), Code: pe.Code, Title: pe.Message, Errors: pe.Fields}
+	}
+	if platform.IsUnavailable(err) {
+		return Problem{Status: fiber.StatusServiceUnavailable, Code: "unavailable",
+			Title: "the service is briefly unavailable; try again in a few seconds"}
+	}
+	if pe != nil {
+		return Problem{Status: fiber.StatusInternalServerError, Code: "internal", Title: "internal error"}
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -97,9 +105,12 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
-// WriteProblem sends p as application/problem+json.
+// WriteProblem sends p as application/problem+json. A 503 says when to try again (Retry-After).
 func WriteProblem(c *fiber.Ctx, p Problem) error {
 	c.Status(p.Status)
+	if p.Status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, retryAfter)
+	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.JSON(p, "application/problem+json")
 }
