@@ -31,19 +31,19 @@ func CheckText(v any) error {
 
 // textPlan lists, per struct type, the fields that can hold strings and their limits; reflection over
 // tags runs once per type.
-type textField struct {
+type lengthField struct {
 	index []int
 	name  string
 	max   int
 }
 
-var textPlans sync.Map // reflect.Type → []textField
+var textPlans sync.Map // reflect.Type → []lengthField
 
-func planOf(t reflect.Type) []textField {
+func planOf(t reflect.Type) []lengthField {
 	if p, ok := textPlans.Load(t); ok {
-		return p.([]textField)
+		return p.([]lengthField)
 	}
-	var out []textField
+	var out []lengthField
 	for _, f := range reflect.VisibleFields(t) {
 		if !f.IsExported() || f.Anonymous && f.Type.Kind() == reflect.Struct {
 			continue
@@ -61,7 +61,7 @@ func planOf(t reflect.Type) []textField {
 				max = n
 			}
 		}
-		out = append(out, textField{index: f.Index, name: name, max: max})
+		out = append(out, lengthField{index: f.Index, name: name, max: max})
 	}
 	textPlans.Store(t, out)
 	return out
