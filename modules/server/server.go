@@ -59,15 +59,32 @@ type Server struct {
 	deps Deps
 }
 
-// New builds the services and the HTTP app.
+// New builds the services, then mounts the front ends on one fiber app: the JSON API under /api/v1
+// (and the console beside it, see routes.go). Building knows nothing of HTTP; mounting only adapts
+// the built services, so a second front end mounts beside the first without building anything again.
 func New(ctx context.Context, d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Server{Registry: d.Registry, deps: d}
-	s.Audit = s.newAudit()
+	if err := s.build(ctx); err != nil {
+		return nil, err
+	}
+	s.App = httpx.NewApp(d.Log, httpx.NewMetrics(d.Registry), httpx.TrustProxies(d.Config.TrustedProxies))
+	s.Spec = httpx.NewSpec("SkillCert API", "1")
+	if err := s.mount(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
+// build makes every service once, each on the ones it needs: the kernel (audit, authorization,
+// identity, directory), the lifecycle (catalog and filings, candidates), certificates, batches (which
+// hands finalized batches to certificates), oversight.
+func (s *Server) build(ctx context.Context) error {
+	d := s.deps
+	s.Audit = s.newAudit()
 	// The authorizer loads assignments through identity's store; identity applies role changes to it.
 	load := func(ctx context.Context) ([]policies.Assignment, error) {
 		as, err := identity.Assignments(ctx, d.DB)
@@ -82,12 +99,14 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	}
 	authz, err := policies.New(ctx, load, policies.NewWatcher(d.Redis, d.Log))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	throttleKey, err := platform.DeriveKey(d.Config.MasterKey, "identity/login-throttle")
 	if err != nil {
-		return nil, err
+		return err
 	}
+	// Identity looks tenants up by slug (directory.NewLookup needs only the database); the directory
+	// creates a tenant's first administrator through identity.
 	ident := identity.NewService(d.DB, directory.NewLookup(d.DB), authz, identity.NewThrottle(d.Redis, throttleKey), policies.ValidRole, d.Log)
 	s.Identity, s.Authorizer = ident, authz
 	s.Directory = directory.NewService(d.DB, ident)
@@ -96,28 +115,14 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 			d.Log.Error("recording a denied attempt", "err", err)
 		}
 	}}
-
-	s.App = httpx.NewApp(d.Log, httpx.NewMetrics(d.Registry), httpx.TrustProxies(d.Config.TrustedProxies))
-	s.Spec = httpx.NewSpec("SkillCert API", "1")
-	identHTTP := identity.NewHandler(ident)
-	api := httpx.NewRouter(s.App.Group("/api/v1"), "/api/v1",
-		httpx.Guard{Authenticate: identHTTP.Authenticate, Authorize: s.Guard.Require}, s.Spec)
-
-	identHTTP.Routes(api)
-	directory.NewHandler(s.Directory).Routes(api)
-	s.mountAudit(api)
-	if err := s.wireLifecycle(ctx, api); err != nil {
-		return nil, err
+	for _, step := range []func(context.Context) error{
+		s.buildFilings, s.buildCandidates, s.buildCertificates, s.buildBatches, s.buildOversight,
+	} {
+		if err := step(ctx); err != nil {
+			return err
+		}
 	}
-	if err := s.wireCertificates(ctx, api); err != nil {
-		return nil, err
-	}
-	if err := s.wireOversight(ctx, api); err != nil {
-		return nil, err
-	}
-
-	s.mountOps()
-	return s, nil
+	return nil
 }
 
 // mountOps adds health, readiness, metrics and the OpenAPI document.

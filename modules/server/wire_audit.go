@@ -8,7 +8,6 @@ import (
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -35,13 +34,6 @@ var _ audit.Directory = directoryLookup{}
 
 func (d directoryLookup) ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error) {
 	return d.s.Directory.ByID(ctx, id)
-}
-
-// mountAudit mounts the audit routes and the published checkpoint key.
-func (s *Server) mountAudit(api *httpx.Router) {
-	h := audit.NewHandler(s.Audit)
-	h.Routes(api)
-	h.WellKnown(s.App)
 }
 
 // jobsAudit registers the checkpoint tasks: after reports (every 5 s) and hourly.

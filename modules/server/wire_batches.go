@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/modules/identity"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
 // batchesParts holds the batches services (fields are promoted into Lifecycle).
@@ -22,15 +20,13 @@ type batchesParts struct {
 	Batches *batches.Service
 }
 
-var errCertificatesNotWired = errors.New("server: certificates is not wired yet")
-
-// wireBatches builds batches on the catalog, filings (scope), candidates, identity (roles of the users
-// assigned) and certificates (issuance on finalize, reached when called), completes the candidates'
-// way to it (their change listener and self-registration applier), and mounts its routes.
-func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
+// buildBatches builds batches on the catalog, filings (scope), candidates, identity (roles of the users
+// assigned) and certificates (issuance on finalize), and completes the candidates' way to it (their
+// change listener and self-registration applier).
+func (s *Server) buildBatches(context.Context) error {
 	lc := &s.Lifecycle
-	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil || lc.toBatches == nil {
-		return fmt.Errorf("batches: wired before catalog, filings and candidates")
+	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil || lc.toBatches == nil || s.Certificates.Service == nil {
+		return fmt.Errorf("batches: built before catalog, filings, candidates and certificates")
 	}
 	svc, err := batches.NewService(s.deps.DB, batches.Deps{
 		Scope: batches.ScopeCheckerFunc(func(ctx context.Context, tx bun.IDB, code string, level int, asOf time.Time) (batches.Scope, error) {
@@ -60,21 +56,14 @@ func (s *Server) wireBatches(ctx context.Context, api *httpx.Router) error {
 			return u.Roles, nil
 		}),
 		Tenants: s.Directory,
-		// Certificates is built after the lifecycle, which it reads (wireCertificates); finalize reaches
-		// it when called, once the server is built. finalizeHook (wire_certificates.go) converts.
-		Finalize: batches.FinalizeHookFunc(func(ctx context.Context, tx bun.Tx, b batches.FinalizedBatch) error {
-			if s.Certificates.Service == nil {
-				return errCertificatesNotWired
-			}
-			return finalizeHook{s.Certificates.Service}.OnFinalized(ctx, tx, b)
-		}),
+		// Finalizing hands the passed applications to certificates (finalizeHook converts).
+		Finalize: finalizeHook{s.Certificates.Service},
 	})
 	if err != nil {
 		return err
 	}
 	lc.Batches = svc
 	lc.toBatches.b = svc
-	batches.NewHandler(svc).Routes(api)
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/identity"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
@@ -18,8 +17,10 @@ type candidatesParts struct {
 	// Candidates is the candidates service. Its change listener and self-registration applier are
 	// batches, reached through toBatches.
 	Candidates *candidates.Service
-	// toBatches is what Candidates calls batches through; wireBatches points it at batches.
+	// toBatches is what Candidates calls batches through; buildBatches points it at batches.
 	toBatches *lateBatches
+	// selfRegistrations rate-limits public self-registration per client address.
+	selfRegistrations *ratelimit.Limiter
 }
 
 // The directory and identity serve candidates' public self-registration.
@@ -34,10 +35,10 @@ func selfRegistrationsPerMinute(publicRate int) int {
 	return max(1, publicRate/6)
 }
 
-// wireCandidates builds candidates on the directory (self-registration's institutions), identity
+// buildCandidates builds candidates on the directory (self-registration's institutions), identity
 // (self-registered logins) and batches — built after it, so reached through a lateBatches that
-// wireBatches completes — and mounts its routes.
-func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
+// buildBatches completes.
+func (s *Server) buildCandidates(context.Context) error {
 	// The import memory budget (SKILLCERT_IMPORT_MEMORY, SKILLCERT_IMPORT_WAIT) comes from the environment.
 	lim, err := candidates.ImportLimitsFromEnv(s.deps.Config.Getenv)
 	if err != nil {
@@ -56,8 +57,7 @@ func (s *Server) wireCandidates(ctx context.Context, api *httpx.Router) error {
 	if s.deps.Redis != nil {
 		rdb = s.deps.Redis
 	}
-	limiter := ratelimit.PerMinute(rdb, "self-registration", perMinute, s.deps.Log)
-	candidates.NewHandler(svc, limiter).Routes(api)
+	s.Lifecycle.selfRegistrations = ratelimit.PerMinute(rdb, "self-registration", perMinute, s.deps.Log)
 	return nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
@@ -27,13 +26,13 @@ type Certificates struct {
 	PublicLimiter *ratelimit.Limiter
 }
 
-// wireCertificates builds the certificates service on filings (the approved scope and the codes in
-// numbers), candidates (own certificates, photos) and the directory, installs it as the batches'
-// finalize hook, and mounts its routes, the JWKS and the verification page.
-func (s *Server) wireCertificates(ctx context.Context, api *httpx.Router) error {
+// buildCertificates builds the certificates service on filings (the approved scope and the codes in
+// numbers), candidates (own certificates, photos) and the directory. Batches, built after it, hands it
+// the passed applications of a finalized batch.
+func (s *Server) buildCertificates(context.Context) error {
 	lc := &s.Lifecycle
-	if lc.Filings == nil || lc.Candidates == nil || lc.Batches == nil {
-		return fmt.Errorf("certificates: wired before filings, candidates and batches")
+	if lc.Filings == nil || lc.Candidates == nil {
+		return fmt.Errorf("certificates: built before filings and candidates")
 	}
 	cfg := s.deps.Config
 	svc := certificates.NewService(certificates.Config{
@@ -67,10 +66,6 @@ func (s *Server) wireCertificates(ctx context.Context, api *httpx.Router) error 
 	}
 	limiter := ratelimit.PerMinute(rdb, "public-certificates", cfg.PublicRate, s.deps.Log)
 	s.Certificates = Certificates{Service: svc, PublicLimiter: limiter}
-
-	h := certificates.NewHandler(svc, limiter, s.deps.Log)
-	h.Routes(api)
-	h.Pages(s.App)
 	return nil
 }
 

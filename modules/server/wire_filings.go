@@ -7,7 +7,6 @@ import (
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/filings"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
 // filingsParts holds the catalog and filings services (fields are promoted into Lifecycle).
@@ -21,17 +20,15 @@ type filingsParts struct {
 // The catalog is what filings checks a scope's occupations against.
 var _ filings.Occupations = (*catalog.Service)(nil)
 
-// wireFilings builds the catalog (seeding it when this seed version is not applied yet: one query
-// otherwise) and filings, and mounts their routes.
-func (s *Server) wireFilings(ctx context.Context, api *httpx.Router) error {
+// buildFilings builds the catalog (seeding it when this seed version is not applied yet: one query
+// otherwise) and filings.
+func (s *Server) buildFilings(ctx context.Context) error {
 	cat := catalog.NewService(s.deps.DB)
 	if _, err := cat.EnsureSeeded(ctx); err != nil {
 		return fmt.Errorf("seeding the occupation catalog: %w", err)
 	}
 	fs := filings.NewService(s.deps.DB, cat, s.Directory)
 	s.Lifecycle.Catalog, s.Lifecycle.Filings = cat, fs
-	catalog.NewHandler(cat).Routes(api)
-	filings.NewHandler(fs).Routes(api)
 	return nil
 }
 

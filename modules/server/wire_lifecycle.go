@@ -10,25 +10,14 @@ import (
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/modules/candidates"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
-// Lifecycle holds the services of the evaluation lifecycle. Each part is wired in a file of its own
-// (wire_filings.go, wire_candidates.go, wire_batches.go), in that order, so later parts can use the
-// earlier ones.
+// Lifecycle holds the services of the evaluation lifecycle. Each part is built in a file of its own
+// (wire_filings.go, wire_candidates.go, wire_batches.go); server.build orders them with certificates.
 type Lifecycle struct {
 	filingsParts
 	candidatesParts
 	batchesParts
-}
-
-func (s *Server) wireLifecycle(ctx context.Context, api *httpx.Router) error {
-	for _, wire := range []func(context.Context, *httpx.Router) error{s.wireFilings, s.wireCandidates, s.wireBatches} {
-		if err := wire(ctx, api); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (s *Server) jobsLifecycle(js *jobs.Server, sch *jobs.Scheduler) error {
@@ -41,7 +30,7 @@ func (s *Server) jobsLifecycle(js *jobs.Server, sch *jobs.Scheduler) error {
 }
 
 // lateBatches is how candidates reaches batches. Batches reads candidates, so candidates is built
-// first, with this as its change listener and self-registration applier; wireBatches sets b before the
+// first, with this as its change listener and self-registration applier; buildBatches sets b before the
 // server serves. Until then a call fails rather than skipping the re-evaluation it stands for.
 type lateBatches struct{ b *batches.Service }
 

@@ -6,7 +6,6 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/oversight"
-	"github.com/skillcert/skillcert/modules/platform/httpx"
 	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
@@ -15,10 +14,12 @@ type Oversight struct {
 	// Oversight is the regulator's side: reads in jurisdiction, reports, supervision, decisions.
 	// `skillcert sync replay` calls Oversight.ReplayCommand.
 	Oversight *oversight.Service
+	// complaints rate-limits public complaints per client address.
+	complaints *ratelimit.Limiter
 }
 
-// wireOversight builds those services and mounts their routes.
-func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
+// buildOversight builds those services.
+func (s *Server) buildOversight(ctx context.Context) error {
 	secret, err := oversight.PlatformSecret(ctx, s.deps.DB, s.deps.Config.MasterKey)
 	if err != nil {
 		return err
@@ -38,8 +39,7 @@ func (s *Server) wireOversight(ctx context.Context, api *httpx.Router) error {
 		return fmt.Errorf("oversight: %w", err)
 	}
 	s.Oversight.Oversight = svc
-	limiter := ratelimit.PerMinute(s.deps.Redis, "public-complaints", s.deps.Config.PublicRate, s.deps.Log)
-	svc.Routes(api, limiter)
+	s.Oversight.complaints = ratelimit.PerMinute(s.deps.Redis, "public-complaints", s.deps.Config.PublicRate, s.deps.Log)
 	return nil
 }
 
