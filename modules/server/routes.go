@@ -27,7 +27,7 @@ func (s *Server) mount(ctx context.Context) error {
 	s.mountAPI(api, identHTTP)
 	s.mountPublicPages(s.App)
 	s.mountOps()
-	return nil
+	return s.mountConsole(ctx)
 }
 
 // mountAPI lists every module's JSON routes.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/console"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/modules/platform"
@@ -55,6 +56,9 @@ type Server struct {
 	Lifecycle    Lifecycle
 	Certificates Certificates
 	Oversight    Oversight
+
+	// Console is the web console mounted at "/" beside the API.
+	Console *console.Console
 
 	deps Deps
 }
@@ -153,6 +157,10 @@ func (s *Server) mountProbes(app *fiber.App) {
 		defer cancel()
 		if err := s.Ready(ctx); err != nil {
 			return httpx.WriteProblem(c, httpx.Problem{Status: fiber.StatusServiceUnavailable, Code: "not_ready", Title: err.Error()})
+		}
+		// Ready to serve, but say what an operator must fix: without a CJK font certificates stay pending.
+		if err := s.FontProblem(); err != nil {
+			return c.JSON(fiber.Map{"status": "ready", "warnings": []string{err.Error()}})
 		}
 		return c.JSON(fiber.Map{"status": "ready"})
 	})

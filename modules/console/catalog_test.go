@@ -1,0 +1,70 @@
+package console
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestCatalogsAreComplete: both languages hold the same message ids, and every id the templates and
+// the Go code name exists in both, so no page shows a raw key in either language.
+func TestCatalogsAreComplete(t *testing.T) {
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh, en := cat.keys["zh-CN"], cat.keys["en"]
+	if diff := cmp.Diff(sorted(zh), sorted(en)); diff != "" {
+		t.Errorf("zh-CN and en catalogs differ (-zh-CN +en):\n%s", diff)
+	}
+	used := map[string]string{}
+	// Literal ids in templates: .L.T "id", .L.Tf "id".
+	tmplID := regexp.MustCompile(`\.L\.Tf? "([a-z0-9_.]+)"`)
+	_ = fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := fs.ReadFile(templateFS, p)
+		for _, m := range tmplID.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = p
+		}
+		return nil
+	})
+	// Ids in Go code: Key: "id", "form.required"-style literals assigned as message ids.
+	goID := regexp.MustCompile(`(?:Key:\s*|key = |Error = |\] = )"([a-z0-9_]+\.[a-z0-9_.]+)"`)
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range goID.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = f
+		}
+	}
+	if len(used) < 10 {
+		t.Fatalf("found only %d message ids in use: the scan is broken", len(used))
+	}
+	for id, where := range used {
+		if !zh[id] {
+			t.Errorf("%s: message %q missing in zh-CN", where, id)
+		}
+		if !en[id] {
+			t.Errorf("%s: message %q missing in en", where, id)
+		}
+	}
+}
+
+func sorted(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,121 @@
+// Package console is SkillCert's web console: server-rendered HTML pages for every role, served by
+// the same binary beside the JSON API (gitea's routers/web beside routers/api). Its handlers read the
+// form, call the modules' services directly — never the JSON API — and render html/template pages
+// with the modules' view models. Strings come from message catalogs (zh-CN first, en); assets are
+// our own CSS and a small script, embedded; pages work without JavaScript and load nothing from
+// another host.
+//
+// Every page declares its permission the way API routes do (Page.Permission, checked by the same
+// policies before the handler runs), and the route-walk test in modules/server walks both tables.
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// Identity is what the console needs of the identity module: sessions (the same server-side sessions
+// as bearer tokens, with the same throttling, expiry and revocation).
+type Identity interface {
+	Login(ctx context.Context, in identity.LoginInput) (identity.LoginResult, error)
+	Authenticate(ctx context.Context, token string) (identity.Principal, error)
+	Logout(ctx context.Context, token string) error
+}
+
+// Authorizer answers whether the actor in ctx holds a permission. Check refuses (and records the
+// denial, as the API's guard does); Can only asks, to decide which menu entries and buttons to show.
+type Authorizer interface {
+	Check(ctx context.Context, permission string) error
+	Can(ctx context.Context, permission string) bool
+}
+
+// Health tells the console about conditions admins must see (a missing CJK font: certificates can't
+// be rendered). Problems returns message keys of the catalog with their arguments.
+type Health interface {
+	Problems(ctx context.Context) []Problem
+}
+
+// Problem is one platform condition shown to admins as a banner.
+type Problem struct {
+	Key  string         // message id in the catalogs
+	Args map[string]any // template data of the message
+}
+
+// Deps are the console's dependencies, wired by modules/server.
+type Deps struct {
+	Identity   Identity
+	Authorizer Authorizer
+	Health     Health // nil: no banner
+	Log        *slog.Logger
+	// PublicURL is the platform's public address; an https one makes the cookies Secure.
+	PublicURL string
+	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it
+	// from the platform secret kept in the database).
+	Secret []byte
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Console is the mounted web console.
+type Console struct {
+	d       Deps
+	secure  bool
+	csrfKey []byte
+	tmpl    *templates
+	i18n    *catalog
+	routes  []Route
+}
+
+// New builds the console: parses its templates and message catalogs (failing on any error, so a
+// broken template never reaches a user).
+func New(d Deps) (*Console, error) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	cat, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	t, err := parseTemplates(cat)
+	if err != nil {
+		return nil, err
+	}
+	c := &Console{d: d, tmpl: t, i18n: cat}
+	if u, err := url.Parse(d.PublicURL); err == nil && u.Scheme == "https" {
+		c.secure = true
+	}
+	mac := hmac.New(sha256.New, d.Secret)
+	mac.Write([]byte("skillcert console csrf v1"))
+	c.csrfKey = mac.Sum(nil)
+	return c, nil
+}
+
+// Mount adds the console's pages and assets to app at "/". Call it after the API is mounted: the
+// console's catch-all 404 page answers only what nothing else did.
+func (c *Console) Mount(app *fiber.App) {
+	app.Get("/assets/:name", c.asset)
+	r := &router{c: c, app: app}
+	c.pages(r)
+	c.routes = r.routes
+}
+
+// Routes lists the console's pages with their permissions, for the route-walk test.
+func (c *Console) Routes() []Route { return append([]Route(nil), c.routes...) }
+
+// actorIsInstitution reports whether the signed-in tenant is an institution.
+func actorIsInstitution(ctx context.Context) bool {
+	s, ok := tenants.FromContext(ctx)
+	return ok && s.Kind.IsInstitution()
+}

@@ -1,0 +1,112 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/httpx"
+)
+
+// Route is one console page as the route-walk test sees it: every page is Public, AnyRole, or
+// declares the Permission its API twin declares.
+type Route struct {
+	Method, Path string
+	Permission   string
+	AnyRole      bool
+	Public       bool
+}
+
+// access is what a page needs of its visitor.
+type access struct {
+	Permission string // checked with the same policies as the API
+	AnyRole    bool   // signed in, any role
+	Public     bool   // no sign-in
+}
+
+type router struct {
+	c      *Console
+	app    *fiber.App
+	routes []Route
+}
+
+func (r *router) get(path string, a access, h fiber.Handler)  { r.add(http.MethodGet, path, a, h) }
+func (r *router) post(path string, a access, h fiber.Handler) { r.add(http.MethodPost, path, a, h) }
+
+// add registers a page behind the console's chain: security headers, the session, sign-in (303 to
+// /login), CSRF on state-changing requests, then the permission. It refuses a page that declares no
+// access, as the API router does.
+func (r *router) add(method, path string, a access, h fiber.Handler) {
+	if !a.Public && !a.AnyRole && a.Permission == "" {
+		panic("console: " + method + " " + path + " declares no permission (set AnyRole or Public if intended)")
+	}
+	c := r.c
+	chain := []fiber.Handler{c.headers, c.session}
+	if !a.Public {
+		chain = append(chain, c.requireLogin)
+	}
+	if method != http.MethodGet && method != http.MethodHead {
+		chain = append(chain, c.verifyCSRF)
+	}
+	if a.Permission != "" {
+		perm := a.Permission
+		chain = append(chain, func(fc *fiber.Ctx) error {
+			if err := c.d.Authorizer.Check(fc.UserContext(), perm); err != nil {
+				return c.renderError(fc, err)
+			}
+			return fc.Next()
+		})
+	}
+	chain = append(chain, func(fc *fiber.Ctx) error {
+		if err := h(fc); err != nil {
+			return c.renderError(fc, err)
+		}
+		return nil
+	})
+	r.app.Add(method, path, chain...)
+	r.routes = append(r.routes, Route{Method: method, Path: path, Permission: a.Permission, AnyRole: a.AnyRole, Public: a.Public})
+}
+
+// headers sets the console's security headers: a Content-Security-Policy that allows nothing from
+// another host and no inline script, no framing, and a strict referrer policy.
+func (c *Console) headers(fc *fiber.Ctx) error {
+	fc.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	fc.Set("X-Frame-Options", "DENY")
+	fc.Set("X-Content-Type-Options", "nosniff")
+	fc.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	fc.Set("Cache-Control", "no-store")
+	return fc.Next()
+}
+
+// renderError shows an error as a page: 401 goes to the login page, a rate limit or an unavailable
+// database says so, anything else shows the status with the problem's message (never a cause).
+func (c *Console) renderError(fc *fiber.Ctx, err error) error {
+	p := httpx.ProblemFor(err)
+	if p.Status == fiber.StatusUnauthorized {
+		return redirectToLogin(fc)
+	}
+	if p.Status >= 500 {
+		c.d.Log.ErrorContext(fc.UserContext(), "console: request failed", "path", fc.Path(), "err", err)
+	}
+	key := "error.generic"
+	switch {
+	case p.Status == fiber.StatusForbidden:
+		key = "error.forbidden"
+	case p.Status == fiber.StatusNotFound:
+		key = "error.not_found"
+	case p.Status == fiber.StatusTooManyRequests:
+		key = "error.rate_limited"
+	case p.Status == fiber.StatusServiceUnavailable:
+		key = "error.unavailable"
+	case errors.Is(err, errBadCSRF):
+		key = "error.csrf"
+	}
+	fc.Status(p.Status)
+	return c.render(fc, "error", map[string]any{"Status": p.Status, "Key": key, "Code": p.Code})
+}
+
+// errBadCSRF refuses a state-changing request without a valid CSRF token.
+var errBadCSRF = platform.E(platform.KindForbidden, "csrf", "the form has expired; reload the page and try again")

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skillcert/skillcert/modules/certificates/render"
+	"github.com/skillcert/skillcert/modules/console"
+	"github.com/skillcert/skillcert/modules/oversight"
+	"github.com/skillcert/skillcert/policies"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// mountConsole builds the web console over the same services as the API and mounts it at "/".
+func (s *Server) mountConsole(ctx context.Context) error {
+	// The CSRF key must be the same on every serve replica: derive it from the platform secret.
+	secret, err := oversight.PlatformSecret(ctx, s.deps.DB, s.deps.Config.MasterKey)
+	if err != nil {
+		return err
+	}
+	c, err := console.New(console.Deps{
+		Identity:   s.Identity,
+		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
+		Health:     s,
+		Log:        s.deps.Log,
+		PublicURL:  s.deps.Config.PublicURL,
+		Secret:     secret,
+	})
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	c.Mount(s.App)
+	s.Console = c
+	return nil
+}
+
+// consoleAuthorizer gives the console the API's permission check (Check, which records denials) and a
+// silent question for menus and buttons (Can).
+type consoleAuthorizer struct {
+	guard policies.Guard
+	authz *policies.Authorizer
+}
+
+func (a consoleAuthorizer) Check(ctx context.Context, permission string) error {
+	return a.guard.Check(ctx, permission)
+}
+
+func (a consoleAuthorizer) Can(ctx context.Context, permission string) bool {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return false
+	}
+	allowed, err := a.authz.Allowed(scope.TenantID, tenants.ActorFrom(ctx).UserID, permission)
+	return err == nil && allowed
+}
+
+// Problems lists the platform conditions admins must see: today, a missing CJK font.
+func (s *Server) Problems(ctx context.Context) []console.Problem {
+	if err := s.FontProblem(); err != nil {
+		return []console.Problem{{Key: "health.no_cjk_font", Args: map[string]any{"Hint": "apt-get install " + render.FontPackage}}}
+	}
+	return nil
+}
+
+// FontProblem reports why certificates can't be rendered here, or nil when a CJK font is found.
+func (s *Server) FontProblem() error {
+	if _, err := render.FindFonts(s.deps.Config.Getenv); err != nil {
+		return fmt.Errorf("no CJK font for certificate PDFs (apt-get install %s, or set %s): %w", render.FontPackage, render.EnvFontPath, err)
+	}
+	return nil
+}
