@@ -109,9 +109,10 @@ func seedDemo(ctx context.Context, r *runtime) (bool, error) {
 func printWelcome(w io.Writer, cfg platform.Config, addr string, created bool) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nSkillCert is running (dev mode: SQLite at %s, in-process Redis).\n\n", cfg.DataDir)
+	fmt.Fprintf(&b, "  Console    http://%s/   ← open this in a browser\n", addr)
 	fmt.Fprintf(&b, "  API        http://%s/api/v1   (OpenAPI: http://%s/api/v1/openapi.json)\n", addr, addr)
 	fmt.Fprintf(&b, "  Health     http://%s/healthz   Metrics http://%s/metrics\n\n", addr, addr)
-	fmt.Fprintf(&b, "  Log in with POST /api/v1/auth/login {\"tenant\",\"username\",\"password\"}:\n")
+	fmt.Fprintf(&b, "  Sign in with an institution code (tenant), username and password:\n")
 	fmt.Fprintf(&b, "    %-16s %-12s %s\n", "tenant", "username", "password")
 	fmt.Fprintf(&b, "    %-16s %-12s %s\n", tenants.PlatformSlug, "admin", cfg.AdminPassword)
 	for _, d := range demoTenants {
@@ -122,6 +123,6 @@ func printWelcome(w io.Writer, cfg platform.Config, addr string, created bool) {
 	if created {
 		b.WriteString("\n  Demo data was created now; restarts keep it.\n")
 	}
-	fmt.Fprintf(&b, "\n  Try: curl -s http://%s/api/v1/auth/login -d '{\"tenant\":\"acme\",\"username\":\"admin\",\"password\":\"%s\"}' -H 'Content-Type: application/json'\n\n", addr, demoPassword)
+	fmt.Fprintf(&b, "\n  API: curl -s http://%s/api/v1/auth/login -d '{\"tenant\":\"acme\",\"username\":\"admin\",\"password\":\"%s\"}' -H 'Content-Type: application/json'\n\n", addr, demoPassword)
 	fmt.Fprint(w, b.String())
 }

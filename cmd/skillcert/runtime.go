@@ -137,6 +137,11 @@ func (r *runtime) assemble(ctx context.Context) error {
 		return err
 	}
 	r.srv = srv
+	// Without a CJK font certificates can't be rendered and stay pending: say so once, clearly, at
+	// start-up (dev, serve and worker alike); /readyz and the console's admin banner say it too.
+	if err := srv.FontProblem(); err != nil {
+		r.log.Warn("certificates cannot be rendered: " + err.Error())
+	}
 	return nil
 }
 

@@ -66,7 +66,11 @@ func (r *router) add(method, path string, a access, h fiber.Handler) {
 		return nil
 	})
 	r.app.Add(method, path, chain...)
-	r.routes = append(r.routes, Route{Method: method, Path: path, Permission: a.Permission, AnyRole: a.AnyRole, Public: a.Public})
+	// Recorded for the route-walk test; the permission is forwarded, not declared, here (pages declare
+	// theirs with the modules' Perm* constants in access{Permission: …}).
+	rt := Route{Method: method, Path: path, AnyRole: a.AnyRole, Public: a.Public}
+	rt.Permission = a.Permission
+	r.routes = append(r.routes, rt)
 }
 
 // headers sets the console's security headers: a Content-Security-Policy that allows nothing from

@@ -36,9 +36,22 @@ import (
 // routeTables lists every route table of the assembled server, by entry point.
 func routeTables(s *server.Server) map[string][]httpx.Route {
 	return map[string][]httpx.Route{
-		"api": s.Spec.Routes(),
-		// "console": s.ConsoleSpec.Routes(), when modules/console lands.
+		"api":     s.Spec.Routes(),
+		"console": consoleRoutes(s),
 	}
+}
+
+// consoleRoutes are the console's pages in the shape of API routes, so one walk checks both.
+func consoleRoutes(s *server.Server) []httpx.Route {
+	var out []httpx.Route
+	for _, r := range s.Console.Routes() {
+		op := httpx.Op{Access: httpx.Authenticated, Permission: r.Permission, AnyRole: r.AnyRole}
+		if r.Public {
+			op = httpx.Op{Access: httpx.Public}
+		}
+		out = append(out, httpx.Route{Method: r.Method, Path: r.Path, Op: op})
+	}
+	return out
 }
 
 // anyRoleRoutes are the authenticated routes open to any logged-in user of any tenant: the ones about
@@ -47,6 +60,8 @@ var anyRoleRoutes = []string{
 	"GET /api/v1/me",
 	"POST /api/v1/auth/logout",
 	"GET /api/v1/calendar/holidays/:year", // the working-day calendar every schedule is computed on
+	"GET /",                               // the console's 工作台: each user's own to-dos
+	"POST /logout",                        // the console's sign-out
 }
 
 // publicRoutes need no token at all: logging in, and what the public is entitled to see or send —
@@ -54,6 +69,9 @@ var anyRoleRoutes = []string{
 // credential verification, the occupation catalog, complaints and published sampling draws.
 var publicRoutes = []string{
 	"POST /api/v1/auth/login",
+	"GET /login",  // the console's login page
+	"POST /login", // and its form
+	"POST /lang",  // the console's language choice (a cookie)
 	"GET /api/v1/occupations",
 	"GET /api/v1/occupations/:code",
 	"GET /api/v1/public/institutions/:slug/batches",
