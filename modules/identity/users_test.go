@@ -2,6 +2,8 @@ package identity_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
@@ -38,7 +40,16 @@ func TestCreateUserRules(t *testing.T) {
 		tenants.KindSchool:    k.Tenant(t, tenants.KindSchool, "110105"),
 		tenants.KindRegulator: k.Tenant(t, tenants.KindRegulator, "110000"),
 	}
-	long := func(n int) string { return strings.Repeat("p", n) }
+	// long is an n-character password that is neither common nor a repeated pattern (hex digits of
+	// successive hashes), so only the rule under test can refuse it.
+	long := func(n int) string {
+		var b strings.Builder
+		for i := 0; b.Len() < n; i++ {
+			sum := sha256.Sum256([]byte{byte(i)})
+			b.WriteString(hex.EncodeToString(sum[:]))
+		}
+		return b.String()[:n]
+	}
 	tests := []struct {
 		name   string
 		kind   tenants.Kind
