@@ -92,7 +92,7 @@ func (c *chrome) location(step string) string {
 func (c *chrome) screenshot(step string) string {
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return "none: " + err.Error()
 	}
@@ -131,6 +131,11 @@ func TestBrowserLoginAndLanguage(t *testing.T) {
 	if h, lang := c.text("login", "main h1"), c.attr("login", "html", "lang"); h != "工作台" || lang != "zh-CN" {
 		c.fail("login", "heading %q lang %q, want 工作台 in zh-CN", h, lang)
 	}
+	c.do("users page", chromedp.Navigate(c.base+"/users"), chromedp.WaitVisible(chromedp.CSS(`#username`)))
+	if os.Getenv("SKILLCERT_SCREENSHOTS") != "" { // for a person to look at: SKILLCERT_SCREENSHOTS=1 go test -run Browser -v
+		c.t.Logf("users page: %s", c.screenshot("users"))
+	}
+	c.do("back home", chromedp.Navigate(c.base+"/"), chromedp.WaitVisible(chromedp.CSS(`nav.side`)))
 	c.do("switch language",
 		chromedp.Click(chromedp.CSS(`form.lang button`)),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] nav.side`)),

@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/skillcert/skillcert/policies"
+	"github.com/skillcert/skillcert/tenants"
 )
 
 // TestCatalogsAreComplete: both languages hold the same message ids, and every id the templates and
@@ -46,6 +49,15 @@ func TestCatalogsAreComplete(t *testing.T) {
 		for _, m := range goID.FindAllStringSubmatch(string(b), -1) {
 			used[m[1]] = f
 		}
+	}
+	// Message ids built from values: every role, user status and audit outcome has its name.
+	for _, kind := range []tenants.Kind{tenants.KindEnterprise, tenants.KindRegulator, tenants.KindPlatform} {
+		for _, r := range policies.RolesFor(kind) {
+			used["role."+r] = "policies.RolesFor"
+		}
+	}
+	for _, v := range []string{"user_status.active", "user_status.disabled", "outcome.ok", "outcome.denied", "outcome.failed"} {
+		used[v] = "values"
 	}
 	if len(used) < 10 {
 		t.Fatalf("found only %d message ids in use: the scan is broken", len(used))

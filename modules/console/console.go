@@ -18,8 +18,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
+	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -29,6 +32,19 @@ type Identity interface {
 	Login(ctx context.Context, in identity.LoginInput) (identity.LoginResult, error)
 	Authenticate(ctx context.Context, token string) (identity.Principal, error)
 	Logout(ctx context.Context, token string) error
+}
+
+// Users is what the users and roles pages need of the identity module.
+type Users interface {
+	ListUsers(ctx context.Context, req platform.PageRequest) (platform.Page[identity.User], error)
+	CreateUser(ctx context.Context, in identity.NewUser) (identity.User, error)
+	DisableUser(ctx context.Context, id uuid.UUID) error
+}
+
+// AuditLog is what the audit page needs of the audit module.
+type AuditLog interface {
+	List(ctx context.Context, req platform.PageRequest, f audit.Filter) (platform.Page[audit.Entry], error)
+	Verify(ctx context.Context) (audit.VerifyResult, error)
 }
 
 // Authorizer answers whether the actor in ctx holds a permission. Check refuses (and records the
@@ -53,9 +69,13 @@ type Problem struct {
 // Deps are the console's dependencies, wired by modules/server.
 type Deps struct {
 	Identity   Identity
+	Users      Users
+	Audit      AuditLog
 	Authorizer Authorizer
-	Health     Health // nil: no banner
-	Log        *slog.Logger
+	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
+	RolesFor func(tenants.Kind) []string
+	Health   Health // nil: no banner
+	Log      *slog.Logger
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
 	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it

@@ -258,3 +258,86 @@ func TestConsoleSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestConsoleUsersAndAudit(t *testing.T) {
+	k := testkit.New(t)
+	org := k.Tenant(t, tenants.KindSocialOrg, "110105", "staff")
+	admin := newBrowser(t, k)
+	if p := admin.login(org.Tenant.Slug, "admin", testkit.Password); p.status != http.StatusSeeOther {
+		t.Fatalf("admin login %d", p.status)
+	}
+
+	t.Run("menu entries follow permissions; the server refuses anyway", func(t *testing.T) {
+		home := admin.do("GET", "/", nil)
+		if !strings.Contains(home.body, `href="/users"`) || !strings.Contains(home.body, `href="/audit"`) {
+			t.Fatalf("admin's menu lacks users or audit:\n%s", home.body)
+		}
+		staff := newBrowser(t, k)
+		staffUser := org.Users["staff"]
+		if p := staff.login(org.Tenant.Slug, staffUser.Username, testkit.Password); p.status != http.StatusSeeOther {
+			t.Fatalf("staff login %d", p.status)
+		}
+		home = staff.do("GET", "/", nil)
+		if strings.Contains(home.body, `href="/users"`) {
+			t.Errorf("staff sees the users menu entry")
+		}
+		if p := staff.do("GET", "/users", nil); p.status != http.StatusForbidden {
+			t.Errorf("staff GET /users = %d, want 403", p.status)
+		}
+		p := staff.do("POST", "/users", url.Values{"_csrf": {staff.csrf(home)}, "username": {"sneaky"}, "password": {"Qz8#vLm2pW"}, "roles": {"admin"}})
+		if p.status != http.StatusForbidden {
+			t.Errorf("staff POST /users = %d, want 403", p.status)
+		}
+	})
+
+	t.Run("field errors next to the fields, typed values kept", func(t *testing.T) {
+		page := admin.do("GET", "/users", nil)
+		p := admin.do("POST", "/users", url.Values{"_csrf": {admin.csrf(page)}, "username": {"wang.li"}, "display_name": {"王丽"},
+			"password": {"password"}, "roles": {"staff"}})
+		if p.status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d:\n%s", p.status, p.body)
+		}
+		if !strings.Contains(p.body, "密码过于常见") || !strings.Contains(p.body, `value="王丽"`) || !strings.Contains(p.body, `value="staff" checked`) {
+			t.Fatalf("field error or typed values missing:\n%s", p.body)
+		}
+	})
+
+	t.Run("create, list and disable a user", func(t *testing.T) {
+		page := admin.do("GET", "/users", nil)
+		p := admin.do("POST", "/users", url.Values{"_csrf": {admin.csrf(page)}, "username": {"zhao.min"}, "display_name": {"赵敏"},
+			"password": {"Qz8#vLm2pW-river"}, "roles": {"evaluator", "supervisor"}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("create %d:\n%s", p.status, p.body)
+		}
+		list := admin.do("GET", p.header.Get("Location"), nil)
+		if !strings.Contains(list.body, "已添加用户 zhao.min") || !strings.Contains(list.body, "赵敏") || !strings.Contains(list.body, "考评员、督导员") {
+			t.Fatalf("new user not listed:\n%s", list.body)
+		}
+		// The user signs in to the API with the same password; then the admin disables them.
+		var login struct{ Token string }
+		k.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"tenant": org.Tenant.Slug, "username": "zhao.min",
+			"password": "Qz8#vLm2pW-river"}).Want(t, http.StatusOK).Decode(t, &login)
+		tok := login.Token
+		var id string
+		if m := regexp.MustCompile(`action="/users/([0-9a-f-]+)/disable" data-confirm="[^"]*zhao.min`).FindStringSubmatch(list.body); m != nil {
+			id = m[1]
+		} else {
+			t.Fatalf("no disable form for zhao.min:\n%s", list.body)
+		}
+		p = admin.do("POST", "/users/"+id+"/disable", url.Values{"_csrf": {admin.csrf(list)}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("disable %d", p.status)
+		}
+		k.Do(t, "GET", "/api/v1/me", tok, nil).Want(t, http.StatusUnauthorized)
+	})
+
+	t.Run("audit page shows the chain's verification and the entries", func(t *testing.T) {
+		p := admin.do("GET", "/audit", nil)
+		if p.status != 200 || !strings.Contains(p.body, "校验通过") || !strings.Contains(p.body, "user.create") {
+			t.Fatalf("audit page %d:\n%s", p.status, p.body)
+		}
+		if p := admin.do("GET", "/audit?since=not-a-date", nil); p.status != http.StatusBadRequest {
+			t.Errorf("bad date: %d, want 400", p.status)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/modules/platform"
 )
@@ -18,6 +19,10 @@ func (c *Console) pages(r *router) {
 	r.post("/logout", access{AnyRole: true}, c.logout)
 	r.post("/lang", access{Public: true}, c.setLanguage)
 	r.get("/", access{AnyRole: true}, c.home)
+	r.get("/users", access{Permission: identity.PermUserList}, c.usersPage)
+	r.post("/users", access{Permission: identity.PermUserCreate}, c.createUser)
+	r.post("/users/:id/disable", access{Permission: identity.PermUserDisable}, c.disableUser)
+	r.get("/audit", access{Permission: audit.PermAuditList}, c.auditPage)
 }
 
 // loginForm is the login page's form; its fields are named as POST /api/v1/auth/login's body.

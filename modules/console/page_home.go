@@ -2,6 +2,9 @@ package console
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/identity"
 )
 
 // navItem is one entry of the menu. Entries whose permission the user lacks are not shown (the
@@ -15,6 +18,8 @@ type navItem struct {
 // menu is the console's menu in order; each module's pages add their entry here as they are built.
 var menu = []navItem{
 	{Path: "/", Key: "nav.home"},
+	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
+	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {

@@ -20,6 +20,9 @@ func (s *Server) mountConsole(ctx context.Context) error {
 	}
 	c, err := console.New(console.Deps{
 		Identity:   s.Identity,
+		Users:      s.Identity,
+		Audit:      s.Audit,
+		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,
 		Log:        s.deps.Log,

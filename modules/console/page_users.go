@@ -1,0 +1,118 @@
+package console
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// usersPage is 用户与角色: the tenant's users, a form to add one, and disabling.
+type usersPage struct {
+	Users      []identity.UserView
+	NextCursor string
+	Roles      []string // the roles this tenant hands out
+	CanCreate  bool
+	CanDisable bool
+	Form       userForm
+	Created    string // username of a user just created
+}
+
+// userForm is the new-user form; fields are named as POST /api/v1/users's body.
+type userForm struct {
+	Username    string
+	DisplayName string
+	Roles       map[string]bool
+	Fields      map[string]string // field → message id
+}
+
+var userList = &httpx.List{Sorts: []string{"username", "created_at"}}
+
+func (c *Console) usersPage(fc *fiber.Ctx) error {
+	return c.renderUsers(fc, userForm{}, fc.Query("created"))
+}
+
+func (c *Console) renderUsers(fc *fiber.Ctx, form userForm, created string) error {
+	ctx := fc.UserContext()
+	req, err := userList.Parse(fc)
+	if err != nil {
+		return err
+	}
+	page, err := c.d.Users.ListUsers(ctx, req)
+	if err != nil {
+		return err
+	}
+	scope, _ := tenants.FromContext(ctx)
+	return c.render(fc, "users", usersPage{
+		Users: platform.MapPage(page, identity.NewUserView).Items, NextCursor: page.NextCursor,
+		Roles: c.d.RolesFor(scope.Kind), CanCreate: c.d.Authorizer.Can(ctx, identity.PermUserCreate),
+		CanDisable: c.d.Authorizer.Can(ctx, identity.PermUserDisable), Form: form, Created: created,
+	})
+}
+
+// createUser adds a user through the identity service (its rules, password policy and audit); field
+// errors come back next to the fields, with what was typed kept (never the password).
+func (c *Console) createUser(fc *fiber.Ctx) error {
+	form := userForm{Username: strings.TrimSpace(fc.FormValue("username")), DisplayName: strings.TrimSpace(fc.FormValue("display_name")),
+		Roles: map[string]bool{}, Fields: map[string]string{}}
+	in := identity.NewUser{Username: form.Username, DisplayName: form.DisplayName, Password: fc.FormValue("password")}
+	args := fc.Request().PostArgs()
+	for _, v := range args.PeekMulti("roles") {
+		form.Roles[string(v)] = true
+		in.Roles = append(in.Roles, string(v))
+	}
+	if err := httpx.CheckText(&struct {
+		Username    string `json:"username" maxLength:"64"`
+		DisplayName string `json:"display_name" maxLength:"100"`
+	}{in.Username, in.DisplayName}); err != nil {
+		return c.userFormError(fc, form, err)
+	}
+	u, err := c.d.Users.CreateUser(fc.UserContext(), in)
+	if err != nil {
+		return c.userFormError(fc, form, err)
+	}
+	return fc.Redirect("/users?created="+u.Username, fiber.StatusSeeOther)
+}
+
+// userFormError shows a service's refusal on the form: field errors by their codes, anything else
+// (a taken username is a 409) as a form-level message.
+func (c *Console) userFormError(fc *fiber.Ctx, form userForm, err error) error {
+	var pe *platform.Error
+	if !errors.As(err, &pe) || pe.Kind == platform.KindInternal || pe.Kind == platform.KindUnavailable {
+		return err
+	}
+	for _, f := range pe.Fields {
+		form.Fields[f.Field] = fieldMessage(f.Code)
+	}
+	if len(pe.Fields) == 0 {
+		form.Fields["username"] = fieldMessage(pe.Code)
+	}
+	fc.Status(httpx.ProblemFor(err).Status)
+	return c.renderUsers(fc, form, "")
+}
+
+// fieldMessage is the catalog id of a field error code; unknown codes get a generic message.
+func fieldMessage(code string) string {
+	switch code {
+	case "required", "format", "too_long", "length", "duplicate", "invalid_role", "password_common",
+		"password_contains_username", "password_contains_tenant", "conflict", "invalid_character":
+		return "field." + code
+	}
+	return "field.invalid"
+}
+
+func (c *Console) disableUser(fc *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(fc, "id")
+	if err != nil {
+		return err
+	}
+	if err := c.d.Users.DisableUser(fc.UserContext(), id); err != nil {
+		return err
+	}
+	return fc.Redirect("/users", fiber.StatusSeeOther)
+}
