@@ -224,8 +224,8 @@ func (im *importer) header(cells []string) error {
 		f, ok := headerIndex[headerKey(c)]
 		switch {
 		case !ok:
-			if strings.TrimSpace(c) != "" {
-				im.ignored = append(im.ignored, strings.TrimSpace(c))
+			if name := strings.TrimSpace(c); name != "" && len(im.ignored) < maxIgnoredColumns {
+				im.ignored = append(im.ignored, truncateRunes(name, maxColumnName))
 			}
 		case im.present[f]:
 			v.Add(f, "duplicate_column", fmt.Sprintf("column %q names %s a second time", strings.TrimSpace(c), f))
@@ -500,4 +500,20 @@ func (s *Service) Import(ctx context.Context, name string, data []byte) (ImportR
 	}
 	slices.SortFunc(im.result.Rejected, func(a, b RowError) int { return a.Row - b.Row })
 	return im.result, nil
+}
+
+// The import answer names the header cells it ignored, bounded so that a file with a huge or endless
+// header row can't make the answer huge: the first maxIgnoredColumns, each cut to maxColumnName runes.
+const (
+	maxIgnoredColumns = 50
+	maxColumnName     = 64
+)
+
+// truncateRunes cuts s to at most n runes, marking a cut with "…".
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
