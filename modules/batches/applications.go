@@ -158,7 +158,8 @@ func statusFor(d eligibility.Decision) ApplicationStatus {
 	return AppIneligible
 }
 
-// GetApplication returns an application of the tenant with its full eligibility decision.
+// GetApplication returns an application of the tenant with its full eligibility decision; for an
+// evaluator-only reader, only one of a batch they evaluate, with the ID number masked (access.go).
 func (s *Service) GetApplication(ctx context.Context, id uuid.UUID) (Application, error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
@@ -167,13 +168,20 @@ func (s *Service) GetApplication(ctx context.Context, id uuid.UUID) (Application
 	var a Application
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		a, err = getApplication(ctx, tx, sc.TenantID, id, false)
-		return err
+		if err != nil {
+			return err
+		}
+		return checkEvaluates(ctx, tx, sc.TenantID, a.BatchID, ErrApplicationNotFound)
 	})
-	return a, err
+	if err != nil {
+		return Application{}, err
+	}
+	return forReader(ctx, a), nil
 }
 
 // ListApplications returns a page of a batch's applications by (created_at, id) (SortCreatedAt, either
-// way), narrowed by f. Items carry the eligibility summary (outcome, rule, theory exemption), not every
+// way), narrowed by f; of a batch an evaluator-only reader evaluates only, with ID numbers masked. Items
+// carry the eligibility summary (outcome, rule, theory exemption), not every
 // clause: GetApplication has those.
 func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, req platform.PageRequest, f ApplicationFilter) (platform.Page[Application], error) {
 	sc, err := scopeFrom(ctx)
@@ -185,6 +193,14 @@ func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, req p
 		return platform.Page[Application]{}, err
 	}
 	pq.Batch = &batchID
+	if _, only := evaluatorOnly(ctx); only {
+		err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+			return checkEvaluates(ctx, tx, sc.TenantID, batchID, ErrBatchNotFound)
+		})
+		if err != nil {
+			return platform.Page[Application]{}, err
+		}
+	}
 	apps, err := s.pageOfApplications(ctx, pq)
 	if err != nil {
 		return platform.Page[Application]{}, err
@@ -201,6 +217,11 @@ func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, req p
 		})
 		if err != nil {
 			return platform.Page[Application]{}, err
+		}
+	}
+	if _, only := evaluatorOnly(ctx); only {
+		for i := range apps {
+			apps[i] = forReader(ctx, apps[i])
 		}
 	}
 	return platform.CutPage(apps, req, applicationCursor), nil
@@ -357,7 +378,16 @@ func (s *Service) updateApplicationWith(ctx context.Context, id uuid.UUID, actio
 // each method given may score (403 not_assigned), never one who declared a relation to the candidate
 // (403 recused). Scores are taken while the batch is closed (the exam follows the close); once results
 // are published they are locked (409 scores_locked). Every change is audited with the previous scores.
+// An evaluator-only scorer gets the application back with the ID number masked.
 func (s *Service) SetScores(ctx context.Context, id uuid.UUID, scores map[Method]float64) (Application, error) {
+	a, err := s.setScores(ctx, id, scores)
+	if err != nil {
+		return Application{}, err
+	}
+	return forReader(ctx, a), nil
+}
+
+func (s *Service) setScores(ctx context.Context, id uuid.UUID, scores map[Method]float64) (Application, error) {
 	actor := tenants.ActorFrom(ctx)
 	return s.updateApplicationWith(ctx, id, "application.scores", func(ctx context.Context, tx bun.Tx, b Batch, a *Application, now time.Time) error {
 		switch b.Status {

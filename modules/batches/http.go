@@ -11,15 +11,20 @@ import (
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
 // Handler serves the batches API.
 type Handler struct {
-	svc *Service
+	svc        *Service
+	objections *ratelimit.Limiter // public objections per client address; nil or off = no limit
 }
 
-// NewHandler returns the HTTP handler of svc.
-func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+// NewHandler returns the HTTP handler of svc; objections bounds the public objections per client
+// address (429 rate_limited beyond it).
+func NewHandler(svc *Service, objections *ratelimit.Limiter) *Handler {
+	return &Handler{svc: svc, objections: objections}
+}
 
 // The lists of batches: their sort keys, searches and filters, for the routes' documentation and the
 // handlers' parsing alike.
@@ -103,7 +108,8 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Get("/public/batches/:id/results", httpx.Op{Summary: "Published results during publicity, masked, in application order", Tag: pubTag,
 		Access: httpx.Public, List: publicResultList, Response: new(PublicResultsView)}, h.publicResults)
 	r.Post("/public/batches/:id/objections", httpx.Op{Summary: "Object to a published result", Tag: pubTag,
-		Access: httpx.Public, Request: new(objectionRequest), Response: new(ObjectionReceipt), Status: fiber.StatusCreated}, h.object)
+		Access: httpx.Public, Request: new(objectionRequest), Response: new(ObjectionReceipt), Status: fiber.StatusCreated},
+		h.objections.Wrap(h.object))
 }
 
 type createBatchRequest struct {

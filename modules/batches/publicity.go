@@ -142,10 +142,20 @@ func (s *Service) PublicResults(ctx context.Context, batchID uuid.UUID, req plat
 	return b, platform.CutPage(out, req, func(r PublicResult) string { return platform.EncodeCursor(r.CreatedAt, r.ApplicationID) }), nil
 }
 
+// MaxOpenObjectionsPerDay is how many objections raised in the last 24 hours may be open on one
+// application at once; more are refused with ErrTooManyObjections.
+const MaxOpenObjectionsPerDay = 5
+
+// ErrTooManyObjections is the 429 for an objection to an application that already has
+// MaxOpenObjectionsPerDay open objections raised in the last 24 hours.
+var ErrTooManyObjections = platform.E(platform.KindRateLimited, "rate_limited",
+	"this result already has several open objections; staff review them before more are taken")
+
 // RaiseObjection records a public objection to a published result and holds the application until
 // staff resolve it. Only during publicity (a batch without public results is not found; after the
 // period 422 publicity_over). The application is named by id, or by the masked name and id number
-// shown in the public results when exactly one passed application matches.
+// shown in the public results when exactly one passed application matches. At most
+// MaxOpenObjectionsPerDay recent objections stay open per application (429 rate_limited beyond).
 func (s *Service) RaiseObjection(ctx context.Context, batchID uuid.UUID, in NewObjection) (Objection, error) {
 	in.Reason, in.Contact = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Contact)
 	in.MaskedName, in.MaskedIDNumber = strings.TrimSpace(in.MaskedName), strings.TrimSpace(in.MaskedIDNumber)
@@ -184,6 +194,17 @@ func (s *Service) RaiseObjection(ctx context.Context, batchID uuid.UUID, in NewO
 		a, err := s.objectedApplication(ctx, tx, b, in)
 		if err != nil {
 			return err
+		}
+		// However many addresses they come from, the public keeps at most a few objections a day open on
+		// one application: each holds the certificate and costs staff a review.
+		recent, err := tx.NewSelect().Model((*objectionRow)(nil)).
+			Where("tenant_id = ? AND application_id = ? AND status = ? AND created_at > ?",
+				t.ID, a.ID, string(ObjectionOpen), now.Add(-24*time.Hour)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if recent >= MaxOpenObjectionsPerDay {
+			return ErrTooManyObjections
 		}
 		o = Objection{ID: uuid.New(), TenantID: t.ID, BatchID: b.ID, ApplicationID: a.ID, Reason: in.Reason,
 			Contact: in.Contact, Status: ObjectionOpen, CreatedAt: now}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/reports"
@@ -176,7 +177,8 @@ func (s *Service) checkScope(ctx context.Context, tx bun.IDB, b Batch, now time.
 	return scope.FilingID, nil
 }
 
-// Get returns a batch of the tenant in ctx; another tenant's is not found.
+// Get returns a batch of the tenant in ctx; another tenant's is not found, and so is one an
+// evaluator-only reader is not assigned to (see access.go).
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Batch, error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
@@ -184,6 +186,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Batch, error) {
 	}
 	var b Batch
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkEvaluates(ctx, tx, sc.TenantID, id, ErrBatchNotFound); err != nil {
+			return err
+		}
 		b, err = getBatch(ctx, tx, sc.TenantID, id, false)
 		return err
 	})
@@ -191,7 +196,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Batch, error) {
 }
 
 // List returns a page of the tenant's batches by creation time (SortCreatedAt) or exam start
-// (SortExamStart), either way, narrowed by f.
+// (SortExamStart), either way, narrowed by f; an evaluator-only reader sees only the batches they are
+// assigned to evaluate.
 func (s *Service) List(ctx context.Context, req platform.PageRequest, f BatchFilter) (platform.Page[Batch], error) {
 	sc, err := scopeFrom(ctx)
 	if err != nil {
@@ -203,6 +209,9 @@ func (s *Service) List(ctx context.Context, req platform.PageRequest, f BatchFil
 	q, err := batchQueryOf(req, f.Status)
 	if err != nil {
 		return platform.Page[Batch]{}, err
+	}
+	if user, only := evaluatorOnly(ctx); only {
+		q.Evaluator = &user
 	}
 	var bs []Batch
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
@@ -472,6 +481,9 @@ func (s *Service) Passes(ctx context.Context, batchID uuid.UUID, req platform.Pa
 	}
 	var out []PassedApplication
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkEvaluates(ctx, tx, sc.TenantID, batchID, ErrBatchNotFound); err != nil {
+			return err
+		}
 		if _, err := getBatch(ctx, tx, sc.TenantID, batchID, false); err != nil {
 			return err
 		}
@@ -480,6 +492,11 @@ func (s *Service) Passes(ctx context.Context, batchID uuid.UUID, req platform.Pa
 	})
 	if err != nil {
 		return platform.Page[PassedApplication]{}, err
+	}
+	if _, only := evaluatorOnly(ctx); only {
+		for i := range out {
+			out[i].IDNumber = candidates.MaskIDNumber(out[i].IDNumber)
+		}
 	}
 	return platform.CutPage(out, req, func(p PassedApplication) string { return platform.EncodeCursor(p.ApplicationID) }), nil
 }
@@ -595,6 +612,9 @@ func (s *Service) Assignments(ctx context.Context, batchID uuid.UUID) (Assignmen
 	}
 	var out Assignments
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkEvaluates(ctx, tx, sc.TenantID, batchID, ErrBatchNotFound); err != nil {
+			return err
+		}
 		if _, err := getBatch(ctx, tx, sc.TenantID, batchID, false); err != nil {
 			return err
 		}

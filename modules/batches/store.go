@@ -137,6 +137,8 @@ type batchQuery struct {
 	Desc   bool
 	After  *batchKey
 	Limit  int // rows to read
+	// Evaluator, when set, keeps only the batches this user is assigned to evaluate.
+	Evaluator *uuid.UUID
 }
 
 func listBatches(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q batchQuery) ([]Batch, error) {
@@ -144,6 +146,9 @@ func listBatches(ctx context.Context, db bun.IDB, tenantID uuid.UUID, q batchQue
 	sel := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 	if q.Status != "" {
 		sel = sel.Where("status = ?", string(q.Status))
+	}
+	if q.Evaluator != nil {
+		sel = sel.Where("id IN (?)", evaluatorBatches(db, tenantID, *q.Evaluator))
 	}
 	col := SortCreatedAt
 	if q.Sort == SortExamStart {
@@ -801,4 +806,24 @@ func batchesAwaitingResults(ctx context.Context, db bun.IDB, examBefore time.Tim
 		OrderExpr("b.tenant_id, b.exam_start").
 		Scan(ctx, &out)
 	return out, err
+}
+
+// evaluatorAssigned reports whether userID is assigned to evaluate any method of batchID.
+func evaluatorAssigned(ctx context.Context, db bun.IDB, tenantID, batchID, userID uuid.UUID) (bool, error) {
+	return db.NewSelect().Model((*evaluatorRow)(nil)).
+		Where("tenant_id = ? AND batch_id = ? AND user_id = ?", tenantID, batchID, userID).Exists(ctx)
+}
+
+// evaluatorBatches is the subquery of the batches userID is assigned to evaluate.
+func evaluatorBatches(db bun.IDB, tenantID, userID uuid.UUID) *bun.SelectQuery {
+	return db.NewSelect().Model((*evaluatorRow)(nil)).Column("batch_id").
+		Where("tenant_id = ? AND user_id = ?", tenantID, userID)
+}
+
+// candidatesOfEvaluator lists the candidates with an application in a batch userID evaluates.
+func candidatesOfEvaluator(ctx context.Context, db bun.IDB, tenantID, userID uuid.UUID) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := db.NewSelect().Model((*applicationRow)(nil)).ColumnExpr("DISTINCT candidate_id").
+		Where("tenant_id = ? AND batch_id IN (?)", tenantID, evaluatorBatches(db, tenantID, userID)).Scan(ctx, &ids)
+	return ids, err
 }

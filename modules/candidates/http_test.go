@@ -315,7 +315,7 @@ func TestHTTPSelfRegistration(t *testing.T) {
 		t.Fatalf("registration: %d %s", r.status, r.body)
 	}
 	r = api.do(t, tenants.Scope{}, "POST", path, body, "")
-	if code, _ := r.problem(t); r.status != 409 || code != "duplicate" {
+	if code, _ := r.problem(t); r.status != 409 || code != CodeRegistrationNotAccepted {
 		t.Fatalf("again: %d %s", r.status, r.body)
 	}
 	// Two attempts per minute in this test's limiter: the third is refused before anything runs.
@@ -325,5 +325,53 @@ func TestHTTPSelfRegistration(t *testing.T) {
 	}
 	if len(app.batches) != 1 {
 		t.Fatalf("the applier ran %d times", len(app.batches))
+	}
+}
+
+// TestHTTPSelfRegistrationRevealsNobody: a registered ID number, someone else's record and a taken
+// username all get the same problem body (minus the per-request instance), so a stranger cannot use the
+// public endpoint to learn who or which username is registered at the institution.
+func TestHTTPSelfRegistrationRevealsNobody(t *testing.T) {
+	svc, _, _ := newSelfRegService(t)
+	api := newTestAPI(t, svc, nil)
+	org := newTenant(t, svc.db, tenants.KindSocialOrg)
+	path := "/api/v1/public/institutions/" + org.Slug + "/batches/" + uuid.NewString() + "/applications"
+	body := func(n int, username, name string) map[string]any {
+		return map[string]any{"username": username, "password": "correct horse battery", "name": name,
+			"id_type": "resident_id", "id_number": residentID(n), "phone": "13800138000", "education": "college",
+			"occupation_years": 3}
+	}
+	if r := api.do(t, tenants.Scope{}, "POST", path, body(21_100, "wangwu", "王五"), ""); r.status != 201 {
+		t.Fatalf("first registration: %d %s", r.status, r.body)
+	}
+	cases := []struct {
+		name string
+		body map[string]any
+	}{
+		{"id number registered", body(21_100, "wangwu2", "王五")},
+		{"id number of someone else", body(21_100, "zhaoliu", "赵六")},
+		{"username taken", body(21_101, "wangwu", "赵六")},
+	}
+	var first []byte
+	for _, tc := range cases {
+		r := api.do(t, tenants.Scope{}, "POST", path, tc.body, "")
+		var p map[string]any
+		if err := json.Unmarshal(r.body, &p); err != nil || r.status != 409 {
+			t.Fatalf("%s: %d %s", tc.name, r.status, r.body)
+		}
+		delete(p, "instance")
+		delete(p, "request_id")
+		b, _ := json.Marshal(p)
+		if p["code"] != CodeRegistrationNotAccepted || p["errors"] != nil {
+			t.Fatalf("%s: %s", tc.name, b)
+		}
+		if first == nil {
+			first = b
+		} else if !bytes.Equal(b, first) {
+			t.Fatalf("%s answers\n%s\nbut the first case\n%s", tc.name, b, first)
+		}
+	}
+	if n := countCandidates(t, svc.db, org.TenantID); n != 1 {
+		t.Fatalf("%d candidates after refused registrations", n)
 	}
 }

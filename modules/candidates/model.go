@@ -110,6 +110,8 @@ const (
 // or, exactly, a normalized ID number.
 type ListFilter struct {
 	Q string
+
+	within *[]uuid.UUID // set by the service: only these candidates (an evaluator's)
 }
 
 // Errors of candidates, with stable codes.

@@ -32,16 +32,22 @@ type Registered struct {
 	Application any // the Applier's DTO of the new application
 }
 
+// CodeRegistrationNotAccepted is the code of ErrRegistrationNotAccepted.
+const CodeRegistrationNotAccepted = "registration_not_accepted"
+
 // Errors of self-registration.
 var (
 	ErrInstitutionNotFound = platform.NotFound("institution")
 	ErrNoSelfRegistration  = platform.Unprocessable("self_registration_unavailable",
 		"this institution does not take applications from the public; apply through the institution")
-	// ErrAlreadyRegistered is the 409 for an ID number that already has a login, or whose record
-	// names someone else: the same answer either way, so the endpoint tells nobody who is registered.
-	ErrAlreadyRegistered = &platform.Error{Kind: platform.KindConflict, Code: "duplicate",
-		Message: "a candidate with this ID number is already registered with the institution; log in instead",
-		Fields:  []platform.FieldError{{Field: IDNumberField, Code: "duplicate", Message: "already registered"}}}
+	// ErrRegistrationNotAccepted is the one 409 for every registration that would touch an existing
+	// account: an ID number that already has a login, a record that names someone else, a taken
+	// username. It names no field and is the same in every case, so the public endpoint never confirms
+	// to a stranger that a person or a username is registered at the institution; its message points the
+	// person back to logging in or to the institution's password reset.
+	ErrRegistrationNotAccepted = &platform.Error{Kind: platform.KindConflict, Code: CodeRegistrationNotAccepted,
+		Message: "this registration cannot be accepted; if you already have an account with this institution, " +
+			"log in with it, or ask the institution to reset your password"}
 )
 
 // SelfRegister lets a person apply to batch batchID of the social organisation slug without an
@@ -54,7 +60,8 @@ var (
 // their applications and results. Staff-entered data of a reused record is kept as it is.
 //
 // Errors: 404 unknown institution (or not an institution); 422 self_registration_unavailable for
-// enterprises and schools; 422 validation_failed; 409 duplicate (document registered, username taken);
+// enterprises and schools; 422 validation_failed; 409 registration_not_accepted (document registered,
+// record of someone else, username taken — one answer, see ErrRegistrationNotAccepted);
 // and the Applier's errors (404 batch, 409 invalid_state, 422 deadline_passed/capacity_full).
 func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UUID, r Registration) (Registered, error) {
 	if s.deps.Tenants == nil || s.deps.Accounts == nil {
@@ -89,15 +96,23 @@ func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UU
 	var out Registered
 	var user identity.User
 	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		// refuse is set when the document already belongs to an account or to someone else. The login is
+		// still validated and its password hashed (CreateUserTx) before the refusal, so that the answer and
+		// the work done are the same as for a taken username or a new person: nobody learns from either
+		// which documents or usernames are registered.
+		refuse := false
 		c, err := candidateByIDNumber(ctx, tx, t.ID, in.IDType, in.IDNumber, true)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			row := rowOf(uuid.New(), t.ID, in, now)
 			if err := insertCandidate(ctx, tx, row); err != nil {
-				if platform.CodeOf(err) == "duplicate" {
-					return ErrAlreadyRegistered
+				if platform.CodeOf(err) != "duplicate" {
+					return err
 				}
-				return err
+				// Registered a moment ago by a concurrent request; the failed insert ended the
+				// transaction, so only the hashing work is repeated here.
+				_, _ = identity.HashPassword(r.Password)
+				return ErrRegistrationNotAccepted
 			}
 			c = row.candidate()
 			if err := audit.Record(ctx, tx, audit.Event{Action: "candidate.create", TargetType: "candidate",
@@ -107,7 +122,7 @@ func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UU
 		case err != nil:
 			return err
 		case c.UserID != nil || c.NameKey != NameSearchKey(in.Name):
-			return ErrAlreadyRegistered
+			refuse = true
 		}
 		displayName := in.Name
 		if rs := []rune(displayName); len(rs) > 100 {
@@ -115,8 +130,14 @@ func (s *Service) SelfRegister(ctx context.Context, slug string, batchID uuid.UU
 		}
 		user, err = s.deps.Accounts.CreateUserTx(ctx, tx, t.Kind, identity.NewUser{Username: r.Username,
 			Password: r.Password, DisplayName: displayName, Roles: []string{RoleCandidate}})
+		if errors.Is(err, identity.ErrUsernameTaken) {
+			return ErrRegistrationNotAccepted // a taken username
+		}
 		if err != nil {
 			return err
+		}
+		if refuse {
+			return ErrRegistrationNotAccepted // rolls back the login made for the same work
 		}
 		if err := linkUser(ctx, tx, t.ID, c.ID, user.ID, now); err != nil {
 			return err

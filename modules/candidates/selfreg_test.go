@@ -100,7 +100,7 @@ func TestSelfRegisterCreatesCandidateLoginAndApplication(t *testing.T) {
 	}
 	// The same person again: their document now has a login.
 	_, err = svc.SelfRegister(context.Background(), org.Slug, batch, registration(10_000, "zhangsan2"))
-	mustFail(t, err, platform.KindConflict, "duplicate")
+	mustFail(t, err, platform.KindConflict, CodeRegistrationNotAccepted)
 }
 
 func TestSelfRegisterLinksExistingRecordOnlyWithTheSameName(t *testing.T) {
@@ -117,7 +117,7 @@ func TestSelfRegisterLinksExistingRecordOnlyWithTheSameName(t *testing.T) {
 	r := registration(10_100, "intruder")
 	r.Name = "别人"
 	_, err = svc.SelfRegister(context.Background(), org.Slug, uuid.New(), r)
-	mustFail(t, err, platform.KindConflict, "duplicate")
+	mustFail(t, err, platform.KindConflict, CodeRegistrationNotAccepted)
 	// The person, typing their name without the dot, gets the staff-entered record linked.
 	r = registration(10_100, "abudu")
 	r.Name = "阿卜杜热合曼"
@@ -180,12 +180,12 @@ func TestSelfRegisterRefusals(t *testing.T) {
 			mustFail(t, err, tt.kind, tt.code)
 		})
 	}
-	// A taken username is a duplicate, and nothing of the registration stays.
+	// A taken username is refused like a registered document, and nothing of the registration stays.
 	if _, err := svc.SelfRegister(context.Background(), social.Slug, uuid.New(), registration(10_306, "taken")); err != nil {
 		t.Fatal(err)
 	}
 	_, err := svc.SelfRegister(context.Background(), social.Slug, uuid.New(), registration(10_307, "taken"))
-	mustFail(t, err, platform.KindConflict, "duplicate")
+	mustFail(t, err, platform.KindConflict, CodeRegistrationNotAccepted)
 	if n := countCandidates(t, svc.db, social.TenantID); n != 1 {
 		t.Fatalf("%d candidates", n)
 	}

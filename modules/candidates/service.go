@@ -38,6 +38,8 @@ type Deps struct {
 	Changes ChangeListener
 	// Applier applies a self-registered candidate to a batch (batches).
 	Applier Applier
+	// Evaluations tells which candidates an evaluator-only reader may see (batches); nil: none.
+	Evaluations EvaluatorScope
 	// Limits bound what an import accepts and the memory imports may hold (nil: DefaultImportLimits).
 	Limits *ImportLimits
 }
@@ -106,15 +108,37 @@ func (s *Service) CreateTx(ctx context.Context, tx bun.IDB, in Input) (Candidate
 	return c, nil
 }
 
-// Get returns a candidate of the institution in ctx; another tenant's is not found.
+// Get returns a candidate of the institution in ctx; another tenant's is not found. An evaluator-only
+// reader (ReadsAsEvaluator) gets only a candidate they evaluate, with the ID number masked.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Candidate, error) {
 	var c Candidate
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkEvaluates(ctx, tx, id); err != nil {
+			return err
+		}
 		var err error
 		c, err = s.GetTx(ctx, tx, id)
 		return err
 	})
-	return c, err
+	if err != nil {
+		return Candidate{}, err
+	}
+	if ReadsAsEvaluator(tenants.ActorFrom(ctx)) {
+		c = masked(c)
+	}
+	return c, nil
+}
+
+// checkEvaluates is ErrNotFound when an evaluator-only reader does not evaluate candidate id.
+func (s *Service) checkEvaluates(ctx context.Context, tx bun.IDB, id uuid.UUID) error {
+	ids, narrowed, err := s.evaluatorView(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if narrowed && !slices.Contains(ids, id) {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // GetTx returns a candidate of the tenant in ctx inside the caller's transaction (404 not_found).
@@ -219,7 +243,8 @@ func sameDate(a, b *time.Time) bool {
 }
 
 // List returns a page of the institution's candidates, by creation time (SortCreatedAt) or name
-// (SortName), either way, narrowed by f.
+// (SortName), either way, narrowed by f; an evaluator-only reader sees only the candidates they evaluate,
+// with ID numbers masked.
 func (s *Service) List(ctx context.Context, req platform.PageRequest, f ListFilter) (platform.Page[Candidate], error) {
 	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
@@ -234,12 +259,23 @@ func (s *Service) List(ctx context.Context, req platform.PageRequest, f ListFilt
 	}
 	var rows []Candidate
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		var err error
+		within, narrowed, err := s.evaluatorView(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if narrowed {
+			f.within = &within
+		}
 		rows, err = listCandidates(ctx, tx, scope.TenantID, f, req, after)
 		return err
 	})
 	if err != nil {
 		return platform.Page[Candidate]{}, err
+	}
+	if f.within != nil {
+		for i := range rows {
+			rows[i] = masked(rows[i])
+		}
 	}
 	return platform.CutPage(rows, req, func(c Candidate) string {
 		return platform.EncodeCursor(c.CreatedAt, c.NameKey, c.ID)
@@ -280,10 +316,14 @@ func (s *Service) SetPhoto(ctx context.Context, id uuid.UUID, data []byte) (Phot
 	return p, nil
 }
 
-// Photo returns a candidate's photo (404 when the candidate or the photo is unknown).
+// Photo returns a candidate's photo (404 when the candidate or the photo is unknown, or the candidate
+// is not one an evaluator-only reader evaluates).
 func (s *Service) Photo(ctx context.Context, id uuid.UUID) (Photo, error) {
 	var p Photo
 	err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkEvaluates(ctx, tx, id); err != nil {
+			return err
+		}
 		var err error
 		p, err = s.PhotoTx(ctx, tx, id)
 		return err

@@ -196,6 +196,12 @@ var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 func listCandidates(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter, req platform.PageRequest, after *listCursor) ([]Candidate, error) {
 	var rows []candidateRow
 	sel := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
+	if f.within != nil {
+		if len(*f.within) == 0 {
+			return nil, nil
+		}
+		sel = sel.Where("id IN (?)", bun.In(*f.within))
+	}
 	if s := strings.TrimSpace(f.Q); s != "" {
 		key := NameSearchKey(s)
 		number := NormalizeOtherID(s)

@@ -39,7 +39,7 @@ func (s *Server) mountAPI(api *httpx.Router, ident *identity.Handler) {
 	catalog.NewHandler(lc.Catalog).Routes(api)
 	filings.NewHandler(lc.Filings).Routes(api)
 	candidates.NewHandler(lc.Candidates, lc.selfRegistrations).Routes(api)
-	batches.NewHandler(lc.Batches).Routes(api)
+	batches.NewHandler(lc.Batches, lc.objections).Routes(api)
 	certificates.NewHandler(s.Certificates.Service, s.Certificates.PublicLimiter, s.deps.Log).Routes(api)
 	s.Oversight.Oversight.Routes(api, s.Oversight.complaints)
 }

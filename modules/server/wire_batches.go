@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/modules/platform/ratelimit"
 )
 
 // batchesParts holds the batches services (fields are promoted into Lifecycle).
@@ -18,6 +20,14 @@ type batchesParts struct {
 	// Batches runs batches, applications, assessment and publicity; finalizing hands the passed
 	// applications to certificates.
 	Batches *batches.Service
+	// objections rate-limits public objections per client address.
+	objections *ratelimit.Limiter
+}
+
+// objectionsPerMinute is the public objection budget per client address: like self-registration, a
+// sixth of the public look-up rate (each objection holds a result and costs staff a review), at least one.
+func objectionsPerMinute(publicRate int) int {
+	return max(1, publicRate/6)
 }
 
 // buildBatches builds batches on the catalog, filings (scope), candidates, identity (roles of the users
@@ -64,6 +74,16 @@ func (s *Server) buildBatches(context.Context) error {
 	}
 	lc.Batches = svc
 	lc.toBatches.b = svc
+	// Config.PublicRate 0 turns limiting off (benchmarks); otherwise a share of it per client address.
+	perMinute := 0
+	if rate := s.deps.Config.PublicRate; rate > 0 {
+		perMinute = objectionsPerMinute(rate)
+	}
+	var rdb redis.Cmdable
+	if s.deps.Redis != nil {
+		rdb = s.deps.Redis
+	}
+	lc.objections = ratelimit.PerMinute(rdb, "public-objections", perMinute, s.deps.Log)
 	return nil
 }
 

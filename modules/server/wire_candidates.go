@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/jobs"
 	"github.com/skillcert/skillcert/modules/candidates"
@@ -29,6 +31,17 @@ var (
 	_ candidates.Accounts       = (*identity.Service)(nil)
 )
 
+var _ candidates.EvaluatorScope = (*lateBatches)(nil)
+
+// EvaluatedCandidates forwards to batches.Service.EvaluatedCandidates: candidates narrows an
+// evaluator's reads to the candidates of the batches they evaluate.
+func (l *lateBatches) EvaluatedCandidates(ctx context.Context, tx bun.IDB, evaluatorID uuid.UUID) ([]uuid.UUID, error) {
+	if l.b == nil {
+		return nil, errBatchesNotWired
+	}
+	return l.b.EvaluatedCandidates(ctx, tx, evaluatorID)
+}
+
 // selfRegistrationsPerMinute is the public self-registration budget per client address: a sixth of the
 // public look-up rate (each registration hashes a password and writes several rows), at least one.
 func selfRegistrationsPerMinute(publicRate int) int {
@@ -46,7 +59,7 @@ func (s *Server) buildCandidates(context.Context) error {
 	}
 	toBatches := &lateBatches{}
 	svc := candidates.NewService(s.deps.DB, candidates.Deps{Tenants: s.Directory, Accounts: s.Identity,
-		Changes: toBatches, Applier: toBatches, Limits: &lim})
+		Changes: toBatches, Applier: toBatches, Evaluations: toBatches, Limits: &lim})
 	s.Lifecycle.Candidates, s.Lifecycle.toBatches = svc, toBatches
 	// Config.PublicRate 0 turns limiting off (benchmarks); otherwise a share of it per client address.
 	perMinute := 0

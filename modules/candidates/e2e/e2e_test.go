@@ -69,7 +69,8 @@ func TestRolesAndPermissions(t *testing.T) {
 		{"staff lists", org.Tokens["staff"], "GET", "/api/v1/candidates?q=考生", nil, 200},
 		{"staff patches", org.Tokens["staff"], "PATCH", one, map[string]any{"phone": "13800138000"}, 200},
 		{"staff downloads the template", org.Tokens["staff"], "GET", "/api/v1/candidates/import/template.xlsx", nil, 200},
-		{"evaluator reads", org.Tokens["evaluator"], "GET", one, nil, 200},
+		// An evaluator reads only candidates of batches they are assigned to (modules/batches/access_test.go).
+		{"unassigned evaluator may not read", org.Tokens["evaluator"], "GET", one, nil, 404},
 		{"evaluator may not create", org.Tokens["evaluator"], "POST", "/api/v1/candidates", candidateBody(3), 403},
 		{"evaluator may not list", org.Tokens["evaluator"], "GET", "/api/v1/candidates", nil, 403},
 		{"supervisor lists", org.Tokens["supervisor"], "GET", "/api/v1/candidates", nil, 200},
