@@ -47,10 +47,7 @@ func ListInstitutions(ctx context.Context, db bun.IDB, ids []uuid.UUID, after Ti
 	}
 	var rows []tenantRow
 	q := db.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids))
-	if !after.IsZero() {
-		q = q.Where("(created_at, id) > (?, ?)", after.At, after.ID)
-	}
-	if err := q.OrderExpr("created_at ASC, id ASC").Limit(int64(limit)).Scan(ctx); err != nil {
+	if err := (Keyset{Column: "created_at"}).Page(q, after, limit).Scan(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]tenants.Tenant, len(rows))

@@ -20,6 +20,9 @@ import (
 // reads.
 type Records struct{}
 
+// newestFirst is the order of the records' lists: latest created first.
+var newestFirst = core.Keyset{Column: "created_at", Desc: true}
+
 // Batches lists up to limit of an institution's batches after the keyset position, newest first.
 func (Records) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, f RecordFilter, after core.TimeKey, limit int) ([]BatchRecord, error) {
 	var rows []BatchRecord
@@ -29,10 +32,7 @@ func (Records) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID,
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if !after.IsZero() {
-		q = q.Where("(created_at, id) < (?, ?)", after.At, after.ID)
-	}
-	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx, &rows)
+	err := newestFirst.Page(q, after, limit).Scan(ctx, &rows)
 	return rows, err
 }
 
@@ -49,10 +49,7 @@ func (Records) Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.
 	if f.BatchID != uuid.Nil {
 		q = q.Where("batch_id = ?", f.BatchID)
 	}
-	if !after.IsZero() {
-		q = q.Where("(created_at, id) < (?, ?)", after.At, after.ID)
-	}
-	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx, &rows)
+	err := newestFirst.Page(q, after, limit).Scan(ctx, &rows)
 	return rows, err
 }
 
