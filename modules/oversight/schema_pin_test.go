@@ -34,23 +34,6 @@ var pinnedColumns = []struct{ table, column, typ string }{
 	{"tenants", "status", "text"},
 	{"tenants", "created_at", "timestamp with time zone"},
 
-	// Institutions' audit logs (institutions/store.go auditRow).
-	{"audit_log", "tenant_id", "uuid"},
-	{"audit_log", "seq", "bigint"},
-	{"audit_log", "id", "uuid"},
-	{"audit_log", "at", "timestamp with time zone"},
-	{"audit_log", "actor_id", "uuid"},
-	{"audit_log", "actor_name", "text"},
-	{"audit_log", "action", "text"},
-	{"audit_log", "outcome", "text"},
-	{"audit_log", "target_type", "text"},
-	{"audit_log", "target_id", "text"},
-	{"audit_log", "before", "jsonb"},
-	{"audit_log", "after", "jsonb"},
-	{"audit_log", "request_id", "text"},
-	{"audit_log", "prev_hash", "text"},
-	{"audit_log", "hash", "text"},
-
 	// The regulator's own staff (supervision/store.go: checkInspectors, inspectors).
 	{"users", "id", "uuid"},
 	{"users", "tenant_id", "uuid"},
