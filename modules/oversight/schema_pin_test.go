@@ -24,7 +24,7 @@ import (
 // time. Keep the list complete: TestSchemaPinsCoverTheSQL finds the tables in oversight's SQL and
 // bun models, and the columns of its bun models of those tables.
 var pinnedColumns = []struct{ table, column, typ string }{
-	// The register (core/store.go tenantRow): jurisdiction lists, names, covering regulators.
+	// The register (core/store.go through directory.ReadTenants): jurisdiction lists, names, covering regulators.
 	{"tenants", "id", "uuid"},
 	{"tenants", "slug", "text"},
 	{"tenants", "name", "text"},
