@@ -36,6 +36,21 @@ func (r *tenantRow) tenant() tenants.Tenant {
 	return t
 }
 
+// ReadTenants reads the tenants of the register that narrow selects (a query of the table tenants), for
+// the modules above that read the register inside their own transactions: the table has no tenant_id,
+// so every role may read it.
+func ReadTenants(ctx context.Context, db bun.IDB, narrow func(*bun.SelectQuery) *bun.SelectQuery) ([]tenants.Tenant, error) {
+	var rows []tenantRow
+	if err := narrow(db.NewSelect().Model(&rows)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]tenants.Tenant, len(rows))
+	for i := range rows {
+		out[i] = rows[i].tenant()
+	}
+	return out, nil
+}
+
 // slugKey is PostgreSQL's name for tenants' UNIQUE (slug).
 const slugKey = "tenants_slug_key"
 

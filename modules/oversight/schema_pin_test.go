@@ -24,7 +24,7 @@ import (
 // time. Keep the list complete: TestSchemaPinsCoverTheSQL finds the tables in oversight's SQL and
 // bun models, and the columns of its bun models of those tables.
 var pinnedColumns = []struct{ table, column, typ string }{
-	// The register (core/store.go tenantRow): jurisdiction lists, names, covering regulators.
+	// The register (core/store.go through directory.ReadTenants): jurisdiction lists, names, covering regulators.
 	{"tenants", "id", "uuid"},
 	{"tenants", "slug", "text"},
 	{"tenants", "name", "text"},
@@ -33,23 +33,6 @@ var pinnedColumns = []struct{ table, column, typ string }{
 	{"tenants", "credit_code", "text"},
 	{"tenants", "status", "text"},
 	{"tenants", "created_at", "timestamp with time zone"},
-
-	// Institutions' audit logs (institutions/store.go auditRow).
-	{"audit_log", "tenant_id", "uuid"},
-	{"audit_log", "seq", "bigint"},
-	{"audit_log", "id", "uuid"},
-	{"audit_log", "at", "timestamp with time zone"},
-	{"audit_log", "actor_id", "uuid"},
-	{"audit_log", "actor_name", "text"},
-	{"audit_log", "action", "text"},
-	{"audit_log", "outcome", "text"},
-	{"audit_log", "target_type", "text"},
-	{"audit_log", "target_id", "text"},
-	{"audit_log", "before", "jsonb"},
-	{"audit_log", "after", "jsonb"},
-	{"audit_log", "request_id", "text"},
-	{"audit_log", "prev_hash", "text"},
-	{"audit_log", "hash", "text"},
 
 	// The regulator's own staff (supervision/store.go: checkInspectors, inspectors).
 	{"users", "id", "uuid"},

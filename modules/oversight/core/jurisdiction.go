@@ -99,6 +99,22 @@ func (b Base) RegulatorWrite(ctx context.Context, fn func(ctx context.Context, t
 	return tenants.WithTx(ctx, b.DB, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, j) })
 }
 
+// ReadPage decodes the keyset position of a list's cursor (platform.ErrBadCursor when it is not one),
+// then runs fn in a read transaction of the tenant in ctx, which scope must admit
+// (tenants.RegulatorScope, tenants.InstitutionScope).
+func (b Base) ReadPage(ctx context.Context, cursor string, scope func(context.Context) (tenants.Scope, error),
+	fn func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, after TimeKey) error) error {
+	after, err := DecodeTimeKey(cursor)
+	if err != nil {
+		return err
+	}
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	return tenants.ReadTx(ctx, b.DB, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, sc.TenantID, after) })
+}
+
 // SystemCtx is ctx acting for scope as the module's background work called name.
 func SystemCtx(ctx context.Context, scope tenants.Scope, name string) context.Context {
 	return tenants.WithActor(tenants.WithScope(ctx, scope), tenants.Actor{Name: "system:oversight:" + name})

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/platform"
 )
@@ -45,3 +46,21 @@ func (k TimeKey) IsZero() bool { return k.ID == uuid.Nil }
 
 // TimeCursor is the cursor after the row at (at, id).
 func TimeCursor(at time.Time, id uuid.UUID) string { return platform.EncodeCursor(at, id) }
+
+// Keyset is a list's order by (Column, id): oldest first, or newest first when Desc.
+type Keyset struct {
+	Column string
+	Desc   bool
+}
+
+// Page narrows q to the rows after the position after in this order, orders q so and takes limit rows.
+func (k Keyset) Page(q *bun.SelectQuery, after TimeKey, limit int) *bun.SelectQuery {
+	cmp, dir := ">", "ASC"
+	if k.Desc {
+		cmp, dir = "<", "DESC"
+	}
+	if !after.IsZero() {
+		q = q.Where("(?, id) "+cmp+" (?, ?)", bun.Ident(k.Column), after.At, after.ID)
+	}
+	return q.OrderExpr("? "+dir+", id "+dir, bun.Ident(k.Column)).Limit(int64(limit))
+}

@@ -275,28 +275,17 @@ func (s *Service) writeFlags(ctx context.Context, findings []finding, started ti
 
 // Flags pages the cross-institution findings of the regulator in ctx, oldest first.
 func (s *Service) Flags(ctx context.Context, f Filter, req platform.PageRequest) (platform.Page[Flag], error) {
-	after, err := core.DecodeTimeKey(req.Cursor)
-	if err != nil {
-		return platform.Page[Flag]{}, err
-	}
-	scope, err := tenants.RegulatorScope(ctx)
-	if err != nil {
-		return platform.Page[Flag]{}, err
-	}
 	var out []Flag
-	err = tenants.ReadTx(ctx, s.base.DB, func(ctx context.Context, tx bun.Tx) error {
+	err := s.base.ReadPage(ctx, req.Cursor, tenants.RegulatorScope, func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, after core.TimeKey) error {
 		var rows []flagRow
-		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
 		}
 		if f.Open {
 			q = q.Where("resolved_at IS NULL")
 		}
-		if after.ID != uuid.Nil {
-			q = q.Where("(first_seen_at, id) > (?, ?)", after.At, after.ID)
-		}
-		if err := q.OrderExpr("first_seen_at ASC, id ASC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		if err := firstSeen.Page(q, after, req.Fetch()).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {

@@ -36,3 +36,6 @@ func (r *flagRow) flag() Flag {
 	}
 	return f
 }
+
+// firstSeen is the order of the list: oldest finding first.
+var firstSeen = core.Keyset{Column: "first_seen_at"}

@@ -117,12 +117,9 @@ func (h *Handler) decision(c *fiber.Ctx) error {
 }
 
 func (h *Handler) review(c *fiber.Ctx) error {
-	id, err := httpx.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	var req reviewRequest
-	if err := httpx.Bind(c, &req); err != nil {
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
 		return err
 	}
 	d, err := h.svc.Review(c.UserContext(), id, req.Outcome, req.Note)
@@ -157,12 +154,9 @@ func (h *Handler) myDecision(c *fiber.Ctx) error {
 }
 
 func (h *Handler) statement(c *fiber.Ctx) error {
-	id, err := httpx.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	var req statementRequest
-	if err := httpx.Bind(c, &req); err != nil {
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
 		return err
 	}
 	d, err := h.svc.Answer(c.UserContext(), id, AnswerStatement, req.Statement)
@@ -173,12 +167,9 @@ func (h *Handler) statement(c *fiber.Ctx) error {
 }
 
 func (h *Handler) reviewRequest(c *fiber.Ctx) error {
-	id, err := httpx.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	var req reviewRequestRequest
-	if err := httpx.Bind(c, &req); err != nil {
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
 		return err
 	}
 	d, err := h.svc.Answer(c.UserContext(), id, AnswerReviewRequest, req.Reason)

@@ -158,10 +158,7 @@ func (s *Service) List(ctx context.Context, f Filter, req platform.PageRequest) 
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
 		}
-		if after.ID != uuid.Nil {
-			q = q.Where("(decided_at, id) < (?, ?)", after.At, after.ID)
-		}
-		if err := q.OrderExpr("decided_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		if err := newestFirst.Page(q, after, req.Fetch()).Scan(ctx); err != nil {
 			return err
 		}
 		copies, err := decisionCopies(ctx, tx, rows)
@@ -274,22 +271,11 @@ func (s *Service) Review(ctx context.Context, id uuid.UUID, outcome, note string
 // ForInstitution pages the decisions regulators made about the institution in ctx, newest
 // first, with their facts and reasons.
 func (s *Service) ForInstitution(ctx context.Context, req platform.PageRequest) (platform.Page[Decision], error) {
-	after, err := core.DecodeTimeKey(req.Cursor)
-	if err != nil {
-		return platform.Page[Decision]{}, err
-	}
-	scope, err := tenants.InstitutionScope(ctx)
-	if err != nil {
-		return platform.Page[Decision]{}, err
-	}
 	var out []Decision
-	err = tenants.ReadTx(ctx, s.base.DB, func(ctx context.Context, tx bun.Tx) error {
+	err := s.base.ReadPage(ctx, req.Cursor, tenants.InstitutionScope, func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, after core.TimeKey) error {
 		var rows []institutionDecisionRow
-		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
-		if after.ID != uuid.Nil {
-			q = q.Where("(decided_at, id) < (?, ?)", after.At, after.ID)
-		}
-		if err := q.OrderExpr("decided_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
+		if err := newestFirst.Page(q, after, req.Fetch()).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {

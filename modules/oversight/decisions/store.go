@@ -107,3 +107,6 @@ func getCopy(ctx context.Context, tx bun.IDB, tenantID, id uuid.UUID) (*institut
 }
 
 func decisionCursor(d Decision) string { return core.TimeCursor(d.DecidedAt, d.ID) }
+
+// newestFirst is the order of the lists: latest decision first.
+var newestFirst = core.Keyset{Column: "decided_at", Desc: true}

@@ -64,19 +64,21 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (core.Institution, erro
 
 // Audit pages an institution's audit log, oldest first (entries at or after since when set).
 func (s *Service) Audit(ctx context.Context, id uuid.UUID, since time.Time, req platform.PageRequest) (platform.Page[audit.Entry], error) {
-	var after int64
-	if _, err := platform.DecodeCursor(req.Cursor, &after); err != nil {
+	// A bad cursor is refused before the jurisdiction is read, and the log lists oldest first whatever
+	// the sort asks (audit.Entries refuses newest first; this list always ignored it).
+	if _, err := platform.DecodeCursor(req.Cursor, new(int64)); err != nil {
 		return platform.Page[audit.Entry]{}, err
 	}
-	var out []audit.Entry
+	req.Desc = false
+	var out platform.Page[audit.Entry]
 	err := s.base.Oversee(ctx, func(ctx context.Context, tx bun.Tx, j core.Jurisdiction) (err error) {
 		if err := j.Require(id); err != nil {
 			return err
 		}
-		out, err = listAudit(ctx, tx, id, after, since, req.Fetch())
+		out, err = audit.Entries(ctx, tx, id, req, audit.Filter{Since: since.UTC()})
 		return err
 	})
-	return platform.CutPage(out, req, func(e audit.Entry) string { return platform.EncodeCursor(e.Seq) }), err
+	return out, err
 }
 
 // Batches pages an institution's batches, newest first.

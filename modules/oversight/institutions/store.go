@@ -2,13 +2,11 @@ package institutions
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/oversight/core"
 )
 
@@ -20,6 +18,9 @@ import (
 // reads.
 type Records struct{}
 
+// newestFirst is the order of the records' lists: latest created first.
+var newestFirst = core.Keyset{Column: "created_at", Desc: true}
+
 // Batches lists up to limit of an institution's batches after the keyset position, newest first.
 func (Records) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID, f RecordFilter, after core.TimeKey, limit int) ([]BatchRecord, error) {
 	var rows []BatchRecord
@@ -29,10 +30,7 @@ func (Records) Batches(ctx context.Context, tx bun.IDB, institutionID uuid.UUID,
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if !after.IsZero() {
-		q = q.Where("(created_at, id) < (?, ?)", after.At, after.ID)
-	}
-	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx, &rows)
+	err := newestFirst.Page(q, after, limit).Scan(ctx, &rows)
 	return rows, err
 }
 
@@ -49,10 +47,7 @@ func (Records) Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.
 	if f.BatchID != uuid.Nil {
 		q = q.Where("batch_id = ?", f.BatchID)
 	}
-	if !after.IsZero() {
-		q = q.Where("(created_at, id) < (?, ?)", after.At, after.ID)
-	}
-	err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(limit)).Scan(ctx, &rows)
+	err := newestFirst.Page(q, after, limit).Scan(ctx, &rows)
 	return rows, err
 }
 
@@ -127,43 +122,4 @@ func (Records) OpenApplications(ctx context.Context, tx bun.IDB, fn func(Applica
 		}
 	}
 	return rows.Err()
-}
-
-// auditRow reads audit_log (the kernel's table; it opted in to oversight reads).
-type auditRow struct {
-	bun.BaseModel `bun:"table:audit_log"`
-
-	TenantID   uuid.UUID       `bun:"tenant_id,type:uuid"`
-	Seq        int64           `bun:"seq"`
-	ID         uuid.UUID       `bun:"id,type:uuid"`
-	At         time.Time       `bun:"at"`
-	ActorID    *uuid.UUID      `bun:"actor_id,type:uuid"`
-	ActorName  string          `bun:"actor_name"`
-	Action     string          `bun:"action"`
-	Outcome    string          `bun:"outcome"`
-	TargetType string          `bun:"target_type"`
-	TargetID   string          `bun:"target_id"`
-	Before     json.RawMessage `bun:"before,type:jsonb,nullzero"`
-	After      json.RawMessage `bun:"after,type:jsonb,nullzero"`
-	RequestID  string          `bun:"request_id"`
-	PrevHash   string          `bun:"prev_hash"`
-	Hash       string          `bun:"hash"`
-}
-
-func listAudit(ctx context.Context, db bun.IDB, tenantID uuid.UUID, afterSeq int64, since time.Time, limit int) ([]audit.Entry, error) {
-	var rows []auditRow
-	q := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID).Where("seq > ?", afterSeq)
-	if !since.IsZero() {
-		q = q.Where("at >= ?", since.UTC())
-	}
-	if err := q.OrderExpr("seq ASC").Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, err
-	}
-	out := make([]audit.Entry, len(rows))
-	for i, r := range rows {
-		out[i] = audit.Entry{TenantID: r.TenantID, Seq: r.Seq, ID: r.ID, At: r.At.UTC(), ActorID: r.ActorID, ActorName: r.ActorName,
-			Action: r.Action, Outcome: audit.Outcome(r.Outcome), TargetType: r.TargetType, TargetID: r.TargetID,
-			Before: r.Before, After: r.After, RequestID: r.RequestID, PrevHash: r.PrevHash, Hash: r.Hash}
-	}
-	return out, nil
 }

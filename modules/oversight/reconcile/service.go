@@ -156,36 +156,25 @@ func (s *Service) Run(ctx context.Context) (Result, error) {
 // Differences pages the differences found for the regulator in ctx, oldest first, with the
 // latest run.
 func (s *Service) Differences(ctx context.Context, f Filter, req platform.PageRequest) (platform.Page[Diff], *Result, error) {
-	after, err := core.DecodeTimeKey(req.Cursor)
-	if err != nil {
-		return platform.Page[Diff]{}, nil, err
-	}
-	scope, err := tenants.RegulatorScope(ctx)
-	if err != nil {
-		return platform.Page[Diff]{}, nil, err
-	}
 	var out []Diff
 	var last *Result
-	err = tenants.ReadTx(ctx, s.base.DB, func(ctx context.Context, tx bun.Tx) error {
+	err := s.base.ReadPage(ctx, req.Cursor, tenants.RegulatorScope, func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, after core.TimeKey) error {
 		var rows []diffRow
-		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 		if f.InstitutionID != uuid.Nil {
 			q = q.Where("institution_id = ?", f.InstitutionID)
 		}
 		if f.Open {
 			q = q.Where("resolved_at IS NULL")
 		}
-		if after.ID != uuid.Nil {
-			q = q.Where("(first_seen_at, id) > (?, ?)", after.At, after.ID)
-		}
-		if err := q.OrderExpr("first_seen_at ASC, id ASC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		if err := firstSeen.Page(q, after, req.Fetch()).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {
 			out = append(out, rows[i].diff())
 		}
 		run := new(runRow)
-		err := tx.NewSelect().Model(run).Where("tenant_id = ?", scope.TenantID).OrderExpr("started_at DESC").Limit(1).Scan(ctx)
+		err := tx.NewSelect().Model(run).Where("tenant_id = ?", tenantID).OrderExpr("started_at DESC").Limit(1).Scan(ctx)
 		if err == nil {
 			last = &Result{ID: run.ID, StartedAt: run.StartedAt.UTC(), FinishedAt: run.FinishedAt.UTC(),
 				Institutions: run.Institutions, Days: run.Days, Differences: run.Differences}

@@ -66,3 +66,6 @@ func (s *Service) OpenDifferences(ctx context.Context, tx bun.IDB, regulatorID u
 	}
 	return out, nil
 }
+
+// firstSeen is the order of the list: oldest finding first.
+var firstSeen = core.Keyset{Column: "first_seen_at"}

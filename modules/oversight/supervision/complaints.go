@@ -57,28 +57,17 @@ func (s *Service) Complain(ctx context.Context, in ComplaintInput) (ComplaintRec
 
 // Complaints pages the complaints the regulator in ctx received, newest first.
 func (s *Service) Complaints(ctx context.Context, f ComplaintFilter, req platform.PageRequest) (platform.Page[Complaint], error) {
-	after, err := core.DecodeTimeKey(req.Cursor)
-	if err != nil {
-		return platform.Page[Complaint]{}, err
-	}
-	scope, err := tenants.RegulatorScope(ctx)
-	if err != nil {
-		return platform.Page[Complaint]{}, err
-	}
 	var out []Complaint
-	err = tenants.ReadTx(ctx, s.base.DB, func(ctx context.Context, tx bun.Tx) error {
+	err := s.base.ReadPage(ctx, req.Cursor, tenants.RegulatorScope, func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, after core.TimeKey) error {
 		var rows []complaintRow
-		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 		if f.InstitutionID != uuid.Nil {
 			q = q.Where("institution_id = ?", f.InstitutionID)
 		}
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
 		}
-		if after.ID != uuid.Nil {
-			q = q.Where("(created_at, id) < (?, ?)", after.At, after.ID)
-		}
-		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		if err := newestFirst.Page(q, after, req.Fetch()).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {

@@ -194,12 +194,9 @@ func (h *Handler) inspection(c *fiber.Ctx) error {
 }
 
 func (h *Handler) updateInspection(c *fiber.Ctx) error {
-	id, err := httpx.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	var req inspectionPatchRequest
-	if err := httpx.Bind(c, &req); err != nil {
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
 		return err
 	}
 	p := InspectionPatch{Status: req.Status, Title: req.Title, Conclusion: req.Conclusion, InspectorIDs: req.InspectorIDs}
@@ -229,12 +226,9 @@ func (h *Handler) deleteInspection(c *fiber.Ctx) error {
 }
 
 func (h *Handler) addFinding(c *fiber.Ctx) error {
-	id, err := httpx.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	var req findingRequest
-	if err := httpx.Bind(c, &req); err != nil {
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
 		return err
 	}
 	var v platform.Validation
@@ -336,12 +330,9 @@ func (h *Handler) complaints(c *fiber.Ctx) error {
 }
 
 func (h *Handler) updateComplaint(c *fiber.Ctx) error {
-	id, err := httpx.UUIDParam(c, "id")
-	if err != nil {
-		return err
-	}
 	var req complaintPatchRequest
-	if err := httpx.Bind(c, &req); err != nil {
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
 		return err
 	}
 	out, err := h.svc.UpdateComplaint(c.UserContext(), id, req.Status, req.Note)

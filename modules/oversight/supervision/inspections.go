@@ -63,18 +63,10 @@ func (s *Service) Inspection(ctx context.Context, id uuid.UUID) (Inspection, err
 
 // Inspections pages the regulator's inspections, newest first, with their findings.
 func (s *Service) Inspections(ctx context.Context, f InspectionFilter, req platform.PageRequest) (platform.Page[Inspection], error) {
-	after, err := core.DecodeTimeKey(req.Cursor)
-	if err != nil {
-		return platform.Page[Inspection]{}, err
-	}
-	scope, err := tenants.RegulatorScope(ctx)
-	if err != nil {
-		return platform.Page[Inspection]{}, err
-	}
 	var out []Inspection
-	err = tenants.ReadTx(ctx, s.base.DB, func(ctx context.Context, tx bun.Tx) error {
+	err := s.base.ReadPage(ctx, req.Cursor, tenants.RegulatorScope, func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, after core.TimeKey) error {
 		var rows []inspectionRow
-		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
 		if f.InstitutionID != uuid.Nil {
 			q = q.Where("institution_id = ?", f.InstitutionID)
 		}
@@ -84,17 +76,14 @@ func (s *Service) Inspections(ctx context.Context, f InspectionFilter, req platf
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)
 		}
-		if after.ID != uuid.Nil {
-			q = q.Where("(created_at, id) < (?, ?)", after.At, after.ID)
-		}
-		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		if err := newestFirst.Page(q, after, req.Fetch()).Scan(ctx); err != nil {
 			return err
 		}
 		ids := make([]uuid.UUID, len(rows))
 		for i := range rows {
 			ids[i] = rows[i].ID
 		}
-		fs, err := findingsOf(ctx, tx, scope.TenantID, ids)
+		fs, err := findingsOf(ctx, tx, tenantID, ids)
 		if err != nil {
 			return err
 		}

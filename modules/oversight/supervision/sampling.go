@@ -96,22 +96,11 @@ func (s *Service) Sample(ctx context.Context, in SamplingInput) (Sampling, error
 
 // Samplings pages the regulator's draws, newest first.
 func (s *Service) Samplings(ctx context.Context, req platform.PageRequest) (platform.Page[Sampling], error) {
-	after, err := core.DecodeTimeKey(req.Cursor)
-	if err != nil {
-		return platform.Page[Sampling]{}, err
-	}
-	scope, err := tenants.RegulatorScope(ctx)
-	if err != nil {
-		return platform.Page[Sampling]{}, err
-	}
 	var out []Sampling
-	err = tenants.ReadTx(ctx, s.base.DB, func(ctx context.Context, tx bun.Tx) error {
+	err := s.base.ReadPage(ctx, req.Cursor, tenants.RegulatorScope, func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, after core.TimeKey) error {
 		var rows []samplingRow
-		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", scope.TenantID)
-		if after.ID != uuid.Nil {
-			q = q.Where("(created_at, id) < (?, ?)", after.At, after.ID)
-		}
-		if err := q.OrderExpr("created_at DESC, id DESC").Limit(int64(req.Fetch())).Scan(ctx); err != nil {
+		q := tx.NewSelect().Model(&rows).Where("tenant_id = ?", tenantID)
+		if err := newestFirst.Page(q, after, req.Fetch()).Scan(ctx); err != nil {
 			return err
 		}
 		for i := range rows {

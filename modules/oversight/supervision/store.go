@@ -182,3 +182,6 @@ func inspectors(ctx context.Context, tx bun.IDB, regID uuid.UUID) ([]SamplingMem
 		Scan(ctx, &out)
 	return out, err
 }
+
+// newestFirst is the order of the lists: latest created first.
+var newestFirst = core.Keyset{Column: "created_at", Desc: true}

@@ -85,6 +85,16 @@ func UUIDParam(c *fiber.Ctx, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
+// BindWithID reads the path parameter name as a UUID (UUIDParam) and then binds the JSON body into dst
+// (Bind): how a handler that changes one resource starts.
+func BindWithID(c *fiber.Ctx, name string, dst any) (uuid.UUID, error) {
+	id, err := UUIDParam(c, name)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return id, Bind(c, dst)
+}
+
 // DateField parses an optional YYYY-MM-DD body field: "" gives nil, a malformed date records a
 // `format` error for field in v (so several fields are reported together) and gives nil.
 func DateField(v *platform.Validation, field, s string) *time.Time {
