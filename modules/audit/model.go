@@ -70,24 +70,23 @@ type Event struct {
 	After      any // state after the change (nil for deletions)
 }
 
-// Entry is one stored link of a tenant's chain. Its JSON tags are TRANSITION (issue 10): oversight
-// still encodes entries directly; views use EntryView, and the tags go once nothing else does.
+// Entry is one stored link of a tenant's chain. Front ends show it as an EntryView.
 type Entry struct {
-	TenantID   uuid.UUID       `json:"tenant_id"`
-	Seq        int64           `json:"seq"`
-	ID         uuid.UUID       `json:"id"`
-	At         time.Time       `json:"at"`
-	ActorID    *uuid.UUID      `json:"actor_id"`
-	ActorName  string          `json:"actor_name"`
-	Action     string          `json:"action"`
-	Outcome    Outcome         `json:"outcome"`
-	TargetType string          `json:"target_type"`
-	TargetID   string          `json:"target_id"`
-	Before     json.RawMessage `json:"before"`
-	After      json.RawMessage `json:"after"`
-	RequestID  string          `json:"request_id"`
-	PrevHash   string          `json:"prev_hash"`
-	Hash       string          `json:"hash"`
+	TenantID   uuid.UUID
+	Seq        int64
+	ID         uuid.UUID
+	At         time.Time
+	ActorID    *uuid.UUID
+	ActorName  string
+	Action     string
+	Outcome    Outcome
+	TargetType string
+	TargetID   string
+	Before     json.RawMessage
+	After      json.RawMessage
+	RequestID  string
+	PrevHash   string
+	Hash       string
 }
 
 // VerifyResult reports a chain check. FirstBadSeq is set when OK is false.

@@ -39,7 +39,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Get("/oversight/institutions/:tenant_id/certificates", httpx.Op{Summary: "An institution's certificates (?status=&batch_id=)",
 		Tag: core.Tag, Permission: core.PermRead, List: certificateList, Response: new(platform.Page[CertificateRecord])}, h.certificates)
 	r.Get("/oversight/institutions/:tenant_id/audit", httpx.Op{Summary: "An institution's audit log (?since=RFC3339, oldest first)",
-		Tag: core.Tag, Permission: core.PermRead, List: auditList, Response: new(platform.Page[audit.Entry])}, h.audit)
+		Tag: core.Tag, Permission: core.PermRead, List: auditList, Response: new(platform.Page[audit.EntryView])}, h.audit)
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
@@ -121,5 +121,5 @@ func (h *Handler) audit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(p)
+	return c.JSON(platform.MapPage(p, audit.NewEntryView))
 }
