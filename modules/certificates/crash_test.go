@@ -186,14 +186,17 @@ func waitInWriteTx(t testing.TB, e *env, name string) {
 }
 
 // waitAnyInWriteTx is waitInWriteTx for whichever of the named workers gets there first; it returns
-// that worker's name.
+// that worker's name. Only a transaction that has locked certificate rows counts: the workers' other
+// writes (a chunk lease, a reconciler's claim, other modules' periodic jobs) are not issuing.
 func waitAnyInWriteTx(t testing.TB, e *env, names ...string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var found []string
 		err := e.k.DB.NewRaw(`SELECT application_name FROM pg_stat_activity
-			WHERE application_name IN (?) AND backend_xid IS NOT NULL AND state IN ('active', 'idle in transaction')`, bun.In(names)).
+			WHERE application_name IN (?) AND backend_xid IS NOT NULL AND state IN ('active', 'idle in transaction')
+			AND EXISTS (SELECT 1 FROM pg_locks AS l WHERE l.pid = pg_stat_activity.pid
+				AND l.relation = 'certificates'::regclass AND l.mode IN ('RowShareLock', 'RowExclusiveLock'))`, bun.In(names)).
 			Scan(context.Background(), &found)
 		if err != nil {
 			t.Fatal(err)
