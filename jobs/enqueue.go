@@ -75,16 +75,17 @@ func Timeout(d time.Duration) Option { return func(o *options) { o.timeout = d }
 // Client enqueues tasks on asynq. It is safe for concurrent use; make one per process and Close it
 // at shutdown.
 type Client struct {
-	c *asynq.Client
+	c    *asynq.Client
+	insp *asynq.Inspector // for TaskState
 }
 
 // NewClient returns a Client on the Redis that r describes (see RedisFromURL and RedisAddr).
 func NewClient(r Redis) *Client {
-	return &Client{c: asynq.NewClient(r.opt)}
+	return &Client{c: asynq.NewClient(r.opt), insp: asynq.NewInspector(r.opt)}
 }
 
 // Close releases the Client's Redis connections.
-func (c *Client) Close() error { return c.c.Close() }
+func (c *Client) Close() error { return errors.Join(c.c.Close(), c.insp.Close()) }
 
 // Ping checks that Redis answers, for readiness probes.
 func (c *Client) Ping() error { return c.c.Ping() }

@@ -14,8 +14,10 @@
 // moves each certificate from pending to issued with a conditional UPDATE … WHERE status =
 // 'pending'. A crash anywhere rolls all of it back, counters included, so numbers have no gaps; a
 // retried or doubly delivered task finds nothing pending and does nothing, so no certificate or
-// number is made twice. The reconciler (TaskReconcile, every minute) re-enqueues chunks left pending
-// — a lost task, a Redis restart, a crashed worker — so nothing waits forever.
+// number is made twice. The reconciler (TaskReconcile, every 10 seconds) re-enqueues chunks left
+// pending — a crashed worker (its lease on the chunk expired), a task the queue lost (a Redis
+// restart), a failed attempt — while it leaves alone a chunk whose task still waits in the queue, so
+// issuance resumes within half a minute and nothing waits forever.
 //
 // # Verification
 //

@@ -379,28 +379,45 @@ func TestReconcilerReenqueuesLostTasks(t *testing.T) {
 		t.Fatal("a done chunk was enqueued again")
 	}
 
-	// Each re-enqueue is a new task id, so asynq does not drop it as a duplicate of a task it still
-	// holds (a slow worker's): with a real queue, one pending task more per reconcile.
+	// With a real queue the reconciler asks it about the chunk's task: a task still waiting there is
+	// left alone (no re-enqueue storm while the workers are busy), a task the queue does not hold
+	// (lost with Redis) is replaced under a new task id.
 	ropt, err := jobs.RedisFromURL(dbtest.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := jobs.NewClient(ropt)
 	defer client.Close()
-	insp := jobs.NewInspector(ropt)
-	defer insp.Close()
-	svc2, _ := e.service(t, quiet, func(c *certificates.Config) { c.Now = clock; c.Jobs = client })
-	finalize(t, e, svc2, org, 1, 3)
-	before, err := insp.Pending(jobs.QueueDefault)
-	if err != nil {
-		t.Fatal(err)
+	genOf := func(batchID uuid.UUID) int {
+		t.Helper()
+		var gen int
+		if err := e.k.DB.NewRaw(`SELECT gen FROM certificate_chunks WHERE id = (SELECT chunk_id FROM certificates WHERE batch_id = ? LIMIT 1)`, batchID).
+			Scan(context.Background(), &gen); err != nil {
+			t.Fatal(err)
+		}
+		return gen
 	}
+	svc2, _ := e.service(t, quiet, func(c *certificates.Config) { c.Now = clock; c.Jobs = client })
+	b2 := finalize(t, e, svc2, org, 1, 3)
 	for i := 1; i <= 2; i++ {
 		advance(certificates.DefaultRetryAfter + time.Second)
 		reconcile(svc2)
-		if after, _ := insp.Pending(jobs.QueueDefault); after < before+i {
-			t.Fatalf("pending tasks %d after %d reconciles, from %d", after, i, before)
+		if gen := genOf(b2.BatchID); gen != 0 {
+			t.Fatalf("a chunk whose task waits in the queue was enqueued again (generation %d)", gen)
 		}
+	}
+	// Jobs records instead of enqueueing, so the real queue never holds the task: as after a FLUSHDB.
+	svc4, rec4 := e.service(t, quiet, func(c *certificates.Config) { c.Now = clock; c.Queue = client })
+	b4 := finalize(t, e, svc4, org, 1, 3)
+	first := rec4.take()
+	reconcile(svc4)
+	if len(mineOf(first, rec4.take())) != 0 || genOf(b4.BatchID) != 0 {
+		t.Fatal("the reconciler took a lost chunk before its retry time")
+	}
+	advance(certificates.DefaultRetryAfter + time.Second)
+	reconcile(svc4)
+	if tasks := mineOf(first, rec4.take()); len(tasks) != 1 || genOf(b4.BatchID) != 1 {
+		t.Fatalf("a chunk whose task the queue lost: enqueued %d times, generation %d; want once, 1", len(tasks), genOf(b4.BatchID))
 	}
 	// Without a queue the reconciler issues itself (dev tools, tests).
 	svc3, _ := e.service(t, quiet, func(c *certificates.Config) { c.Now = clock; c.Jobs = nil })
@@ -412,6 +429,17 @@ func TestReconcilerReenqueuesLostTasks(t *testing.T) {
 			t.Fatalf("reconciler without a queue: %+v", c)
 		}
 	}
+}
+
+// mineOf returns the tasks of tasks that carry the payload of the first of lost.
+func mineOf(lost, tasks []recordedTask) []recordedTask {
+	var out []recordedTask
+	for _, task := range tasks {
+		if len(lost) > 0 && string(task.Payload) == string(lost[0].Payload) {
+			out = append(out, task)
+		}
+	}
+	return out
 }
 
 func quiet(c *certificates.Config) { c.Log = quietLog }

@@ -34,19 +34,26 @@ import (
 // of a second, holding the institution's serial counter only that long.
 const ChunkSize = 50
 
-// DefaultRetryAfter is how long a chunk may stay pending after its task was enqueued before the
-// reconciler enqueues it again: longer than a chunk waits in a busy queue and runs, short enough that
-// a lost task (Redis restarted, a worker killed) is noticed within minutes.
-const DefaultRetryAfter = 3 * time.Minute
+// DefaultRetryAfter is how long the reconciler leaves a pending chunk after enqueueing it (or after
+// finding its task still waiting in the queue) before it looks at it again. When it looks, it asks the
+// queue whether the chunk's task still exists (Config.Queue), so a chunk waiting in a busy queue is
+// left alone while a task lost with the queue (Redis flushed or restarted empty) is replaced: with
+// the reconciler every 10 s, issuance resumes within about 30 s of the loss. Without a task lookup
+// the reconciler cannot tell and enqueues the chunk again each time.
+const DefaultRetryAfter = 20 * time.Second
 
 // Config builds a Service.
 type Config struct {
-	DB           *bun.DB
-	Jobs         jobs.Enqueuer // nil: chunks are only picked up by the reconciler (tests)
-	Institutions Institutions  // the tenant directory, required
-	Filings      Filings       // the approved scope of an institution; required to issue skill level certificates
-	Candidates   Candidates    // for GET /me/certificates; without it own certificates are unavailable
-	Photos       Photos        // holders' photos; optional
+	DB   *bun.DB
+	Jobs jobs.Enqueuer // nil: chunks are only picked up by the reconciler (tests)
+	// Queue tells the reconciler whether a chunk's task is still in the queue. When nil, Jobs serves
+	// if it can look tasks up (a *jobs.Client does); without either, the reconciler enqueues every
+	// pending chunk again each RetryAfter.
+	Queue        jobs.TaskLookup
+	Institutions Institutions // the tenant directory, required
+	Filings      Filings      // the approved scope of an institution; required to issue skill level certificates
+	Candidates   Candidates   // for GET /me/certificates; without it own certificates are unavailable
+	Photos       Photos       // holders' photos; optional
 	// Renderer returns the PDF renderer; it is called on first use and its result kept, so a
 	// process that never renders never loads fonts.
 	Renderer func() (*render.Renderer, error)
@@ -64,6 +71,7 @@ type Config struct {
 type Service struct {
 	db           *bun.DB
 	enq          jobs.Enqueuer
+	lookup       jobs.TaskLookup
 	institutions Institutions
 	publicURL    string
 	retryAfter   time.Duration
@@ -85,7 +93,10 @@ func NewService(c Config) *Service {
 	s := &Service{
 		db: c.DB, enq: c.Jobs, institutions: c.Institutions, filings: c.Filings, candidates: c.Candidates,
 		photos: c.Photos, publicURL: strings.TrimRight(c.PublicURL, "/"), retryAfter: c.RetryAfter,
-		log: c.Log, now: c.Now, loadRender: c.Renderer,
+		log: c.Log, now: c.Now, loadRender: c.Renderer, lookup: c.Queue,
+	}
+	if l, ok := c.Jobs.(jobs.TaskLookup); ok && s.lookup == nil {
+		s.lookup = l
 	}
 	s.loadMK = c.MasterKey
 	if s.retryAfter <= 0 {

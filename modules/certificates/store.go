@@ -109,6 +109,8 @@ type chunkRow struct {
 	RetryAt   time.Time  `bun:"retry_at"`
 	DoneAt    *time.Time `bun:"done_at"`
 	CreatedAt time.Time  `bun:"created_at"`
+	// LeaseUntil is set while an issuance task works on the chunk (see Service.holdLease).
+	LeaseUntil *time.Time `bun:"lease_until"`
 }
 
 type docRow struct {
@@ -562,34 +564,63 @@ func upsertSettings(ctx context.Context, db bun.IDB, r *settingsRow) error {
 // chunks and reconciliation
 
 type dueChunk struct {
-	ID       uuid.UUID `bun:"id,type:uuid"`
-	TenantID uuid.UUID `bun:"tenant_id,type:uuid"`
+	ID         uuid.UUID  `bun:"id,type:uuid"`
+	TenantID   uuid.UUID  `bun:"tenant_id,type:uuid"`
+	Gen        int        `bun:"gen"`
+	LeaseUntil *time.Time `bun:"lease_until"`
 }
 
-// dueChunks lists chunks not done whose retry time has come, oldest first, across tenants: the
-// reconciler reads them through tenants.SystemReadTx.
+// dueChunks lists chunks not done that the reconciler must look at, across tenants (it reads them
+// through tenants.SystemReadTx): those whose lease expired (their worker died mid-chunk) and those
+// no task holds whose retry time has come. A chunk under a live lease is being issued and is left out.
+// The longest-waiting come first, so that a run bounded by limit still reaches every chunk in turn.
 func dueChunks(ctx context.Context, db bun.IDB, now time.Time, limit int) ([]dueChunk, error) {
 	var rows []dueChunk
-	err := db.NewSelect().Model((*chunkRow)(nil)).Column("id", "tenant_id").
-		Where("done_at IS NULL AND retry_at <= ?", now).OrderExpr("retry_at").Limit(int64(limit)).Scan(ctx, &rows)
+	err := db.NewSelect().Model((*chunkRow)(nil)).Column("id", "tenant_id", "gen", "lease_until").
+		Where("done_at IS NULL").
+		Where("(lease_until IS NULL AND retry_at <= ?) OR lease_until < ?", now, now).
+		OrderExpr("coalesce(lease_until, retry_at)").Limit(int64(limit)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("finding due certificate chunks: %w", err)
 	}
 	return rows, nil
 }
 
-// claimDueChunk records a re-enqueue of a due chunk, pushing its retry time to retryAt, and returns
-// the enqueue generation that names the task; it reports false when the chunk is done or no longer
-// due (a concurrent reconciler took it).
-func claimDueChunk(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, now, retryAt time.Time) (int, bool, error) {
-	var gen int
-	err := db.NewUpdate().Model((*chunkRow)(nil)).Set("gen = gen + 1, retry_at = ?", retryAt).
-		Where("tenant_id = ? AND id = ? AND done_at IS NULL AND retry_at <= ?", tenantID, id, now).
-		Returning("gen").Scan(ctx, &gen)
+// claimDueChunk records a re-enqueue of a chunk the reconciler found due at generation gen: it
+// names a new generation (the new task's id), pushes the retry time to retryAt and drops an expired
+// lease. It reports false when the chunk is done, or changed since it was read (a task took a lease
+// on it, a concurrent reconciler claimed it).
+func claimDueChunk(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, gen int, now, retryAt time.Time) (int, bool, error) {
+	var next int
+	err := db.NewUpdate().Model((*chunkRow)(nil)).Set("gen = gen + 1, retry_at = ?, lease_until = NULL", retryAt).
+		Where("tenant_id = ? AND id = ? AND done_at IS NULL AND gen = ?", tenantID, id, gen).
+		Where("lease_until IS NULL OR lease_until < ?", now).
+		Returning("gen").Scan(ctx, &next)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
-	return gen, err == nil, err
+	return next, err == nil, err
+}
+
+// postponeChunks pushes the retry time of chunks whose task is still on its way in the queue, so the
+// reconciler looks at them again at retryAt and at others meanwhile.
+func postponeChunks(ctx context.Context, db bun.IDB, tenantID uuid.UUID, ids []uuid.UUID, retryAt time.Time) error {
+	_, err := db.NewUpdate().Model((*chunkRow)(nil)).Set("retry_at = ?", retryAt).
+		Where("tenant_id = ? AND id IN (?) AND done_at IS NULL", tenantID, bun.In(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("postponing certificate chunks: %w", err)
+	}
+	return nil
+}
+
+// leaseChunk sets the lease of a chunk not done to until (nil: releases it).
+func leaseChunk(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, until *time.Time) error {
+	_, err := db.NewUpdate().Model((*chunkRow)(nil)).Set("lease_until = ?", until).
+		Where("tenant_id = ? AND id = ? AND done_at IS NULL", tenantID, id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("leasing certificate chunk: %w", err)
+	}
+	return nil
 }
 
 func getChunk(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID) (chunkRow, error) {

@@ -18,12 +18,20 @@ import (
 const (
 	// TaskIssueChunk issues one chunk of pending certificates (payload chunkPayload, per tenant).
 	TaskIssueChunk = "certificates:issue_chunk"
-	// TaskReconcile re-enqueues chunks left pending (platform-wide, scheduled every minute).
+	// TaskReconcile re-enqueues chunks left pending (platform-wide, scheduled every 10 seconds).
 	TaskReconcile = "certificates:reconcile"
 )
 
-// ReconcileSchedule is how often the reconciler runs.
-const ReconcileSchedule = "@every 1m"
+// ReconcileSchedule is how often the reconciler runs. A run costs one indexed query when nothing is
+// due, so it runs often: issuance resumes within chunkLease plus this of a worker's death, and within
+// DefaultRetryAfter plus this of the queue's loss.
+const ReconcileSchedule = "@every 10s"
+
+// chunkLease is how long an issuance task's lease on its chunk lasts unless renewed; the task renews
+// it every chunkLease/3 while it runs. A chunk whose lease expired while it is not done lost its
+// worker (SIGKILL, OOM, a lost host): the reconciler enqueues it again without waiting for asynq,
+// which recovers a dead worker's task only a minute or more after its own 30 s lease.
+const chunkLease = 15 * time.Second
 
 // chunkMaxRetry bounds the retries of one issuance task; the reconciler takes over after that.
 const chunkMaxRetry = 10
@@ -42,21 +50,26 @@ func (s *Service) enqueueChunk(ctx context.Context, tenantID, chunkID uuid.UUID,
 		return
 	}
 	err := s.enq.Enqueue(ctx, TaskIssueChunk, tenantID, chunkPayload{ChunkID: chunkID},
-		jobs.TaskID(fmt.Sprintf("chunk/%s/%d", chunkID, gen)), jobs.MaxRetry(chunkMaxRetry), jobs.Timeout(5*time.Minute))
+		jobs.TaskID(chunkTaskID(chunkID, gen)), jobs.MaxRetry(chunkMaxRetry), jobs.Timeout(5*time.Minute))
 	if err != nil {
 		s.log.WarnContext(ctx, "certificates: enqueueing an issuance task failed; the reconciler will retry",
 			"chunk_id", chunkID, "err", err)
 	}
 }
 
-// RegisterJobs registers the issuance handler and the reconciler, scheduled every minute.
+// chunkTaskID is the TaskID of generation gen of a chunk's issuance task.
+func chunkTaskID(chunkID uuid.UUID, gen int) string { return fmt.Sprintf("chunk/%s/%d", chunkID, gen) }
+
+// RegisterJobs registers the issuance handler and the reconciler, scheduled every 10 seconds.
 func (s *Service) RegisterJobs(js *jobs.Server, sch *jobs.Scheduler) error {
 	js.Handle(TaskIssueChunk, s.HandleIssueChunk)
 	js.Handle(TaskReconcile, s.HandleReconcile)
 	if sch == nil {
 		return nil
 	}
-	return sch.Schedule(ReconcileSchedule, TaskReconcile, nil, jobs.MaxRetry(0))
+	// The critical queue, so that a default queue backed up with issuance tasks does not delay the
+	// run that recovers them.
+	return sch.Schedule(ReconcileSchedule, TaskReconcile, nil, jobs.MaxRetry(0), jobs.Queue(jobs.QueueCritical))
 }
 
 // HandleIssueChunk is the TaskIssueChunk handler.
@@ -65,6 +78,8 @@ func (s *Service) HandleIssueChunk(ctx context.Context, t jobs.Task) error {
 	if err := t.Decode(&p); err != nil {
 		return err
 	}
+	release := s.holdLease(ctx, p.ChunkID)
+	defer release()
 	n, err := s.IssueChunk(ctx, p.ChunkID)
 	switch {
 	case err == nil:
@@ -97,10 +112,62 @@ func (s *Service) HandleReconcile(ctx context.Context, _ jobs.Task) error {
 	return err
 }
 
-// Reconcile finds chunks whose retry time has come while they still hold pending certificates (their
-// task was lost, a worker died, an earlier attempt failed) and enqueues each again under a new task id,
-// pushing its retry time out by RetryAfter. Without a task queue (Config.Jobs nil) it issues them
-// itself. It returns how many chunks it took up.
+// holdLease takes the lease of the chunk for the task starting on it and renews it until the returned
+// release is called, which drops it. The lease only tells the reconciler that a live worker is on the
+// chunk; issuing stays safe without it (each certificate is issued once by the database's
+// constraints), so failures to write it are logged, not returned.
+func (s *Service) holdLease(ctx context.Context, chunkID uuid.UUID) (release func()) {
+	scope, ok := tenants.FromContext(ctx)
+	if !ok {
+		return func() {}
+	}
+	// Written outside the task's deadline: the release must happen even when the task timed out.
+	bg := context.WithoutCancel(ctx)
+	write := func(until *time.Time) {
+		wctx, cancel := context.WithTimeout(bg, chunkLease/3)
+		defer cancel()
+		err := tenants.WithTx(wctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+			return leaseChunk(ctx, tx, scope.TenantID, chunkID, until)
+		})
+		if err != nil {
+			s.log.WarnContext(ctx, "certificates: writing a chunk lease", "chunk_id", chunkID, "err", err)
+		}
+	}
+	renew := func() { until := s.clock().Add(chunkLease); write(&until) }
+	renew()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(chunkLease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				renew()
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		write(nil)
+	}
+}
+
+// Reconcile looks at the chunks that still hold pending certificates and need attention, at most
+// reconcileBatch per run, and enqueues each again under a new task id when its task can no longer be
+// counted on:
+//   - its lease expired: the worker issuing it died (SIGKILL, OOM, a lost host); asynq would run
+//     the task again only a minute or more later;
+//   - its retry time came and its task is not in the queue (lost with Redis, never enqueued, or
+//     archived after failing), or a lookup is not configured.
+//
+// A chunk whose task is still waiting in the queue (pending, scheduled, or retrying after an error)
+// is left to it and looked at again after RetryAfter; a chunk under a live lease is being issued.
+// A task that was replaced and runs after all finds nothing left to issue. Without a task queue
+// (Config.Jobs nil) the reconciler issues the chunks itself. It returns how many chunks it took up.
 func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	now := s.clock()
 	var due []dueChunk
@@ -114,13 +181,27 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	}
 	taken := 0
 	var errs []error
+	waiting := map[uuid.UUID][]uuid.UUID{} // by tenant: chunks whose task is still on its way
 	for _, d := range due {
+		if d.LeaseUntil == nil && s.enq != nil && s.lookup != nil {
+			state, err := s.lookup.TaskState(ctx, jobs.QueueDefault, TaskIssueChunk, d.TenantID, chunkTaskID(d.ID, d.Gen))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("chunk %s: %w", d.ID, err))
+				continue
+			}
+			// An active task without a lease on its chunk is a worker that died before it wrote
+			// the lease (or a task that just started: a duplicate run then issues nothing twice).
+			if state == jobs.TaskPending || state == jobs.TaskScheduled || state == jobs.TaskRetry {
+				waiting[d.TenantID] = append(waiting[d.TenantID], d.ID)
+				continue
+			}
+		}
 		tctx := tenants.WithScope(ctx, tenants.Scope{TenantID: d.TenantID})
 		var gen int
 		var ok bool
 		err := tenants.WithTx(tctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 			var err error
-			gen, ok, err = claimDueChunk(ctx, tx, d.TenantID, d.ID, now, now.Add(s.retryAfter))
+			gen, ok, err = claimDueChunk(ctx, tx, d.TenantID, d.ID, d.Gen, now, now.Add(s.retryAfter))
 			return err
 		})
 		if err != nil {
@@ -137,6 +218,15 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		}
 		if _, err := s.IssueChunk(tctx, d.ID); err != nil {
 			errs = append(errs, fmt.Errorf("chunk %s: %w", d.ID, err))
+		}
+	}
+	for tenantID, ids := range waiting {
+		tctx := tenants.WithScope(ctx, tenants.Scope{TenantID: tenantID})
+		err := tenants.WithTx(tctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+			return postponeChunks(ctx, tx, tenantID, ids, now.Add(s.retryAfter))
+		})
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return taken, errors.Join(errs...)
