@@ -69,7 +69,7 @@ func (s *Server) buildCertificates(context.Context) error {
 	return nil
 }
 
-// jobsCertificates registers the issuance task and the reconciler (every minute).
+// jobsCertificates registers the issuance task and the reconciler (every 10 s, on the critical queue).
 func (s *Server) jobsCertificates(js *jobs.Server, sch *jobs.Scheduler) error {
 	if s.Certificates.Service == nil {
 		return fmt.Errorf("certificates: jobs registered before the server was built")
