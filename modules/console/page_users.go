@@ -66,12 +66,6 @@ func (c *Console) createUser(fc *fiber.Ctx) error {
 		form.Roles[string(v)] = true
 		in.Roles = append(in.Roles, string(v))
 	}
-	if err := httpx.CheckText(&struct {
-		Username    string `json:"username" maxLength:"64"`
-		DisplayName string `json:"display_name" maxLength:"100"`
-	}{in.Username, in.DisplayName}); err != nil {
-		return c.userFormError(fc, form, err)
-	}
 	u, err := c.d.Users.CreateUser(fc.UserContext(), in)
 	if err != nil {
 		return c.userFormError(fc, form, err)

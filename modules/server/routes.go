@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/modules/candidates"
@@ -24,28 +22,26 @@ func (s *Server) mount(ctx context.Context) error {
 	identHTTP := identity.NewHandler(s.Identity)
 	api := httpx.NewRouter(s.App.Group("/api/v1"), "/api/v1",
 		httpx.Guard{Authenticate: identHTTP.Authenticate, Authorize: s.Guard.Require}, s.Spec)
-	s.mountAPI(api, identHTTP)
-	s.mountPublicPages(s.App)
+	certs := certificates.NewHandler(s.Certificates.Service, s.Certificates.PublicLimiter, s.deps.Log)
+	auditHTTP := audit.NewHandler(s.Audit)
+	s.mountAPI(api, identHTTP, auditHTTP, certs)
+	// The public addresses outside /api/v1 (docs/public-endpoints.md).
+	certs.Pages(s.App)
+	auditHTTP.WellKnown(s.App)
 	s.mountOps()
 	return s.mountConsole(ctx)
 }
 
 // mountAPI lists every module's JSON routes.
-func (s *Server) mountAPI(api *httpx.Router, ident *identity.Handler) {
+func (s *Server) mountAPI(api *httpx.Router, ident *identity.Handler, auditHTTP *audit.Handler, certs *certificates.Handler) {
 	lc := &s.Lifecycle
 	ident.Routes(api)
 	directory.NewHandler(s.Directory).Routes(api)
-	audit.NewHandler(s.Audit).Routes(api)
+	auditHTTP.Routes(api)
 	catalog.NewHandler(lc.Catalog).Routes(api)
 	filings.NewHandler(lc.Filings).Routes(api)
 	candidates.NewHandler(lc.Candidates, lc.selfRegistrations).Routes(api)
 	batches.NewHandler(lc.Batches, lc.objections).Routes(api)
-	certificates.NewHandler(s.Certificates.Service, s.Certificates.PublicLimiter, s.deps.Log).Routes(api)
+	certs.Routes(api)
 	s.Oversight.Oversight.Routes(api, s.Oversight.complaints)
-}
-
-// mountPublicPages adds the public addresses outside /api/v1 (docs/public-endpoints.md).
-func (s *Server) mountPublicPages(app *fiber.App) {
-	certificates.NewHandler(s.Certificates.Service, s.Certificates.PublicLimiter, s.deps.Log).Pages(app)
-	audit.NewHandler(s.Audit).WellKnown(app)
 }

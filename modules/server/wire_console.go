@@ -6,7 +6,6 @@ import (
 
 	"github.com/skillcert/skillcert/modules/certificates/render"
 	"github.com/skillcert/skillcert/modules/console"
-	"github.com/skillcert/skillcert/modules/oversight"
 	"github.com/skillcert/skillcert/policies"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -14,10 +13,6 @@ import (
 // mountConsole builds the web console over the same services as the API and mounts it at "/".
 func (s *Server) mountConsole(ctx context.Context) error {
 	// The CSRF key must be the same on every serve replica: derive it from the platform secret.
-	secret, err := oversight.PlatformSecret(ctx, s.deps.DB, s.deps.Config.MasterKey)
-	if err != nil {
-		return err
-	}
 	c, err := console.New(console.Deps{
 		Identity:   s.Identity,
 		Users:      s.Identity,
@@ -27,7 +22,7 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Health:     s,
 		Log:        s.deps.Log,
 		PublicURL:  s.deps.Config.PublicURL,
-		Secret:     secret,
+		Secret:     s.Oversight.secret,
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)

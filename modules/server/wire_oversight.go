@@ -16,6 +16,9 @@ type Oversight struct {
 	Oversight *oversight.Service
 	// complaints rate-limits public complaints per client address.
 	complaints *ratelimit.Limiter
+	// secret is the platform secret kept in the database: it seals sync secrets and keys the console's
+	// CSRF tokens, the same on every replica.
+	secret []byte
 }
 
 // buildOversight builds those services.
@@ -24,6 +27,7 @@ func (s *Server) buildOversight(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.Oversight.secret = secret
 	// The module reads its own tuning (SKILLCERT_SYNC_DEAD_AFTER, …) from the configuration's environment.
 	opts, err := oversight.OptionsFromEnv(s.deps.Config.Getenv)
 	if err != nil {
