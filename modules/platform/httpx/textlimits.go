@@ -15,13 +15,13 @@ import (
 
 // DefaultMaxText is the most characters (runes) a string field of a request body may hold when its
 // type declares no `maxLength` tag. Every free-text field thus has a documented maximum: its own tag
-// (names 100, titles 200, notes 2000 …) or this one, which the OpenAPI document states for it.
+// or this one, which the OpenAPI document states for it.
 const DefaultMaxText = 2000
 
 // CheckText walks a decoded request value and refuses every string longer than its field's
 // `maxLength` tag (or DefaultMaxText): 422 validation_failed with one `too_long` error per field,
-// named by its JSON path (`rooms[2].name`). Bind runs it on every JSON body; the console runs it on
-// the same request types filled from forms, so both front ends enforce one limit.
+// named by its JSON path (`rooms[2].name`). Bind runs it on every JSON body; a front end that fills the
+// same request types from a form can run it too, so both enforce one limit.
 func CheckText(v any) error {
 	rv := reflect.ValueOf(v)
 	var val platform.Validation
@@ -29,8 +29,8 @@ func CheckText(v any) error {
 	return val.Err()
 }
 
-// textPlan lists, per struct type, the fields that can hold strings and their limits; reflection over
-// tags runs once per type.
+// textPlans caches, per struct type, the fields that can hold strings and their limits, so reflection
+// over tags runs once per type.
 type lengthField struct {
 	index []int
 	name  string
