@@ -28,7 +28,9 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 //go:embed locales/*.json
 var localeFS embed.FS
 
-// catalog holds the message catalogs, one per language, through go-i18n.
+// catalog holds the message catalogs through go-i18n. Each area of the console keeps its messages in
+// its own pair of files (locales/<area>.zh-CN.json and locales/<area>.en.json; the core's are
+// zh-CN.json and en.json); an id defined in two files is an error.
 type catalog struct {
 	bundle *i18n.Bundle
 	keys   map[string]map[string]bool // language → message ids, for the completeness test
@@ -47,11 +49,17 @@ func loadCatalog() (*catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("console: message catalog %s: %w", f, err)
 		}
-		ids := map[string]bool{}
+		ids := cat.keys[mf.Tag.String()]
+		if ids == nil {
+			ids = map[string]bool{}
+			cat.keys[mf.Tag.String()] = ids
+		}
 		for _, m := range mf.Messages {
+			if ids[m.ID] {
+				return nil, fmt.Errorf("console: message %q of %s is defined twice (%s)", m.ID, mf.Tag, f)
+			}
 			ids[m.ID] = true
 		}
-		cat.keys[mf.Tag.String()] = ids
 	}
 	if len(cat.keys) != len(languages) {
 		return nil, fmt.Errorf("console: %d message catalogs, want %d", len(cat.keys), len(languages))

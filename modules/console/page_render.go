@@ -34,6 +34,21 @@ type templates struct {
 var funcs = template.FuncMap{
 	"asset": assetURL,
 	"add":   func(a, b int) int { return a + b },
+	// dict builds the argument of a partial: {{template "pager" (dict "L" $.L "List" $p.List)}}.
+	"dict": func(pairs ...any) (map[string]any, error) {
+		if len(pairs)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(pairs)/2)
+		for i := 0; i < len(pairs); i += 2 {
+			k, ok := pairs[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", pairs[i])
+			}
+			m[k] = pairs[i+1]
+		}
+		return m, nil
+	},
 }
 
 func parseTemplates(_ *catalog) (*templates, error) {
@@ -45,10 +60,21 @@ func parseTemplates(_ *catalog) (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html hold partials every page may call (the list's pager, sort heads, …).
+	var partials []string
+	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "_") {
+			b, err := fs.ReadFile(templateFS, f)
+			if err != nil {
+				return nil, err
+			}
+			partials = append(partials, string(b))
+		}
+	}
 	t := &templates{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		body, err := fs.ReadFile(templateFS, f)
@@ -58,6 +84,11 @@ func parseTemplates(_ *catalog) (*templates, error) {
 		set, err := template.New("layout").Funcs(funcs).Parse(string(layout))
 		if err != nil {
 			return nil, fmt.Errorf("console: layout: %w", err)
+		}
+		for _, p := range partials {
+			if _, err := set.Parse(p); err != nil {
+				return nil, fmt.Errorf("console: partials: %w", err)
+			}
 		}
 		if _, err := set.New(name).Parse(string(body)); err != nil {
 			return nil, fmt.Errorf("console: template %s: %w", name, err)
@@ -95,6 +126,9 @@ func (c *Console) render(fc *fiber.Ctx, name string, page any) error {
 	fc.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return fc.Send(buf.Bytes())
 }
+
+// loc is the request's localizer (for handlers that write messages outside a template: exports).
+func (c *Console) loc(fc *fiber.Ctx) *loc { return c.i18n.localizer(requestLanguage(fc)) }
 
 func (c *Console) viewFor(fc *fiber.Ctx, page any) view {
 	v := view{L: c.i18n.localizer(requestLanguage(fc)), CSRF: c.csrfToken(fc), Path: fc.Path(), Page: page}

@@ -15,7 +15,7 @@ import (
 // usersPage is 用户与角色: the tenant's users, a form to add one, and disabling.
 type usersPage struct {
 	Users      []identity.UserView
-	NextCursor string
+	List       listView
 	Roles      []string // the roles this tenant hands out
 	CanCreate  bool
 	CanDisable bool
@@ -31,7 +31,17 @@ type userForm struct {
 	Fields      map[string]string // field → message id
 }
 
-var userList = &httpx.List{Sorts: []string{"username", "created_at"}}
+// userList is the API's list of users (GET /api/v1/users): the same sorts, the same default.
+var userList = &httpx.List{Sorts: []string{identity.SortCreatedAt, identity.SortUsername}}
+
+// userColumns are the columns of the users export.
+var userColumns = []column[identity.User]{
+	{Key: "users.username", Cell: func(u identity.User) any { return u.Username }},
+	{Key: "users.display_name", Cell: func(u identity.User) any { return u.DisplayName }},
+	{Key: "users.roles", Cell: func(u identity.User) any { return strings.Join(u.Roles, ",") }},
+	{Key: "users.status", Cell: func(u identity.User) any { return u.Status }},
+	{Key: "users.created_at", Cell: func(u identity.User) any { return u.CreatedAt }},
+}
 
 func (c *Console) usersPage(fc *fiber.Ctx) error {
 	return c.renderUsers(fc, userForm{}, fc.Query("created"))
@@ -39,9 +49,12 @@ func (c *Console) usersPage(fc *fiber.Ctx) error {
 
 func (c *Console) renderUsers(fc *fiber.Ctx, form userForm, created string) error {
 	ctx := fc.UserContext()
-	req, err := userList.Parse(fc)
+	req, lv, err := c.parseList(fc, userList)
 	if err != nil {
 		return err
+	}
+	if lv.Exporting() {
+		return exportXLSX(fc, c.loc(fc), "users", userColumns, req, c.d.Users.ListUsers)
 	}
 	page, err := c.d.Users.ListUsers(ctx, req)
 	if err != nil {
@@ -49,7 +62,7 @@ func (c *Console) renderUsers(fc *fiber.Ctx, form userForm, created string) erro
 	}
 	scope, _ := tenants.FromContext(ctx)
 	return c.render(fc, "users", usersPage{
-		Users: platform.MapPage(page, identity.NewUserView).Items, NextCursor: page.NextCursor,
+		Users: platform.MapPage(page, identity.NewUserView).Items, List: lv.WithNext(page.NextCursor),
 		Roles: c.d.RolesFor(scope.Kind), CanCreate: c.d.Authorizer.Can(ctx, identity.PermUserCreate),
 		CanDisable: c.d.Authorizer.Can(ctx, identity.PermUserDisable), Form: form, Created: created,
 	})

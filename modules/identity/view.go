@@ -14,6 +14,7 @@ type UserView struct {
 	TenantID    uuid.UUID `json:"tenant_id"`
 	Roles       []string  `json:"roles"`
 	Status      string    `json:"status,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
 }
 
 // NewUserView converts a user for display; a user without roles shows "roles": [].
@@ -22,7 +23,7 @@ func NewUserView(u User) UserView {
 	if roles == nil {
 		roles = []string{}
 	}
-	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, TenantID: u.TenantID, Roles: roles, Status: u.Status}
+	return UserView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, TenantID: u.TenantID, Roles: roles, Status: u.Status, CreatedAt: u.CreatedAt}
 }
 
 // LoginView is the answer to a login: the bearer token, when it expires if unused, and its user.
