@@ -23,6 +23,13 @@ func (c *Console) pages(r *router) {
 	r.post("/users", access{Permission: identity.PermUserCreate}, c.createUser)
 	r.post("/users/:id/disable", access{Permission: identity.PermUserDisable}, c.disableUser)
 	r.get("/audit", access{Permission: audit.PermAuditList}, c.auditPage)
+	// Each area registers its pages in its own file.
+	c.accountPages(r)
+	c.filingPages(r)
+	c.batchPages(r)
+	c.candidatePages(r)
+	c.certificatePages(r)
+	c.examPages(r)
 }
 
 // loginForm is the login page's form; its fields are named as POST /api/v1/auth/login's body.
