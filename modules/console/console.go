@@ -71,6 +71,8 @@ type Deps struct {
 	Identity   Identity
 	Users      Users
 	Audit      AuditLog
+	Filings    Filings // 备案 pages (page_filings.go)
+	Catalog    Catalog // the filings' scope picker and evaluation norms
 	Authorizer Authorizer
 	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
 	RolesFor func(tenants.Kind) []string

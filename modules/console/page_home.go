@@ -1,10 +1,15 @@
 package console
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillcert/skillcert/modules/audit"
+	cat "github.com/skillcert/skillcert/modules/catalog"
+	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/tenants"
 )
 
 // navItem is one entry of the menu. Entries whose permission the user lacks are not shown (the
@@ -12,12 +17,16 @@ import (
 type navItem struct {
 	Path, Key  string
 	Permission string // "" for every signed-in user
-	Active     bool
+	// Kinds, when set, are the only tenant kinds that see the entry (a page only they can use).
+	Kinds  []tenants.Kind
+	Active bool
 }
 
 // menu is the console's menu in order; each module's pages add their entry here as they are built.
 var menu = []navItem{
 	{Path: "/", Key: "nav.home"},
+	{Path: "/filings", Key: "nav.filings", Permission: filings.PermFilingList},
+	{Path: "/evaluation-norms", Key: "nav.norms", Permission: cat.PermNormList, Kinds: []tenants.Kind{tenants.KindEnterprise}},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
 }
@@ -26,6 +35,9 @@ func (c *Console) nav(fc *fiber.Ctx) []navItem {
 	var out []navItem
 	for _, it := range menu {
 		if it.Permission != "" && !c.d.Authorizer.Can(fc.UserContext(), it.Permission) {
+			continue
+		}
+		if s, _ := tenants.FromContext(fc.UserContext()); len(it.Kinds) > 0 && !slices.Contains(it.Kinds, s.Kind) {
 			continue
 		}
 		it.Active = it.Path == fc.Path() || (it.Path != "/" && len(fc.Path()) > len(it.Path) && fc.Path()[:len(it.Path)+1] == it.Path+"/")

@@ -17,6 +17,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Identity:   s.Identity,
 		Users:      s.Identity,
 		Audit:      s.Audit,
+		Filings:    s.Lifecycle.Filings,
+		Catalog:    s.Lifecycle.Catalog,
 		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,
