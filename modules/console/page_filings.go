@@ -363,6 +363,7 @@ type pickRow struct {
 	Known     bool // in the catalog
 	Evaluable bool // a national standard, or the enterprise's filed norm
 	NormFiled bool
+	NormDraft bool // the enterprise's norm for it is not filed yet
 	Levels    []levelOpt
 	CodeErr   string // message ids of the row's field errors
 	LevelsErr string
@@ -486,25 +487,47 @@ func (c *Console) picker(ctx context.Context, l *loc, p *pickerPage, chosen []sc
 		return nil
 	}
 	p.Searched = true
-	page, err := c.d.Catalog.List(ctx, platform.PageRequest{Limit: 20, Cursor: cursor}, cat.ListFilter{Query: p.Q})
+	next := len(chosen)
+	add := func(r pickRow) {
+		if taken[r.Code] {
+			return
+		}
+		taken[r.Code] = true
+		if r.Evaluable {
+			r.Index = next
+			next++
+		}
+		p.Results = append(p.Results, r)
+	}
+	// An enterprise's own norms first (occupations without a national standard it may file for once
+	// the norm is filed), then the occupations with a national standard, by code.
+	if cursor == "" && isEnterprise(ctx) {
+		norms, err := c.d.Catalog.Norms(ctx, platform.PageRequest{Limit: platform.MaxLimit})
+		if err != nil {
+			return err
+		}
+		for _, n := range norms.Items {
+			if !strings.HasPrefix(n.OccupationCode, p.Q) && !strings.Contains(n.OccupationName, p.Q) {
+				continue
+			}
+			o, err := c.d.Catalog.Occupation(ctx, n.OccupationCode)
+			if err != nil {
+				return err
+			}
+			r := pickRowOf(l, o, nil)
+			r.NormDraft = n.Status == cat.NormDraft
+			add(r)
+		}
+	}
+	national := true
+	page, err := c.d.Catalog.List(ctx, platform.PageRequest{Limit: 20, Cursor: cursor},
+		cat.ListFilter{Query: p.Q, HasNationalStandard: &national})
 	if err != nil {
 		return err
 	}
 	p.NextCursor = page.NextCursor
-	next := len(chosen)
 	for _, o := range page.Items {
-		if taken[o.Code] {
-			continue
-		}
-		if !o.HasNationalStandard { // the enterprise's own filed norm may make it evaluable
-			if mine, err := c.d.Catalog.Occupation(ctx, o.Code); err == nil {
-				o = mine
-			}
-		}
-		r := pickRowOf(l, o, nil)
-		r.Index = next
-		next++
-		p.Results = append(p.Results, r)
+		add(pickRowOf(l, o, nil))
 	}
 	return nil
 }
