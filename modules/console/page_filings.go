@@ -108,7 +108,16 @@ type filingRow struct {
 type scopeLine struct {
 	Code, Name string
 	Levels     []string
+	LevelsText string // the levels as one phrase
 	NormFiled  bool
+}
+
+// joinList writes items as a list in the locale: 甲、乙 or "a, b".
+func joinList(l *loc, items []string) string {
+	if l.Lang() == "en" {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items, "、")
 }
 
 func (c *Console) filingRowOf(l *loc, f filings.Filing) filingRow {
@@ -118,6 +127,7 @@ func (c *Console) filingRowOf(l *loc, f filings.Filing) filingRow {
 		for _, lv := range it.Levels {
 			line.Levels = append(line.Levels, levelLabel(l, lv))
 		}
+		line.LevelsText = joinList(l, line.Levels)
 		r.Levels = append(r.Levels, line)
 	}
 	if !f.ValidFrom.IsZero() {
@@ -137,7 +147,7 @@ func (c *Console) filingRowOf(l *loc, f filings.Filing) filingRow {
 func (r filingRow) ScopeSummary() string {
 	parts := make([]string, len(r.Levels))
 	for i, s := range r.Levels {
-		parts[i] = s.Name + "（" + strings.Join(s.Levels, "、") + "）"
+		parts[i] = s.Name + "（" + s.LevelsText + "）"
 	}
 	return strings.Join(parts, "；")
 }
@@ -804,8 +814,9 @@ type normsPage struct {
 // normRow is a norm with its levels named.
 type normRow struct {
 	cat.NormView
-	LevelNames []string
-	Filed      time.Time
+	LevelsText   string
+	SubtypesText string
+	Filed        time.Time
 }
 
 // normForm is the new-norm form; fields are named as POST /api/v1/evaluation-norms's body (subtypes
@@ -865,10 +876,12 @@ func (c *Console) renderNorms(fc *fiber.Ctx, form normForm, file normFileForm, d
 		p.LevelOpts = append(p.LevelOpts, levelOpt{Value: int(lv), Label: levelLabel(l, int(lv)), Checked: form.Levels[int(lv)], Offered: true})
 	}
 	for _, n := range page.Items {
-		r := normRow{NormView: cat.NewNormView(n), Filed: n.FiledOn}
-		for _, lv := range n.Levels {
-			r.LevelNames = append(r.LevelNames, levelLabel(l, lv))
+		r := normRow{NormView: cat.NewNormView(n), Filed: n.FiledOn, SubtypesText: joinList(l, n.Subtypes)}
+		names := make([]string, len(n.Levels))
+		for i, lv := range n.Levels {
+			names[i] = levelLabel(l, lv)
 		}
+		r.LevelsText = joinList(l, names)
 		p.Norms = append(p.Norms, r)
 	}
 	return c.render(fc, "filing_norms", p)
