@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/skillcert/skillcert/modules/catalog/seed"
 	"github.com/skillcert/skillcert/modules/filings"
@@ -383,4 +386,46 @@ func TestConsoleEvaluationNorms(t *testing.T) {
 	// Filed: the picker offers the norm's levels.
 	pick = admin.do("GET", "/filings/new?q="+url.QueryEscape(none.Code), nil)
 	mustContain(t, pick, "依企业评价规范", `name="scope[0].levels" value="5"`, `name="scope[0].levels" value="4"`)
+}
+
+// TestBrowserFilingPicker: in a real browser, an admin types in the picker's search box (the script
+// fetches the matches as they type), ticks a level of 电工, types another search — the ticked row moves
+// to the chosen scope — and submits; the filing page shows the submitted filing.
+func TestBrowserFilingPicker(t *testing.T) {
+	k := testkit.New(t)
+	org := k.Tenant(t, tenants.KindEnterprise, "110105")
+	c := newChrome(t, k, 1280, 900)
+	c.do("login", chromedp.Navigate(c.base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#tenant`)),
+		chromedp.SendKeys(chromedp.CSS(`#tenant`), org.Tenant.Slug),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), testkit.Password+"\n"),
+		chromedp.WaitVisible(chromedp.CSS(`nav.side`)))
+	c.do("open the filings", chromedp.Click(chromedp.CSS(`nav.side a[href="/filings"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/filings/new"]`)))
+	c.do("new filing", chromedp.Click(chromedp.CSS(`a[href="/filings/new"]`)), chromedp.WaitVisible(chromedp.CSS(`#q`)))
+	c.do("type a search", chromedp.SendKeys(chromedp.CSS(`#q`), "6-31-01"),
+		chromedp.WaitReady(chromedp.CSS(`#picker-results input[type=hidden][value="`+electrician+`"]`)))
+	if u := c.location("type a search"); strings.Contains(u, "q=") {
+		c.fail("type a search", "the page was reloaded (%s): the script did not fetch the matches", u)
+	}
+	tick := `(function(){var r=document.querySelector('#picker-results input[type=hidden][value="` + electrician + `"]').closest("tr");` +
+		`var b=r.querySelector('input[type=checkbox][value="4"]');b.click();return b.checked})()`
+	if ok, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](tick)); err != nil || !ok {
+		c.fail("tick level 4", "ticked=%v err=%v", ok, err)
+	}
+	c.do("search again",
+		chromedp.SendKeys(chromedp.CSS(`#q`), strings.Repeat("\b", 7)+"6-31-02"),
+		chromedp.WaitReady(chromedp.CSS(`#picker-chosen input[type=hidden][value="`+electrician+`"]`)))
+	chosen := `document.querySelector('#picker-chosen input[type=checkbox][value="4"]').checked`
+	if ok, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](chosen)); err != nil || !ok {
+		c.fail("search again", "level 4 of 电工 not kept in the chosen scope (%v, %v)", ok, err)
+	}
+	c.do("submit", chromedp.Click(chromedp.CSS(`button.primary[formaction="/filings"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`h1 .badge`)))
+	if s := c.text("submit", "main"); !strings.Contains(s, "备案申请已提交") || !strings.Contains(s, "电工") || !strings.Contains(s, "四级/中级工") {
+		c.fail("submit", "filing page says %q", s)
+	}
+	if os.Getenv("SKILLCERT_SCREENSHOTS") != "" {
+		c.t.Logf("filing page: %s", c.screenshot("filing"))
+	}
 }
