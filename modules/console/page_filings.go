@@ -82,7 +82,8 @@ func levelLabel(l *loc, level int) string {
 		if lv.IsNational() {
 			return fmt.Sprintf("Level %d (%s)", level, lv.LabelEN())
 		}
-		return lv.LabelEN()
+		en := lv.LabelEN()
+		return strings.ToUpper(en[:1]) + en[1:]
 	}
 	return lv.Label()
 }
