@@ -653,10 +653,10 @@ func (c *Console) pickerError(fc *fiber.Ctx, p pickerPage, scope []scopeInput, e
 			}
 			continue
 		}
-		var i int
-		var part string
-		if n, _ := fmt.Sscanf(strings.Replace(f.Field, "].", "] ", 1), "scope[%d] %s", &i, &part); n == 2 && i >= 0 && i < len(p.Chosen) {
-			if part == "levels" {
+		if m := scopeField.FindStringSubmatch(f.Field); m != nil {
+			if i, _ := strconv.Atoi(m[1]); i >= len(p.Chosen) {
+				p.FormErr = msg
+			} else if m[2] == "levels" {
 				p.Chosen[i].LevelsErr = msg
 			} else {
 				p.Chosen[i].CodeErr = msg
