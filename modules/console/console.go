@@ -72,6 +72,8 @@ type Deps struct {
 	Users      Users
 	Audit      AuditLog
 	Authorizer Authorizer
+	// Candidates serves the 考生 pages (candidates.Service; page_candidates.go).
+	Candidates Candidates
 	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
 	RolesFor func(tenants.Kind) []string
 	Health   Health // nil: no banner

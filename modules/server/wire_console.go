@@ -17,6 +17,7 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Identity:   s.Identity,
 		Users:      s.Identity,
 		Audit:      s.Audit,
+		Candidates: s.Lifecycle.Candidates,
 		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,

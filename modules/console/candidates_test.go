@@ -1,0 +1,361 @@
+package console_test
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/skillcert/skillcert/modules/candidates"
+	"github.com/skillcert/skillcert/modules/testkit"
+	"github.com/skillcert/skillcert/tenants"
+)
+
+// candPostFile posts a multipart form with one file in field "file", as a browser does.
+func (b *browser) candPostFile(path string, fields url.Values, filename string, data []byte) page {
+	b.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = w.WriteField(k, v)
+		}
+	}
+	fw, err := w.CreateFormFile("file", filename)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	_, _ = fw.Write(data)
+	_ = w.Close()
+	req := httptest.NewRequest("POST", path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	for n, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: n, Value: v})
+	}
+	resp, err := b.k.Server.App.Test(req, 60_000)
+	if err != nil {
+		b.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, header: resp.Header, body: string(raw)}
+}
+
+// residentID is a valid resident ID number (GB 11643) born 1990-03-07 in 110105 with serial n.
+func residentID(t *testing.T, n int) string {
+	t.Helper()
+	body := fmt.Sprintf("11010519900307%03d", n%1000)
+	c, err := candidates.ResidentIDCheckChar(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body + string(c)
+}
+
+// badChecksum is id with a wrong check character.
+func badChecksum(id string) string {
+	last := id[len(id)-1]
+	if last == '0' {
+		return id[:len(id)-1] + "1"
+	}
+	return id[:len(id)-1] + "0"
+}
+
+func pngPhoto(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			img.Set(x, y, color.RGBA{R: uint8(x), G: 120, B: uint8(y), A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// importCSV is a candidate import with three rows: rows 2 and 4 good, row 3 with a bad check digit.
+func importCSV(t *testing.T, prefix string) ([]byte, []string) {
+	ids := []string{residentID(t, 101), badChecksum(residentID(t, 102)), residentID(t, 103)}
+	csv := "姓名,证件号码,学历,从事本职业年限\n" +
+		prefix + "甲," + ids[0] + ",高中,3\n" +
+		prefix + "乙," + ids[1] + ",本科,2\n" +
+		prefix + "丙," + ids[2] + ",大专,5\n"
+	return []byte(csv), ids
+}
+
+var candidateLink = regexp.MustCompile(`href="/candidates/([0-9a-f-]{36})"`)
+
+func TestConsoleCandidates(t *testing.T) {
+	k := testkit.New(t)
+	org := k.Tenant(t, tenants.KindEnterprise, "110105", "staff", "evaluator")
+	staff := newBrowser(t, k)
+	if p := staff.login(org.Tenant.Slug, org.Users["staff"].Username, testkit.Password); p.status != http.StatusSeeOther {
+		t.Fatalf("staff login %d", p.status)
+	}
+	evaluator := newBrowser(t, k)
+	if p := evaluator.login(org.Tenant.Slug, org.Users["evaluator"].Username, testkit.Password); p.status != http.StatusSeeOther {
+		t.Fatalf("evaluator login %d", p.status)
+	}
+
+	t.Run("menu and buttons follow permissions; the server refuses anyway", func(t *testing.T) {
+		home := staff.do("GET", "/", nil)
+		if !strings.Contains(home.body, `href="/candidates"`) || !strings.Contains(home.body, "考生管理") {
+			t.Fatalf("staff's menu lacks 考生管理:\n%s", home.body)
+		}
+		list := staff.do("GET", "/candidates", nil)
+		if list.status != 200 || !strings.Contains(list.body, `href="/candidates/new"`) || !strings.Contains(list.body, `href="/candidates/import"`) {
+			t.Fatalf("staff's list %d lacks the new and import buttons:\n%s", list.status, list.body)
+		}
+		eh := evaluator.do("GET", "/", nil)
+		if strings.Contains(eh.body, `href="/candidates"`) {
+			t.Errorf("an evaluator sees the 考生管理 menu entry")
+		}
+		for _, path := range []string{"/candidates", "/candidates/new", "/candidates/import", "/candidates/import/template.xlsx"} {
+			if p := evaluator.do("GET", path, nil); p.status != http.StatusForbidden {
+				t.Errorf("evaluator GET %s = %d, want 403", path, p.status)
+			}
+		}
+		p := evaluator.do("POST", "/candidates", url.Values{"_csrf": {evaluator.csrf(eh)}, "name": {"偷偷"},
+			"id_number": {residentID(t, 1)}, "education": {"bachelor"}})
+		if p.status != http.StatusForbidden {
+			t.Errorf("evaluator POST /candidates = %d, want 403", p.status)
+		}
+		data, _ := importCSV(t, "拒")
+		if p := evaluator.candPostFile("/candidates/import", url.Values{"_csrf": {evaluator.csrf(eh)}}, "c.csv", data); p.status != http.StatusForbidden {
+			t.Errorf("evaluator import = %d, want 403", p.status)
+		}
+	})
+
+	t.Run("a form without the CSRF token is refused", func(t *testing.T) {
+		p := staff.do("POST", "/candidates", url.Values{"name": {"无令牌"}, "id_number": {residentID(t, 2)}, "education": {"bachelor"}})
+		if p.status != http.StatusForbidden || !strings.Contains(p.body, "表单已过期") {
+			t.Fatalf("status %d:\n%s", p.status, p.body)
+		}
+		data, _ := importCSV(t, "无令牌")
+		if p := staff.candPostFile("/candidates/import", nil, "c.csv", data); p.status != http.StatusForbidden {
+			t.Errorf("import without CSRF = %d, want 403", p.status)
+		}
+		if list := staff.do("GET", "/candidates?q=无令牌", nil); strings.Contains(list.body, "无令牌") && candidateLink.MatchString(list.body) {
+			t.Errorf("a candidate was created without CSRF:\n%s", list.body)
+		}
+	})
+
+	var candID string
+	goodID := residentID(t, 7)
+	t.Run("field errors next to the fields, typed values kept", func(t *testing.T) {
+		form := staff.do("GET", "/candidates/new", nil)
+		if form.status != 200 {
+			t.Fatalf("new form %d", form.status)
+		}
+		for _, name := range []string{`name="name"`, `name="id_type"`, `name="id_number"`, `name="education"`, `name="occupation_years"`,
+			`name="current_level"`, `name="current_level_obtained_on"`} {
+			if !strings.Contains(form.body, name) {
+				t.Errorf("form lacks %s", name)
+			}
+		}
+		p := staff.do("POST", "/candidates", url.Values{"_csrf": {staff.csrf(form)}, "name": {"李 四"}, "id_type": {"resident_id"},
+			"id_number": {badChecksum(goodID)}, "phone": {"12"}, "education": {"bachelor"}, "occupation_years": {"六"}, "current_level": {"0"}})
+		if p.status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d:\n%s", p.status, p.body)
+		}
+		for _, want := range []string{`id="id_number-err"`, "校验位不正确", `id="phone-err"`, `id="occupation_years-err"`,
+			`value="李 四"`, `value="` + badChecksum(goodID) + `"`, `value="bachelor" selected`, `value="六"`} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("refused form lacks %q", want)
+			}
+		}
+		// Fixed, the same form is accepted.
+		p = staff.do("POST", "/candidates", url.Values{"_csrf": {staff.csrf(form)}, "name": {"李 四"}, "id_type": {"resident_id"},
+			"id_number": {goodID}, "phone": {"13800138000"}, "education": {"bachelor"}, "occupation_years": {"6"},
+			"current_level": {"5"}, "current_level_obtained_on": {"2020-06-01"}, "awards": {"provincial_technical_expert"}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("create %d:\n%s", p.status, p.body)
+		}
+		m := regexp.MustCompile(`^/candidates/([0-9a-f-]{36})\?saved=1$`).FindStringSubmatch(p.header.Get("Location"))
+		if m == nil {
+			t.Fatalf("redirect to %q", p.header.Get("Location"))
+		}
+		candID = m[1]
+		// The same id number again is the service's 409 duplicate, next to the field.
+		p = staff.do("POST", "/candidates", url.Values{"_csrf": {staff.csrf(form)}, "name": {"王五"}, "id_number": {goodID}, "education": {"college"}})
+		if p.status != http.StatusConflict || !strings.Contains(p.body, `id="id_number-err"`) || !strings.Contains(p.body, "本机构已有") {
+			t.Errorf("duplicate: %d:\n%s", p.status, p.body)
+		}
+	})
+
+	t.Run("candidate page shows the full number; the list masks it", func(t *testing.T) {
+		p := staff.do("GET", "/candidates/"+candID+"?saved=1", nil)
+		if p.status != 200 || !strings.Contains(p.body, goodID) || !strings.Contains(p.body, "考生信息已保存") ||
+			!strings.Contains(p.body, "五级/初级工") || !strings.Contains(p.body, "省级技术能手") {
+			t.Fatalf("candidate page %d:\n%s", p.status, p.body)
+		}
+		list := staff.do("GET", "/candidates?q=李四", nil)
+		if !strings.Contains(list.body, candidates.MaskIDNumber(goodID)) || strings.Contains(list.body, goodID) {
+			t.Fatalf("list shows the full number or not the masked one:\n%s", list.body)
+		}
+		// The evaluator may read candidates (candidate:read) but only those they evaluate: none.
+		if p := evaluator.do("GET", "/candidates/"+candID, nil); p.status != http.StatusNotFound {
+			t.Errorf("evaluator GET candidate = %d, want 404", p.status)
+		}
+	})
+
+	t.Run("edit keeps typed values on an error, then saves", func(t *testing.T) {
+		form := staff.do("GET", "/candidates/"+candID+"/edit", nil)
+		if form.status != 200 || !strings.Contains(form.body, `value="`+goodID+`"`) || !strings.Contains(form.body, `value="2020-06-01"`) {
+			t.Fatalf("edit form %d:\n%s", form.status, form.body)
+		}
+		base := url.Values{"_csrf": {staff.csrf(form)}, "name": {"李四"}, "id_type": {"resident_id"}, "id_number": {goodID},
+			"education": {"bachelor"}, "occupation_years": {"7"}, "current_level": {"5"}}
+		bad := url.Values{}
+		for k, v := range base {
+			bad[k] = v
+		}
+		bad.Set("current_level_obtained_on", "2099-01-01")
+		p := staff.do("POST", "/candidates/"+candID, bad)
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="current_level_obtained_on-err"`) ||
+			!strings.Contains(p.body, `value="2099-01-01"`) || !strings.Contains(p.body, `value="7"`) {
+			t.Fatalf("future date: %d:\n%s", p.status, p.body)
+		}
+		base.Set("current_level_obtained_on", "2021-07-01")
+		p = staff.do("POST", "/candidates/"+candID, base)
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("save %d:\n%s", p.status, p.body)
+		}
+		page := staff.do("GET", "/candidates/"+candID, nil)
+		if !strings.Contains(page.body, "2021-07-01") || !strings.Contains(page.body, "7 年") {
+			t.Fatalf("not saved:\n%s", page.body)
+		}
+	})
+
+	t.Run("photo upload and the photo route", func(t *testing.T) {
+		page := staff.do("GET", "/candidates/"+candID, nil)
+		if !strings.Contains(page.body, `enctype="multipart/form-data"`) || !strings.Contains(page.body, "2 MB") {
+			t.Fatalf("no photo form with its rules:\n%s", page.body)
+		}
+		tok := staff.csrf(page)
+		p := staff.candPostFile("/candidates/"+candID+"/photo", url.Values{"_csrf": {tok}}, "photo.txt", []byte("not an image"))
+		if p.status != http.StatusUnsupportedMediaType || !strings.Contains(p.body, "只接受 JPEG 或 PNG") {
+			t.Fatalf("text as a photo: %d:\n%s", p.status, p.body)
+		}
+		p = staff.candPostFile("/candidates/"+candID+"/photo", url.Values{"_csrf": {tok}}, "small.png", pngPhoto(t, 16, 16))
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="photo-err"`) {
+			t.Fatalf("tiny photo: %d:\n%s", p.status, p.body)
+		}
+		photo := pngPhoto(t, 66, 88)
+		p = staff.candPostFile("/candidates/"+candID+"/photo", url.Values{"_csrf": {tok}}, "photo.png", photo)
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("photo upload %d:\n%s", p.status, p.body)
+		}
+		page = staff.do("GET", "/candidates/"+candID, nil)
+		if !strings.Contains(page.body, `<img class="cand-photo" src="/candidates/`+candID+`/photo`) {
+			t.Fatalf("photo not shown:\n%s", page.body)
+		}
+		img := staff.do("GET", "/candidates/"+candID+"/photo", nil)
+		if img.status != 200 || img.header.Get("Content-Type") != "image/png" || img.body != string(photo) {
+			t.Fatalf("photo route %d %q", img.status, img.header.Get("Content-Type"))
+		}
+		if p := evaluator.do("GET", "/candidates/"+candID+"/photo", nil); p.status != http.StatusNotFound {
+			t.Errorf("evaluator reads the photo of a candidate they don't evaluate: %d", p.status)
+		}
+		if p := evaluator.candPostFile("/candidates/"+candID+"/photo", url.Values{"_csrf": {evaluator.csrf(evaluator.do("GET", "/", nil))}},
+			"photo.png", photo); p.status != http.StatusForbidden {
+			t.Errorf("evaluator uploads a photo: %d, want 403", p.status)
+		}
+	})
+
+	t.Run("import by upload: per-row table, then the same file again is idempotent", func(t *testing.T) {
+		imp := staff.do("GET", "/candidates/import", nil)
+		if imp.status != 200 || !strings.Contains(imp.body, `href="/candidates/import/template.xlsx"`) || !strings.Contains(imp.body, `name="file"`) {
+			t.Fatalf("import page %d:\n%s", imp.status, imp.body)
+		}
+		tpl := staff.do("GET", "/candidates/import/template.xlsx", nil)
+		api := k.Do(t, "GET", "/api/v1/candidates/import/template.xlsx", org.Tokens["staff"], nil).Want(t, http.StatusOK)
+		if tpl.status != 200 || tpl.header.Get("Content-Type") != candidates.XLSXType || tpl.body != string(api.Body) {
+			t.Fatalf("template %d %q differs from the API's", tpl.status, tpl.header.Get("Content-Type"))
+		}
+		data, ids := importCSV(t, "导入")
+		p := staff.candPostFile("/candidates/import", url.Values{"_csrf": {staff.csrf(imp)}}, "名单.csv", data)
+		if p.status != 200 {
+			t.Fatalf("import %d:\n%s", p.status, p.body)
+		}
+		for _, want := range []string{`<span class="count">3</span> 数据行`, `<span class="count">2</span> 新增`,
+			`<span class="count">1</span> 未导入`, `<tr data-row="3"><td>3</td>`, "校验位不正确", "<code>checksum</code>", "证件号码"} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("result lacks %q", want)
+			}
+		}
+		if strings.Count(p.body, "<tr data-row=") != 1 {
+			t.Errorf("want exactly one rejected row:\n%s", p.body)
+		}
+		p = staff.candPostFile("/candidates/import", url.Values{"_csrf": {staff.csrf(p)}}, "名单.csv", data)
+		if p.status != 200 {
+			t.Fatalf("re-import %d:\n%s", p.status, p.body)
+		}
+		for _, want := range []string{`<span class="count">0</span> 新增`, `<span class="count">0</span> 更新`,
+			`<span class="count">2</span> 未变化`, "不会产生重复考生", `<tr data-row="3">`} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("re-import result lacks %q", want)
+			}
+		}
+		list := staff.do("GET", "/candidates?q=导入", nil)
+		if n := len(candidateLink.FindAllString(list.body, -1)); n != 2 {
+			t.Errorf("list has %d imported candidates, want 2:\n%s", n, list.body)
+		}
+		if strings.Contains(list.body, ids[0]) || !strings.Contains(list.body, candidates.MaskIDNumber(ids[0])) {
+			t.Errorf("list does not mask the imported numbers")
+		}
+	})
+
+	t.Run("a file the service refuses is explained", func(t *testing.T) {
+		imp := staff.do("GET", "/candidates/import", nil)
+		p := staff.candPostFile("/candidates/import", url.Values{"_csrf": {staff.csrf(imp)}}, "x.csv", []byte("foo,bar\n1,2\n"))
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="import-err"`) || !strings.Contains(p.body, "表头") {
+			t.Fatalf("headerless file: %d:\n%s", p.status, p.body)
+		}
+		p = staff.do("POST", "/candidates/import", url.Values{"_csrf": {staff.csrf(imp)}})
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "请选择要导入的文件") {
+			t.Fatalf("no file: %d:\n%s", p.status, p.body)
+		}
+	})
+
+	t.Run("export returns the filtered rows as XLSX", func(t *testing.T) {
+		list := staff.do("GET", "/candidates?q=导入&sort=name", nil)
+		if !strings.Contains(list.body, `href="/candidates?format=xlsx&amp;q=`) {
+			t.Fatalf("no export link keeping the search:\n%s", list.body)
+		}
+		p := staff.do("GET", "/candidates?q=导入&sort=name&format=xlsx", nil)
+		if p.status != 200 || p.header.Get("Content-Type") != candidates.XLSXType {
+			t.Fatalf("export %d %q", p.status, p.header.Get("Content-Type"))
+		}
+		f, err := excelize.OpenReader(strings.NewReader(p.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("Sheet1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 || rows[0][0] != "姓名" || rows[1][0] != "导入丙" && rows[1][0] != "导入甲" {
+			t.Fatalf("export rows %q, want the header and the two imported candidates", rows)
+		}
+		for _, r := range rows[1:] {
+			if !strings.HasPrefix(r[0], "导入") {
+				t.Errorf("row %q is not in the filtered list", r)
+			}
+		}
+	})
+}
