@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,10 +12,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/skillcert/skillcert/modules/candidates"
@@ -358,4 +362,96 @@ func TestConsoleCandidates(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBrowserCandidateImport: a clerk opens 考生管理, goes to the import page, chooses a file in the
+// file input and starts the import; the page (through the script's upload with progress) shows the
+// per-row result with the one bad row. With SKILLCERT_SCREENSHOTS set, it also saves screenshots of
+// the list, a candidate's page and the import result, on a desktop and a 360 px phone, in both
+// languages, for a person to look at.
+func TestBrowserCandidateImport(t *testing.T) {
+	k := testkit.New(t)
+	org := k.Tenant(t, tenants.KindEnterprise, "110105")
+	svc := k.Server.Lifecycle.Candidates
+	ctx := org.Ctx(context.Background())
+	seed := []struct {
+		name, edu string
+		years     int
+	}{{"张晓明", "secondary_vocational", 6}, {"阿卜杜·热合曼", "college", 3}, {"欧阳娜娜", "bachelor", 1}}
+	var first string
+	for i, s := range seed {
+		c, err := svc.Create(ctx, candidates.Input{Name: s.name, IDNumber: residentID(t, 200+i), Education: s.edu,
+			OccupationYears: s.years, Phone: "13800138000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = c.ID.String()
+			if _, err := svc.SetPhoto(ctx, c.ID, pngPhoto(t, 132, 176)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	data, _ := importCSV(t, "导入")
+	file := filepath.Join(t.TempDir(), "考生名单.csv")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	c := newChrome(t, k, 1280, 900)
+	c.do("login", chromedp.Navigate(c.base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#tenant`)),
+		chromedp.SendKeys(chromedp.CSS(`#tenant`), org.Tenant.Slug),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), testkit.Password+"\n"),
+		chromedp.WaitVisible(chromedp.CSS(`nav.side`)))
+	c.do("menu", chromedp.Click(chromedp.CSS(`nav.side a[href="/candidates"]`)), chromedp.WaitVisible(chromedp.CSS(`table.candidates`)))
+	c.do("import page", chromedp.Click(chromedp.CSS(`a[href="/candidates/import"]`)), chromedp.WaitVisible(chromedp.CSS(`#import-file`)))
+	c.do("upload",
+		chromedp.SetUploadFiles(chromedp.CSS(`#import-file`), []string{file}),
+		chromedp.Click(chromedp.CSS(`form[action="/candidates/import"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#result table.rows`)))
+	if got := c.text("result", `#result tr[data-row] td`); got != "3" {
+		c.fail("result", "first rejected row %q, want 3", got)
+	}
+	if got := c.text("result", `#result tr[data-row] ul.errs`); !strings.Contains(got, "校验位不正确") {
+		c.fail("result", "row 3's errors %q", got)
+	}
+	if u := c.location("result"); !strings.HasSuffix(u, "/candidates/import") {
+		c.fail("result", "landed on %s", u)
+	}
+	// The same file again: nothing new.
+	c.do("re-upload",
+		chromedp.SetUploadFiles(chromedp.CSS(`#import-file`), []string{file}),
+		chromedp.Click(chromedp.CSS(`form[action="/candidates/import"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#result .banner.ok`)))
+	if got := c.text("re-upload", `#result .counts li:nth-child(4) .count`); got != "2" {
+		c.fail("re-upload", "unchanged %q, want 2", got)
+	}
+
+	if os.Getenv("SKILLCERT_SCREENSHOTS") == "" {
+		return
+	}
+	for _, lang := range []string{"zh-CN", "en"} {
+		if lang == "en" {
+			c.do("to English", chromedp.Navigate(c.base+"/candidates"), chromedp.WaitVisible(chromedp.CSS(`form.lang button`)),
+				chromedp.Click(chromedp.CSS(`form.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] table.candidates`)))
+		}
+		for _, vp := range []struct {
+			name string
+			w, h int64
+		}{{"desktop", 1280, 900}, {"phone", 360, 780}} {
+			c.do("viewport", chromedp.EmulateViewport(vp.w, vp.h))
+			shot := func(name, path, wait string, extra ...chromedp.Action[chromedp.Void]) {
+				c.do(name, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(c.base + path), chromedp.WaitVisible(chromedp.CSS(wait))}, extra...)...)
+				c.t.Logf("%s: %s", name, c.screenshot(lang+"-"+vp.name+"-"+name))
+			}
+			shot("list", "/candidates", `table.candidates`)
+			shot("candidate", "/candidates/"+first, `.facts`)
+			shot("form", "/candidates/new", `#id_number`)
+			shot("import", "/candidates/import", `#import-file`,
+				chromedp.SetUploadFiles(chromedp.CSS(`#import-file`), []string{file}),
+				chromedp.Click(chromedp.CSS(`form[action="/candidates/import"] button`)),
+				chromedp.WaitVisible(chromedp.CSS(`#result`)))
+		}
+	}
 }
