@@ -37,6 +37,8 @@ func TestCandidateMessagesAreComplete(t *testing.T) {
 		ids = append(ids, candFieldLabel(f))
 	}
 	ids = append(ids, candFieldLabel("unknown"), candYesNo(true), candYesNo(false))
+	add("cand.app_status.", "eligible", "ineligible", "pending_review", "approved", "rejected")
+	add("cand.app_result.", "pass", "fail")
 	for _, c := range candidateColumns {
 		ids = append(ids, c.Key)
 	}

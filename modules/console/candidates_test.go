@@ -17,8 +17,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/skillcert/skillcert/modules/candidates"
@@ -281,6 +283,29 @@ func TestConsoleCandidates(t *testing.T) {
 		}
 	})
 
+	t.Run("the candidate's page lists their applications", func(t *testing.T) {
+		page := staff.do("GET", "/candidates/"+candID, nil)
+		if !strings.Contains(page.body, `id="applications"`) || !strings.Contains(page.body, "尚未报名") {
+			t.Fatalf("no empty applications section:\n%s", page.body)
+		}
+		batch := candOpenBatch(t, k, org)
+		k.Do(t, "POST", "/api/v1/batches/"+batch+"/applications", org.Tokens["staff"], map[string]any{"candidate_id": candID}).
+			Want(t, http.StatusCreated)
+		page = staff.do("GET", "/candidates/"+candID, nil)
+		if !strings.Contains(page.body, `href="/batches/`+batch+`"`) || !strings.Contains(page.body, "电工四级认定") ||
+			!strings.Contains(page.body, "四级/中级工") {
+			t.Fatalf("application not listed:\n%s", page.body)
+		}
+		// The API twin lists the same; an evaluator reads applications by batch only.
+		var list struct{ Items []struct{ BatchID string `json:"batch_id"` } }
+		k.Do(t, "GET", "/api/v1/candidates/"+candID+"/applications", org.Tokens["staff"], nil).Want(t, http.StatusOK).Decode(t, &list)
+		if len(list.Items) != 1 || list.Items[0].BatchID != batch {
+			t.Errorf("API twin: %+v", list)
+		}
+		k.Do(t, "GET", "/api/v1/candidates/"+candID+"/applications", org.Tokens["evaluator"], nil).Want(t, http.StatusForbidden)
+		k.Do(t, "GET", "/api/v1/candidates/"+uuid.NewString()+"/applications", org.Tokens["staff"], nil).Want(t, http.StatusNotFound)
+	})
+
 	t.Run("import by upload: per-row table, then the same file again is idempotent", func(t *testing.T) {
 		imp := staff.do("GET", "/candidates/import", nil)
 		if imp.status != 200 || !strings.Contains(imp.body, `href="/candidates/import/template.xlsx"`) || !strings.Contains(imp.body, `name="file"`) {
@@ -454,4 +479,26 @@ func TestBrowserCandidateImport(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(`#result`)))
 		}
 	}
+}
+
+// candOpenBatch opens a batch of org for electricians (6-31-01-03) at level 4, after a regulator
+// approved org's filing for it, and returns its id.
+func candOpenBatch(t *testing.T, k *testkit.Kit, org *testkit.Org) string {
+	t.Helper()
+	reg := k.Tenant(t, tenants.KindRegulator, "110000")
+	filing := k.Do(t, "POST", "/api/v1/filings", org.Admin, map[string]any{
+		"scope": []map[string]any{{"occupation_code": "6-31-01-03", "levels": []int{4}}},
+	}).Want(t, http.StatusCreated).ID(t)
+	k.Do(t, "POST", "/api/v1/oversight/filings/"+filing.String()+"/decision", reg.Admin, map[string]any{
+		"decision": "approve", "evaluator_code": "0000", "site_serial": "000123",
+		"valid_from": time.Now().In(candidates.China).Format(time.DateOnly),
+	}).Want(t, http.StatusOK)
+	exam := time.Now().AddDate(0, 1, 0).UTC().Truncate(time.Second)
+	batch := k.Do(t, "POST", "/api/v1/batches", org.Admin, map[string]any{
+		"occupation_code": "6-31-01-03", "level": 4, "title": "电工四级认定", "methods": []string{"theory", "practical"},
+		"exam_start": exam.Format(time.RFC3339), "application_deadline": exam.AddDate(0, 0, -7).Format(time.RFC3339),
+		"venue": "北京市朝阳区实训基地", "fee_fen": 30000, "capacity": 100,
+	}).Want(t, http.StatusCreated).ID(t)
+	k.Do(t, "POST", "/api/v1/batches/"+batch.String()+"/publish", org.Admin, nil).Want(t, http.StatusOK)
+	return batch.String()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
@@ -32,6 +33,15 @@ type Candidates interface {
 }
 
 var _ Candidates = (*candidates.Service)(nil)
+
+// CandidateApplications is what a candidate's page needs of batches: the candidate's applications
+// (as GET /api/v1/candidates/{id}/applications lists them) and the batches they are in.
+type CandidateApplications interface {
+	CandidateApplications(ctx context.Context, candidateID uuid.UUID, req platform.PageRequest, f batches.ApplicationFilter) (platform.Page[batches.Application], error)
+	Get(ctx context.Context, id uuid.UUID) (batches.Batch, error)
+}
+
+var _ CandidateApplications = (*batches.Service)(nil)
 
 // candidatePages registers the pages of 考生: candidates, photos and the import dialog. Each route
 // declares the permission of its API twin (modules/candidates/http.go); fixed paths come before
@@ -132,7 +142,27 @@ type candidatePage struct {
 	Photo     string            // "uploaded" after a photo upload
 	PhotoErr  string            // message id of a refused photo
 	PhotoArgs map[string]string // arguments of PhotoErr
+	// Apps are the candidate's latest applications, shown (ShowApps) to those who may list
+	// applications; MoreApps says there are older ones.
+	ShowApps bool
+	Apps     []candidateApp
+	MoreApps bool
 }
+
+// candidateApp is one application on a candidate's page, with its batch.
+type candidateApp struct {
+	ID, BatchID uuid.UUID
+	Batch       string // the batch's title ("" when it can't be read)
+	Occupation  string
+	Level       int
+	Status      string
+	Result      string
+	Exempt      string // why the theory exam is waived, in the page's language ("" when it is not)
+	CreatedAt   time.Time
+}
+
+// candidateAppsShown is how many of a candidate's applications the page lists, newest first.
+const candidateAppsShown = 20
 
 func (c *Console) candidatePage(fc *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(fc, "id")
@@ -153,7 +183,46 @@ func (c *Console) renderCandidate(fc *fiber.Ctx, id uuid.UUID, p candidatePage) 
 		p.LevelOn = *d
 	}
 	p.CanEdit = c.d.Authorizer.Can(ctx, candidates.PermCandidateUpdate)
+	if c.d.CandidateApplications != nil && !candidates.ReadsAsEvaluator(tenants.ActorFrom(ctx)) &&
+		c.d.Authorizer.Can(ctx, batches.PermApplicationList) {
+		if p.Apps, p.MoreApps, err = c.candidateApps(fc, id); err != nil {
+			return err
+		}
+		p.ShowApps = true
+	}
 	return c.render(fc, "candidate", p)
+}
+
+// candidateApps reads the candidate's latest applications and their batches' titles.
+func (c *Console) candidateApps(fc *fiber.Ctx, id uuid.UUID) ([]candidateApp, bool, error) {
+	ctx := fc.UserContext()
+	page, err := c.d.CandidateApplications.CandidateApplications(ctx, id,
+		platform.PageRequest{Limit: candidateAppsShown, Desc: true, Sort: batches.SortCreatedAt}, batches.ApplicationFilter{})
+	if err != nil {
+		return nil, false, err
+	}
+	en := requestLanguage(fc) == langEN
+	seen := map[uuid.UUID]batches.Batch{}
+	out := []candidateApp{}
+	for _, a := range page.Items {
+		b, ok := seen[a.BatchID]
+		if !ok {
+			if b, err = c.d.CandidateApplications.Get(ctx, a.BatchID); err != nil && platform.KindOf(err) != platform.KindNotFound {
+				return nil, false, err
+			}
+			seen[a.BatchID] = b
+		}
+		ca := candidateApp{ID: a.ID, BatchID: a.BatchID, Batch: b.Title, Occupation: b.OccupationName, Level: int(b.Level),
+			Status: string(a.Status), Result: string(a.Result), CreatedAt: a.CreatedAt}
+		if a.Decision.TheoryExempt {
+			ca.Exempt = a.Decision.ExemptReasonZH
+			if en {
+				ca.Exempt = a.Decision.ExemptReasonEN
+			}
+		}
+		out = append(out, ca)
+	}
+	return out, page.NextCursor != "", nil
 }
 
 // candidatePhoto serves the photo, as GET /api/v1/candidates/{id}/photo does.

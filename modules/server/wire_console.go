@@ -18,6 +18,7 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Users:      s.Identity,
 		Audit:      s.Audit,
 		Candidates: s.Lifecycle.Candidates,
+		CandidateApplications: s.Lifecycle.Batches,
 		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,
