@@ -297,7 +297,11 @@ func TestConsoleCandidates(t *testing.T) {
 			t.Fatalf("application not listed:\n%s", page.body)
 		}
 		// The API twin lists the same; an evaluator reads applications by batch only.
-		var list struct{ Items []struct{ BatchID string `json:"batch_id"` } }
+		var list struct {
+			Items []struct {
+				BatchID string `json:"batch_id"`
+			}
+		}
 		k.Do(t, "GET", "/api/v1/candidates/"+candID+"/applications", org.Tokens["staff"], nil).Want(t, http.StatusOK).Decode(t, &list)
 		if len(list.Items) != 1 || list.Items[0].BatchID != batch {
 			t.Errorf("API twin: %+v", list)

@@ -14,17 +14,17 @@ import (
 func (s *Server) mountConsole(ctx context.Context) error {
 	// The CSRF key must be the same on every serve replica: derive it from the platform secret.
 	c, err := console.New(console.Deps{
-		Identity:   s.Identity,
-		Users:      s.Identity,
-		Audit:      s.Audit,
-		Candidates: s.Lifecycle.Candidates,
+		Identity:              s.Identity,
+		Users:                 s.Identity,
+		Audit:                 s.Audit,
+		Candidates:            s.Lifecycle.Candidates,
 		CandidateApplications: s.Lifecycle.Batches,
-		RolesFor:   policies.RolesFor,
-		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
-		Health:     s,
-		Log:        s.deps.Log,
-		PublicURL:  s.deps.Config.PublicURL,
-		Secret:     s.Oversight.secret,
+		RolesFor:              policies.RolesFor,
+		Authorizer:            consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
+		Health:                s,
+		Log:                   s.deps.Log,
+		PublicURL:             s.deps.Config.PublicURL,
+		Secret:                s.Oversight.secret,
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
