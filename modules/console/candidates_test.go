@@ -390,6 +390,32 @@ func TestConsoleCandidates(t *testing.T) {
 				t.Errorf("row %q is not in the filtered list", r)
 			}
 		}
+		// The API's filters narrow the page and the export alike.
+		list = staff.do("GET", "/candidates?q=导入&education=college", nil)
+		if !strings.Contains(list.body, "导入丙") || strings.Contains(list.body, "导入甲") || !strings.Contains(list.body, `value="college" selected`) {
+			t.Fatalf("education filter:\n%s", list.body)
+		}
+		p = staff.do("GET", "/candidates?q=导入&education=college&format=xlsx", nil)
+		f, err = excelize.OpenReader(strings.NewReader(p.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, _ = f.GetRows("Sheet1"); len(rows) != 2 || rows[1][0] != "导入丙" || rows[1][4] != "大专" {
+			t.Fatalf("filtered export rows %q", rows)
+		}
+		list = staff.do("GET", "/candidates?has_photo=true", nil)
+		if n := len(candidateLink.FindAllString(list.body, -1)); n != 1 || !strings.Contains(list.body, "李四") {
+			t.Fatalf("has_photo=true lists %d:\n%s", n, list.body)
+		}
+		var api struct{ Items []struct{ Name string } }
+		k.Do(t, "GET", "/api/v1/candidates?has_photo=false&q=导入", org.Tokens["staff"], nil).Want(t, http.StatusOK).Decode(t, &api)
+		if len(api.Items) != 2 {
+			t.Errorf("API has_photo=false: %+v", api)
+		}
+		if p := staff.do("GET", "/candidates?education=astronaut", nil); p.status != http.StatusBadRequest {
+			t.Errorf("unknown education: %d, want 400", p.status)
+		}
+		k.Do(t, "GET", "/api/v1/candidates?has_photo=maybe", org.Tokens["staff"], nil).WantProblem(t, http.StatusBadRequest, "invalid_filter")
 	})
 }
 

@@ -60,10 +60,6 @@ func (c *Console) candidatePages(r *router) {
 	r.post("/candidates/:id/photo", access{Permission: candidates.PermCandidateUpdate}, c.uploadCandidatePhoto)
 }
 
-// candidateList is the API's list of candidates (GET /api/v1/candidates): the same sorts and ?q=.
-var candidateList = &httpx.List{Sorts: []string{candidates.SortCreatedAt, candidates.SortName},
-	Search: "the name (any part) or, exactly, an ID number"}
-
 // candidateRow is one line of the list: the ID number masked (the full number is on the candidate's
 // own page, for those who may read it).
 type candidateRow struct {
@@ -73,10 +69,11 @@ type candidateRow struct {
 
 // candidatesPage is the list of 考生.
 type candidatesPage struct {
-	Rows      []candidateRow
-	List      listView
-	CanCreate bool
-	CanImport bool
+	Rows       []candidateRow
+	Educations []string // the education filter's choices
+	List       listView
+	CanCreate  bool
+	CanImport  bool
 }
 
 // candidateColumns are the columns of the candidates export: the list's data as the API gives it to
@@ -102,11 +99,15 @@ var candidateColumns = []column[candidates.Candidate]{
 
 func (c *Console) candidatesPage(fc *fiber.Ctx) error {
 	ctx := fc.UserContext()
-	req, lv, err := c.parseList(fc, candidateList)
+	// The API's list (GET /api/v1/candidates): the same sorts, ?q= and filters.
+	req, lv, err := c.parseList(fc, candidates.ListSpec)
 	if err != nil {
 		return err
 	}
-	f := candidates.ListFilter{Q: strings.Clone(fc.Query("q"))}
+	f, err := candidates.ParseListFilter(strings.Clone(fc.Query("q")), strings.Clone(fc.Query("education")), fc.Query("has_photo"))
+	if err != nil {
+		return err
+	}
 	fetch := func(ctx context.Context, req platform.PageRequest) (platform.Page[candidates.Candidate], error) {
 		return c.d.Candidates.List(ctx, req, f)
 	}
@@ -124,7 +125,7 @@ func (c *Console) candidatesPage(fc *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := candidatesPage{List: lv.WithNext(page.NextCursor),
+	p := candidatesPage{List: lv.WithNext(page.NextCursor), Educations: candidates.Educations(),
 		CanCreate: c.d.Authorizer.Can(ctx, candidates.PermCandidateCreate),
 		CanImport: c.d.Authorizer.Can(ctx, candidates.PermCandidateImport)}
 	for _, it := range page.Items {
