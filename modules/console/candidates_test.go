@@ -486,6 +486,8 @@ func TestBrowserCandidateImport(t *testing.T) {
 	if os.Getenv("SKILLCERT_SCREENSHOTS") == "" {
 		return
 	}
+	batch := candOpenBatch(t, k, org)
+	k.Do(t, "POST", "/api/v1/batches/"+batch+"/applications", org.Admin, map[string]any{"candidate_id": first}).Want(t, http.StatusCreated)
 	for _, lang := range []string{"zh-CN", "en"} {
 		if lang == "en" {
 			c.do("to English", chromedp.Navigate(c.base+"/candidates"), chromedp.WaitVisible(chromedp.CSS(`form.lang button`)),
@@ -503,6 +505,12 @@ func TestBrowserCandidateImport(t *testing.T) {
 			shot("list", "/candidates", `table.candidates`)
 			shot("candidate", "/candidates/"+first, `.facts`)
 			shot("form", "/candidates/new", `#id_number`)
+			shot("form-errors", "/candidates/new", `#id_number`,
+				chromedp.SendKeys(chromedp.CSS(`#name`), "王 小明"),
+				chromedp.SendKeys(chromedp.CSS(`#id_number`), badChecksum(residentID(t, 300))),
+				chromedp.SendKeys(chromedp.CSS(`#phone`), "138"),
+				chromedp.Click(chromedp.CSS(`form.cand-form button.primary`)),
+				chromedp.WaitVisible(chromedp.CSS(`#id_number-err`)))
 			shot("import", "/candidates/import", `#import-file`,
 				chromedp.SetUploadFiles(chromedp.CSS(`#import-file`), []string{file}),
 				chromedp.Click(chromedp.CSS(`form[action="/candidates/import"] button`)),
