@@ -461,6 +461,16 @@ func TestBrowserCandidateImport(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`nav.side`)))
 	c.do("menu", chromedp.Click(chromedp.CSS(`nav.side a[href="/candidates"]`)), chromedp.WaitVisible(chromedp.CSS(`table.candidates`)))
 	c.do("import page", chromedp.Click(chromedp.CSS(`a[href="/candidates/import"]`)), chromedp.WaitVisible(chromedp.CSS(`#import-file`)))
+	// A mark on the window survives only if the page is not reloaded: the script sent the form.
+	// And the progress bar's values as the upload goes are recorded.
+	const watch = `window.candMark = true; window.candMax = -1;
+new MutationObserver(function () {
+  var b = document.querySelector("form[data-upload] progress.upload");
+  if (b && !b.hidden && b.hasAttribute("value")) { window.candMax = Math.max(window.candMax, Number(b.getAttribute("value"))); }
+}).observe(document.querySelector("form[data-upload]"), {attributes: true, subtree: true}); true`
+	if _, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](watch)); err != nil {
+		c.fail("mark", "%v", err)
+	}
 	c.do("upload",
 		chromedp.SetUploadFiles(chromedp.CSS(`#import-file`), []string{file}),
 		chromedp.Click(chromedp.CSS(`form[action="/candidates/import"] button`)),
@@ -473,6 +483,12 @@ func TestBrowserCandidateImport(t *testing.T) {
 	}
 	if u := c.location("result"); !strings.HasSuffix(u, "/candidates/import") {
 		c.fail("result", "landed on %s", u)
+	}
+	if mark, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](`window.candMark === true`)); err != nil || !mark {
+		c.fail("result", "the page was reloaded: the upload did not go through the script (%v)", err)
+	}
+	if max, err := chromedp.Run(c.ctx, chromedp.Evaluate[float64](`window.candMax`)); err != nil || max != 100 {
+		c.fail("result", "the progress bar reached %v, want 100 (%v)", max, err)
 	}
 	// The same file again: nothing new.
 	c.do("re-upload",
