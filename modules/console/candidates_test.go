@@ -107,7 +107,7 @@ var candidateLink = regexp.MustCompile(`href="/candidates/([0-9a-f-]{36})"`)
 
 func TestConsoleCandidates(t *testing.T) {
 	k := testkit.New(t)
-	org := k.Tenant(t, tenants.KindEnterprise, "110105", "staff", "evaluator")
+	org := k.Tenant(t, tenants.KindEnterprise, "110105", "staff", "evaluator", "supervisor")
 	staff := newBrowser(t, k)
 	if p := staff.login(org.Tenant.Slug, org.Users["staff"].Username, testkit.Password); p.status != http.StatusSeeOther {
 		t.Fatalf("staff login %d", p.status)
@@ -125,6 +125,18 @@ func TestConsoleCandidates(t *testing.T) {
 		list := staff.do("GET", "/candidates", nil)
 		if list.status != 200 || !strings.Contains(list.body, `href="/candidates/new"`) || !strings.Contains(list.body, `href="/candidates/import"`) {
 			t.Fatalf("staff's list %d lacks the new and import buttons:\n%s", list.status, list.body)
+		}
+		// A supervisor reads the list but adds and imports nothing: no such buttons.
+		supervisor := newBrowser(t, k)
+		if p := supervisor.login(org.Tenant.Slug, org.Users["supervisor"].Username, testkit.Password); p.status != http.StatusSeeOther {
+			t.Fatalf("supervisor login %d", p.status)
+		}
+		if p := supervisor.do("GET", "/candidates", nil); p.status != 200 || strings.Contains(p.body, `href="/candidates/new"`) ||
+			strings.Contains(p.body, `href="/candidates/import"`) {
+			t.Errorf("supervisor's list %d shows buttons they can't use:\n%s", p.status, p.body)
+		}
+		if p := supervisor.do("GET", "/candidates/import", nil); p.status != http.StatusForbidden {
+			t.Errorf("supervisor GET /candidates/import = %d, want 403", p.status)
 		}
 		eh := evaluator.do("GET", "/", nil)
 		if strings.Contains(eh.body, `href="/candidates"`) {

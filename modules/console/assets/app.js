@@ -58,7 +58,13 @@
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var main = doc.querySelector("main");
       if (!main) {
-        window.location.reload();
+        say("failed");
+        if (bar) {
+          bar.hidden = true;
+        }
+        if (button) {
+          button.disabled = false;
+        }
         return;
       }
       document.title = doc.title;
