@@ -90,6 +90,8 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Permission: PermApplicationMarkPaid, Response: new(ApplicationView)}, h.markPaid)
 	r.Put("/applications/:id/scores", httpx.Op{Summary: "Enter scores (assigned evaluators, batch closed)", Tag: appTag,
 		Permission: PermScoreWrite, Request: new(scoresRequest), Response: new(ApplicationView)}, h.scores)
+	r.Get("/candidates/:id/applications", httpx.Op{Summary: "List a candidate's applications across batches (keyset by created_at, id; filter: status)",
+		Tag: appTag, Permission: PermApplicationList, List: applicationList, Response: new(platform.Page[ApplicationView])}, h.candidateApplications)
 	r.Get("/me/applications", httpx.Op{Summary: "The logged-in candidate's own applications", Tag: appTag,
 		Permission: PermApplicationListOwn, List: applicationList, Response: new(platform.Page[ApplicationView])}, h.myApplications)
 
@@ -371,6 +373,22 @@ func (h *Handler) listApplications(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := h.svc.ListApplications(c.UserContext(), id, req, f)
+	if err != nil {
+		return err
+	}
+	return sendApplications(c, p)
+}
+
+func (h *Handler) candidateApplications(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	req, f, err := parseApplicationList(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.svc.CandidateApplications(c.UserContext(), id, req, f)
 	if err != nil {
 		return err
 	}

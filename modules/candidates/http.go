@@ -145,10 +145,14 @@ type registrationRequest struct {
 	candidateRequest
 }
 
-// candidateList is the candidate list's query.
-var candidateList = &httpx.List{
+// ListSpec is the candidate list's query (sorts, ?q= and filters), shared with the console.
+var ListSpec = &httpx.List{
 	Sorts:  []string{SortCreatedAt, SortName},
 	Search: "the name (any part, ignoring width, case, spaces and ·) or, exactly, an ID number",
+	Filters: []httpx.Filter{
+		{Name: "education", Description: "one education code", Enum: Educations()},
+		{Name: "has_photo", Description: "with (true) or without (false) a certificate photo", Format: "boolean"},
+	},
 }
 
 // Routes registers the candidates operations.
@@ -156,8 +160,8 @@ func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "candidates"
 	r.Post("/candidates", httpx.Op{Summary: "Add a candidate", Tag: tag, Permission: PermCandidateCreate,
 		Request: new(candidateRequest), Response: new(CandidateView), Status: fiber.StatusCreated}, h.create)
-	r.Get("/candidates", httpx.Op{Summary: "List candidates (q: name or ID number; sort: created_at, name)", Tag: tag,
-		Permission: PermCandidateList, List: candidateList, Response: new(platform.Page[CandidateView])}, h.list)
+	r.Get("/candidates", httpx.Op{Summary: "List candidates (q: name or ID number; filters: education, has_photo; sort: created_at, name)", Tag: tag,
+		Permission: PermCandidateList, List: ListSpec, Response: new(platform.Page[CandidateView])}, h.list)
 	r.Get("/candidates/import/template.xlsx", httpx.Op{Summary: "The XLSX template of the candidate import", Tag: tag,
 		Permission: PermCandidateImport, Produces: XLSXType}, h.template)
 	r.Post("/candidates/import", httpx.Op{Summary: "Import candidates from an XLSX or CSV file (multipart field file)", Tag: tag,
@@ -193,11 +197,15 @@ func (h *Handler) create(c *fiber.Ctx) error {
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	req, err := candidateList.Parse(c)
+	req, err := ListSpec.Parse(c)
 	if err != nil {
 		return err
 	}
-	page, err := h.svc.List(c.UserContext(), req, ListFilter{Q: strings.Clone(c.Query("q"))})
+	f, err := ParseListFilter(strings.Clone(c.Query("q")), strings.Clone(c.Query("education")), c.Query("has_photo"))
+	if err != nil {
+		return err
+	}
+	page, err := h.svc.List(c.UserContext(), req, f)
 	if err != nil {
 		return err
 	}

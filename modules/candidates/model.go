@@ -107,11 +107,35 @@ const (
 )
 
 // ListFilter narrows the candidate list. Q matches the name's search key anywhere (so a prefix too)
-// or, exactly, a normalized ID number.
+// or, exactly, a normalized ID number; Education keeps one education code; HasPhoto, when set, keeps
+// candidates with (true) or without (false) a certificate photo — whom to chase before tickets print.
 type ListFilter struct {
-	Q string
+	Q         string
+	Education string
+	HasPhoto  *bool
 
 	within *[]uuid.UUID // set by the service: only these candidates (an evaluator's)
+}
+
+// ParseListFilter reads the list's query values (q, education, has_photo); an unknown education or a
+// has_photo other than true or false is 400 invalid_filter.
+func ParseListFilter(q, education, hasPhoto string) (ListFilter, error) {
+	f := ListFilter{Q: q, Education: strings.TrimSpace(education)}
+	if f.Education != "" && !educations.valid(f.Education) {
+		return f, platform.E(platform.KindInvalid, "invalid_filter", "education must be one of: "+strings.Join(educations.codes(), ", "))
+	}
+	switch strings.TrimSpace(hasPhoto) {
+	case "":
+	case "true":
+		t := true
+		f.HasPhoto = &t
+	case "false":
+		t := false
+		f.HasPhoto = &t
+	default:
+		return f, platform.E(platform.KindInvalid, "invalid_filter", "has_photo must be true or false")
+	}
+	return f, nil
 }
 
 // Errors of candidates, with stable codes.

@@ -202,6 +202,12 @@ func listCandidates(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListF
 		}
 		sel = sel.Where("id IN (?)", bun.In(*f.within))
 	}
+	if f.Education != "" {
+		sel = sel.Where("education = ?", f.Education)
+	}
+	if f.HasPhoto != nil {
+		sel = sel.Where("has_photo = ?", *f.HasPhoto)
+	}
 	if s := strings.TrimSpace(f.Q); s != "" {
 		key := NameSearchKey(s)
 		number := NormalizeOtherID(s)

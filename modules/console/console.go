@@ -74,6 +74,11 @@ type Deps struct {
 	Filings    Filings // 备案 pages (page_filings.go)
 	Catalog    Catalog // the filings' scope picker and evaluation norms
 	Authorizer Authorizer
+	// Candidates serves the 考生 pages (candidates.Service; page_candidates.go).
+	Candidates Candidates
+	// CandidateApplications lists a candidate's applications on their page (batches.Service); nil:
+	// the page shows none.
+	CandidateApplications CandidateApplications
 	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
 	RolesFor func(tenants.Kind) []string
 	Health   Health // nil: no banner

@@ -8,6 +8,7 @@ import (
 	"github.com/skillcert/skillcert/modules/audit"
 	cat "github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/filings"
+	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -27,6 +28,7 @@ var menu = []navItem{
 	{Path: "/", Key: "nav.home"},
 	{Path: "/filings", Key: "nav.filings", Permission: filings.PermFilingList},
 	{Path: "/evaluation-norms", Key: "nav.norms", Permission: cat.PermNormList, Kinds: []tenants.Kind{tenants.KindEnterprise}},
+	{Path: "/candidates", Key: "nav.candidates", Permission: candidates.PermCandidateList},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
 }

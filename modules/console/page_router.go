@@ -97,6 +97,8 @@ func (c *Console) renderError(fc *fiber.Ctx, err error) error {
 	}
 	key := "error.generic"
 	switch {
+	case errors.Is(err, errBadCSRF):
+		key = "error.csrf"
 	case p.Status == fiber.StatusForbidden:
 		key = "error.forbidden"
 	case p.Status == fiber.StatusNotFound:
@@ -105,8 +107,6 @@ func (c *Console) renderError(fc *fiber.Ctx, err error) error {
 		key = "error.rate_limited"
 	case p.Status == fiber.StatusServiceUnavailable:
 		key = "error.unavailable"
-	case errors.Is(err, errBadCSRF):
-		key = "error.csrf"
 	}
 	fc.Status(p.Status)
 	return c.render(fc, "error", map[string]any{"Status": p.Status, "Key": key, "Code": p.Code})

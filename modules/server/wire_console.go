@@ -14,17 +14,19 @@ import (
 func (s *Server) mountConsole(ctx context.Context) error {
 	// The CSRF key must be the same on every serve replica: derive it from the platform secret.
 	c, err := console.New(console.Deps{
-		Identity:   s.Identity,
-		Users:      s.Identity,
-		Audit:      s.Audit,
-		Filings:    s.Lifecycle.Filings,
-		Catalog:    s.Lifecycle.Catalog,
-		RolesFor:   policies.RolesFor,
-		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
-		Health:     s,
-		Log:        s.deps.Log,
-		PublicURL:  s.deps.Config.PublicURL,
-		Secret:     s.Oversight.secret,
+		Identity:              s.Identity,
+		Users:                 s.Identity,
+		Audit:                 s.Audit,
+		Filings:               s.Lifecycle.Filings,
+		Catalog:               s.Lifecycle.Catalog,
+		Candidates:            s.Lifecycle.Candidates,
+		CandidateApplications: s.Lifecycle.Batches,
+		RolesFor:              policies.RolesFor,
+		Authorizer:            consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
+		Health:                s,
+		Log:                   s.deps.Log,
+		PublicURL:             s.deps.Config.PublicURL,
+		Secret:                s.Oversight.secret,
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
