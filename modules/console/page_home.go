@@ -6,9 +6,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/candidates"
 	cat "github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/filings"
-	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/tenants"
 )
