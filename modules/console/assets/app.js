@@ -44,6 +44,8 @@
         })
         .catch(function () {});
     }, 250);
+  });
+})();
 // Candidates (考生): a multipart form marked data-upload is sent with XMLHttpRequest so that its
 // <progress> shows the upload; the answer replaces the page's main content (or, after a redirect,
 // the browser goes there). Without the script the form posts as usual.
