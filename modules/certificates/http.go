@@ -53,8 +53,8 @@ type postRequest struct {
 	Title         string    `json:"title,omitempty"`
 }
 
-// certificatesList is the query of GET /certificates.
-var certificatesList = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
+// ListQuery is the query of GET /certificates (sorts and filters), which the console's list reads too.
+var ListQuery = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
 	{Name: "batch_id", Description: "only the certificates of this batch", Format: "uuid"},
 	statusFilter,
 }}
@@ -69,7 +69,7 @@ var statusFilter = httpx.Filter{Name: "status", Description: "only certificates 
 func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "certificates"
 	r.Get("/certificates", httpx.Op{Summary: "List certificates (?batch_id=, ?status=; sort created_at)", Tag: tag,
-		Permission: PermCertificateList, List: certificatesList, Response: new(platform.Page[CertificateView])}, h.list)
+		Permission: PermCertificateList, List: ListQuery, Response: new(platform.Page[CertificateView])}, h.list)
 	r.Get("/certificates/settings", httpx.Op{Summary: "Post certificate settings (一岗双证)", Tag: tag,
 		Permission: PermCertificateList, Response: new(SettingsView)}, h.getSettings)
 	r.Put("/certificates/settings", httpx.Op{Summary: "Set the post certificate prefix and title (enterprises)", Tag: tag,
@@ -118,20 +118,13 @@ func (h *Handler) Pages(app fiber.Router) {
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	req, err := certificatesList.Parse(c)
+	req, err := ListQuery.Parse(c)
 	if err != nil {
 		return err
 	}
-	f, err := listFilter(c)
+	f, err := ParseListFilter(c.Query("status"), c.Query("batch_id"))
 	if err != nil {
 		return err
-	}
-	if v := c.Query("batch_id"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			return badParam("batch_id", "must be a UUID")
-		}
-		f.BatchID = &id
 	}
 	p, err := h.svc.List(c.UserContext(), req, f)
 	if err != nil {
@@ -160,6 +153,24 @@ func (h *Handler) mine(c *fiber.Ctx) error {
 func listFilter(c *fiber.Ctx) (ListFilter, error) {
 	st, err := ParseStatus(c.Query("status"))
 	return ListFilter{Status: st}, err
+}
+
+// ParseListFilter reads the filters of GET /certificates: ?status= and ?batch_id= (400 when either
+// is malformed).
+func ParseListFilter(status, batchID string) (ListFilter, error) {
+	st, err := ParseStatus(status)
+	if err != nil {
+		return ListFilter{}, err
+	}
+	f := ListFilter{Status: st}
+	if batchID != "" {
+		id, err := uuid.Parse(batchID)
+		if err != nil {
+			return ListFilter{}, badParam("batch_id", "must be a UUID")
+		}
+		f.BatchID = &id
+	}
+	return f, nil
 }
 
 func badParam(field, msg string) error {

@@ -20,9 +20,12 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,
-		Log:        s.deps.Log,
-		PublicURL:  s.deps.Config.PublicURL,
-		Secret:     s.Oversight.secret,
+		// 证书 pages over the same certificates service as the API.
+		Certificates:       s.Certificates.Service,
+		CertificateBatches: s.Lifecycle.Batches,
+		Log:                s.deps.Log,
+		PublicURL:          s.deps.Config.PublicURL,
+		Secret:             s.Oversight.secret,
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
