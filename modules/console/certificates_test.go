@@ -187,7 +187,12 @@ func TestConsoleCertificates(t *testing.T) {
 	if len(certs) != 3 || certs[0].Status != certificates.StatusIssued {
 		t.Fatalf("issued %+v", certs)
 	}
-	zhang := certs[0]
+	// Certificates are created in the order of their applications' ids: find each by its holder.
+	byName := map[string]certificates.Certificate{}
+	for _, c := range certs {
+		byName[c.HolderName] = c
+	}
+	zhang := byName["张伟"]
 	admin := signIn(t, k, org, "admin")
 	staff := signIn(t, k, org, org.Users["staff"].Username)
 
@@ -289,7 +294,7 @@ func TestConsoleCertificates(t *testing.T) {
 	})
 
 	t.Run("revoke needs a reason, then revokes", func(t *testing.T) {
-		lina := certs[1]
+		lina := byName["李娜"]
 		p := admin.do("GET", "/certificates/"+lina.ID.String(), nil)
 		r := admin.do("POST", "/certificates/"+lina.ID.String()+"/revoke", url.Values{"_csrf": {admin.csrf(p)}, "reason": {"  "}})
 		wantStatus(t, "revoke without reason", r, http.StatusUnprocessableEntity)
@@ -308,7 +313,7 @@ func TestConsoleCertificates(t *testing.T) {
 	})
 
 	t.Run("reissue with corrected holder data", func(t *testing.T) {
-		wang := certs[2]
+		wang := byName["王芳"]
 		p := admin.do("GET", "/certificates/"+wang.ID.String(), nil)
 		form := url.Values{"_csrf": {admin.csrf(p)}, "holder_name": {wang.HolderName}, "id_type": {wang.IDType}, "id_number": {wang.IDNumber}, "subtype": {""}}
 		r := admin.do("POST", "/certificates/"+wang.ID.String()+"/reissue", form)
