@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -78,6 +79,7 @@ type certRow struct {
 	State     string // pending, issued, revoked or failed, for the status badge's class
 	// NumberText and IssuedOnText are the number and issue date, "" while pending.
 	NumberText, IssuedOnText string
+	IssuedDay                time.Time // the issue date, for the locale's date format (zero while pending)
 }
 
 func newCertRow(cert certificates.Certificate) certRow {
@@ -85,7 +87,7 @@ func newCertRow(cert certificates.Certificate) certRow {
 		LevelKey: certLevelKey(cert.Level), IDTypeKey: idTypeKey(cert.IDType), NumberText: cert.Number}
 	r.State = strings.TrimPrefix(r.StatusKey, "certs.status.")
 	if cert.IssuedOn != nil {
-		r.IssuedOnText = cert.IssuedOn.Format("2006-01-02")
+		r.IssuedOnText, r.IssuedDay = cert.IssuedOn.Format("2006-01-02"), *cert.IssuedOn
 	}
 	return r
 }
@@ -210,7 +212,7 @@ func (c *Console) certificatesPage(fc *fiber.Ctx) error {
 	p.Batches = c.finalizedBatches(ctx)
 	if f.BatchID != nil {
 		p.BatchID = f.BatchID.String()
-		p.Batch = c.batchTitle(ctx, *f.BatchID)
+		p.Batch = c.batchTitle(fc, *f.BatchID)
 		found := false
 		for _, b := range p.Batches {
 			found = found || b.ID == p.BatchID
@@ -241,14 +243,14 @@ func (c *Console) finalizedBatches(ctx context.Context) []batchOption {
 	return out
 }
 
-// batchTitle is a batch's title, or its id when it can't be read.
-func (c *Console) batchTitle(ctx context.Context, id uuid.UUID) string {
+// batchTitle is a batch's title, or "批次 <first 8 characters of its id>" when it can't be read.
+func (c *Console) batchTitle(fc *fiber.Ctx, id uuid.UUID) string {
 	if c.d.CertificateBatches != nil {
-		if b, err := c.d.CertificateBatches.Get(ctx, id); err == nil {
+		if b, err := c.d.CertificateBatches.Get(fc.UserContext(), id); err == nil {
 			return b.Title
 		}
 	}
-	return id.String()
+	return c.loc(fc).Tf("certs.batch_unnamed", "ID", id.String()[:8])
 }
 
 // certificatePage is one certificate with what may be done to it.
@@ -324,7 +326,7 @@ func (c *Console) renderCertificate(fc *fiber.Ctx, id uuid.UUID, edit func(*cert
 		Reissue: reissueForm{HolderName: cert.HolderName, IDType: cert.IDType, IDNumber: cert.IDNumber, Subtype: cert.Subtype, Post: cert.Post},
 	}
 	if cert.BatchID != nil {
-		p.BatchTitle = c.batchTitle(ctx, *cert.BatchID)
+		p.BatchTitle = c.batchTitle(fc, *cert.BatchID)
 	}
 	if cert.Number != "" {
 		p.VerifyURL = c.d.Certificates.PublicURL() + "/verify/" + url.PathEscape(cert.Number)
@@ -543,7 +545,7 @@ func (c *Console) certificatesZIP(fc *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := c.loc(fc).Tf("certs.zip_name", "Batch", c.batchTitle(ctx, id)) + ".zip"
+	name := c.loc(fc).Tf("certs.zip_name", "Batch", c.batchTitle(fc, id)) + ".zip"
 	fc.Set(fiber.HeaderContentType, "application/zip")
 	fc.Set(fiber.HeaderContentDisposition, `attachment; filename="batch-`+id.String()+`-certificates.zip"; filename*=UTF-8''`+url.PathEscape(name))
 	log := c.d.Log
@@ -575,7 +577,7 @@ func (c *Console) certificateProgressPage(fc *fiber.Ctx) error {
 		return err
 	}
 	v := certificates.NewProgressView(p)
-	page := progressPage{BatchID: id.String(), BatchTitle: c.batchTitle(ctx, id), P: v,
+	page := progressPage{BatchID: id.String(), BatchTitle: c.batchTitle(fc, id), P: v,
 		CanExport: v.Issued > 0 && c.d.Authorizer.Can(ctx, certificates.PermCertificateExport)}
 	if v.Total > 0 {
 		page.Percent = v.Issued * 100 / v.Total
