@@ -86,7 +86,8 @@ func TestBrowserCertificates(t *testing.T) {
 			t.Fatal(errs)
 		}
 		if _, err := chromedp.Run(c.ctx, chromedp.Poll[bool](`document.querySelector('dd[data-count="issued"]').textContent === "2" &&
-			document.querySelector('progress').value === 2 && document.querySelector('.progress-state').textContent === "签发完成。"`,
+			document.querySelector('progress').value === 2 && document.querySelector('.progress-state').textContent === "签发完成。" &&
+			!document.querySelector('a[data-when-issued]').hidden`,
 			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 			c.fail("progress", "the counts did not update: %v", err)
 		}

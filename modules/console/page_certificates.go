@@ -563,7 +563,7 @@ type progressPage struct {
 	BatchTitle string
 	P          certificates.ProgressView
 	Percent    int
-	CanExport  bool
+	CanExport  bool // the ZIP link, hidden until a certificate is issued
 }
 
 func (c *Console) certificateProgressPage(fc *fiber.Ctx) error {
@@ -578,7 +578,7 @@ func (c *Console) certificateProgressPage(fc *fiber.Ctx) error {
 	}
 	v := certificates.NewProgressView(p)
 	page := progressPage{BatchID: id.String(), BatchTitle: c.batchTitle(fc, id), P: v,
-		CanExport: v.Issued > 0 && c.d.Authorizer.Can(ctx, certificates.PermCertificateExport)}
+		CanExport: c.d.Authorizer.Can(ctx, certificates.PermCertificateExport)}
 	if v.Total > 0 {
 		page.Percent = v.Issued * 100 / v.Total
 	}

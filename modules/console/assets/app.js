@@ -39,6 +39,10 @@
             var el = box.querySelector('[data-count="' + k + '"]');
             if (el) { el.textContent = p[k]; }
           });
+          var bad = box.querySelector("[data-bad-when-failed]");
+          if (bad) { bad.classList.toggle("bad", p.failed > 0); }
+          var zip = box.querySelector("[data-when-issued]");
+          if (zip && p.issued > 0) { zip.hidden = false; }
           if (bar) { bar.max = p.total || 1; bar.value = p.issued; bar.textContent = Math.floor(100 * p.issued / (p.total || 1)) + "%"; }
           if (p.done) {
             if (state) { state.textContent = state.getAttribute("data-state-done"); }
