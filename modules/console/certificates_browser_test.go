@@ -31,6 +31,10 @@ func TestBrowserCertificates(t *testing.T) {
 		}
 	}
 	running := ci.finalize(t, org, 3, "周杰", "吴娟")
+	held := ci.rec.take() // issued while the progress page watches
+	failing := ci.finalize(t, org, 2, "郑强")
+	ci.run(t) // out of scope: recorded as failed
+	ci.rec.tasks = held
 	shots := os.Getenv("SKILLCERT_SCREENSHOTS") != "" // for a person to look at: SKILLCERT_SCREENSHOTS=1 go test -run Browser -v
 
 	login := func(c *chrome) {
@@ -93,6 +97,21 @@ func TestBrowserCertificates(t *testing.T) {
 		}
 		if shots {
 			t.Logf("progress done: %s", c.screenshot("progress-done"))
+		}
+		c.do("failed batch", chromedp.Navigate(c.base+"/certificates/batches/"+failing.String()), chromedp.WaitVisible(chromedp.CSS(`td.wrap`)))
+		if s := c.text("failed batch", `td.wrap`); !strings.HasPrefix(s, "out_of_scope") {
+			c.fail("failed batch", "reason %q", s)
+		}
+		if shots {
+			t.Logf("failed batch: %s", c.screenshot("progress-failed"))
+		}
+		c.do("settings", chromedp.Navigate(c.base+"/certificates/settings"), chromedp.WaitVisible(chromedp.CSS(`#post_prefix`)))
+		if shots {
+			t.Logf("settings: %s", c.screenshot("settings"))
+		}
+		c.do("keys", chromedp.Navigate(c.base+"/certificates/keys"), chromedp.WaitVisible(chromedp.CSS(`table`)))
+		if shots {
+			t.Logf("keys: %s", c.screenshot("keys"))
 		}
 		c.do("english", chromedp.Click(chromedp.CSS(`form.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] nav.side`)))
 		look(c, "en")
