@@ -453,7 +453,7 @@ func TestConsoleCertificateProgress(t *testing.T) {
 		}
 		wantBody(t, "done page", p, "签发完成", `data-count="issued">3<`, "certificates.zip")
 		p = admin.do("GET", "/certificates/batches/"+failing.String(), nil)
-		wantBody(t, "failed page", p, "签发失败的证书", "郑强", "冯涛", "out_of_scope")
+		wantBody(t, "failed page", p, "签发失败的证书", "郑强", "冯涛", "out_of_scope", "备案范围不含", "2 张签发失败")
 		l := admin.do("GET", "/certificates?batch_id="+failing.String(), nil)
 		wantBody(t, "failed list", l, "签发失败")
 	})

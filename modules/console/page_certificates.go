@@ -264,6 +264,7 @@ type certificatePage struct {
 	CanReissue   bool
 	CanIssuePost bool
 	IDTypes      []string
+	FailureKey   string // what a failed issuance's recorded reason means (certs.failure.*), or ""
 	Revoke       revokeForm
 	Reissue      reissueForm
 	Post         postForm
@@ -323,7 +324,8 @@ func (c *Console) renderCertificate(fc *fiber.Ctx, id uuid.UUID, edit func(*cert
 		CanReissue: issued && c.d.Authorizer.Can(ctx, certificates.PermCertificateReissue),
 		CanIssuePost: issued && cert.Kind == certificates.KindSkillLevel && actorKind(ctx) == tenants.KindEnterprise &&
 			c.d.Authorizer.Can(ctx, certificates.PermCertificateIssuePost),
-		Reissue: reissueForm{HolderName: cert.HolderName, IDType: cert.IDType, IDNumber: cert.IDNumber, Subtype: cert.Subtype, Post: cert.Post},
+		FailureKey: failureKey(cert.LastError),
+		Reissue:    reissueForm{HolderName: cert.HolderName, IDType: cert.IDType, IDNumber: cert.IDNumber, Subtype: cert.Subtype, Post: cert.Post},
 	}
 	if cert.BatchID != nil {
 		p.BatchTitle = c.batchTitle(fc, *cert.BatchID)
@@ -562,8 +564,32 @@ type progressPage struct {
 	BatchID    string
 	BatchTitle string
 	P          certificates.ProgressView
+	Failures   []failureRow
 	Percent    int
 	CanExport  bool // the ZIP link, hidden until a certificate is issued
+}
+
+// failureRow is a certificate that failed to issue, with what its recorded reason means to a clerk.
+type failureRow struct {
+	certificates.FailureView
+	ReasonKey string // certs.failure.*, "" when the code has no explanation (the recorded text is shown)
+}
+
+// failureKey explains a recorded issuance failure ("code: detail") by its code.
+func failureKey(reason string) string {
+	code, _, _ := strings.Cut(reason, ":")
+	key := ""
+	switch code {
+	case "out_of_scope":
+		key = "certs.failure.out_of_scope"
+	case "missing_glyphs":
+		key = "certs.failure.missing_glyphs"
+	case "renderer_unavailable", "cjk_font_not_found", "cjk_font_unusable":
+		key = "certs.failure.no_font"
+	case "qr_failed":
+		key = "certs.failure.qr_failed"
+	}
+	return key
 }
 
 func (c *Console) certificateProgressPage(fc *fiber.Ctx) error {
@@ -581,6 +607,9 @@ func (c *Console) certificateProgressPage(fc *fiber.Ctx) error {
 		CanExport: c.d.Authorizer.Can(ctx, certificates.PermCertificateExport)}
 	if v.Total > 0 {
 		page.Percent = v.Issued * 100 / v.Total
+	}
+	for _, f := range v.Failures {
+		page.Failures = append(page.Failures, failureRow{FailureView: f, ReasonKey: failureKey(f.Reason)})
 	}
 	return c.render(fc, "certificates_progress", page)
 }
