@@ -456,6 +456,15 @@ func TestConsoleCertificateProgress(t *testing.T) {
 		wantBody(t, "failed page", p, "签发失败的证书", "郑强", "冯涛", "out_of_scope", "备案范围不含", "2 张签发失败")
 		l := admin.do("GET", "/certificates?batch_id="+failing.String(), nil)
 		wantBody(t, "failed list", l, "签发失败")
+		stuck := ci.list(t, org, failing)[0]
+		c := admin.do("GET", "/certificates/"+stuck.ID.String(), nil)
+		wantBody(t, "failed certificate", c, "签发失败", "备案范围不含", "签发后生成")
+		if strings.Contains(c.body, "/pdf") || strings.Contains(c.body, "/revoke") {
+			t.Errorf("a certificate not issued offers its PDF or revocation:\n%s", c.body)
+		}
+		if p := admin.do("GET", "/certificates/"+stuck.ID.String()+"/pdf", nil); p.status != http.StatusConflict {
+			t.Errorf("PDF of a pending certificate: %d, want 409", p.status)
+		}
 	})
 
 	t.Run("progress needs the list permission", func(t *testing.T) {
