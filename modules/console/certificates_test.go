@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -55,6 +57,7 @@ func newCertIssuer(t *testing.T, k *testkit.Kit) *certIssuer {
 		Renderer:  certRenderer,
 		MasterKey: func() (*credential.MasterKey, error) { return credential.ParseMasterKey(testkit.MasterKey) },
 		PublicURL: k.Server.Certificates.Service.PublicURL(),
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	return &certIssuer{k: k, svc: svc, rec: rec}
 }
