@@ -105,8 +105,9 @@ func (m qrMatrix) rects() []moduleRect {
 }
 
 // QRSVG draws the QR code of content as an SVG element (dark modules as rectangles, the quiet zone
-// included), for pages that show a certificate's verification code beside its link. The markup is
-// built from numbers only, so it is safe to embed as HTML.
+// included), for pages that show a certificate's verification code beside its link (the link is what
+// assistive technology reads: the drawing is aria-hidden). The markup is built from numbers only, so
+// it is safe to embed as HTML.
 func QRSVG(content string) (string, error) {
 	m, err := encodeQR(content)
 	if err != nil {
@@ -114,7 +115,7 @@ func QRSVG(content string) (string, error) {
 	}
 	size := m.size + 2*qrQuietZone
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img">`, size, size)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 %d %d" shape-rendering="crispEdges" aria-hidden="true">`, size, size)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, size, size)
 	for _, r := range m.rects() {
 		fmt.Fprintf(&b, "M%d %dh%dv%dh-%dz", r.x+qrQuietZone, r.y+qrQuietZone, r.w, r.h, r.w)
