@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -24,10 +25,16 @@ func TestBrowserCertificates(t *testing.T) {
 	if errs := ci.run(t); len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	var zhang string
+	var zhang, lina string
 	for _, c := range ci.list(t, org, batch) {
-		if c.HolderName == "张伟" {
+		switch c.HolderName {
+		case "张伟":
 			zhang = c.ID.String()
+		case "李娜":
+			lina = c.ID.String()
+			if _, err := k.Server.Certificates.Service.Revoke(org.Ctx(context.Background()), c.ID, "冒名顶替参加考试"); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	running := ci.finalize(t, org, 3, "周杰", "吴娟")
@@ -104,6 +111,13 @@ func TestBrowserCertificates(t *testing.T) {
 		}
 		if shots {
 			t.Logf("failed batch: %s", c.screenshot("progress-failed"))
+		}
+		c.do("revoked", chromedp.Navigate(c.base+"/certificates/"+lina), chromedp.WaitVisible(chromedp.CSS(`.banner.warn`)))
+		if s := c.text("revoked", `.banner.warn`); !strings.Contains(s, "冒名顶替参加考试") {
+			c.fail("revoked", "banner %q", s)
+		}
+		if shots {
+			t.Logf("revoked: %s", c.screenshot("revoked"))
 		}
 		c.do("settings", chromedp.Navigate(c.base+"/certificates/settings"), chromedp.WaitVisible(chromedp.CSS(`#post_prefix`)))
 		if shots {
