@@ -1,7 +1,6 @@
 package certificates
 
 import (
-	"archive/zip"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -54,8 +53,8 @@ type postRequest struct {
 	Title         string    `json:"title,omitempty"`
 }
 
-// certificatesList is the query of GET /certificates.
-var certificatesList = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
+// ListQuery is the query of GET /certificates (sorts and filters), which the console's list reads too.
+var ListQuery = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
 	{Name: "batch_id", Description: "only the certificates of this batch", Format: "uuid"},
 	statusFilter,
 }}
@@ -70,7 +69,7 @@ var statusFilter = httpx.Filter{Name: "status", Description: "only certificates 
 func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "certificates"
 	r.Get("/certificates", httpx.Op{Summary: "List certificates (?batch_id=, ?status=; sort created_at)", Tag: tag,
-		Permission: PermCertificateList, List: certificatesList, Response: new(platform.Page[CertificateView])}, h.list)
+		Permission: PermCertificateList, List: ListQuery, Response: new(platform.Page[CertificateView])}, h.list)
 	r.Get("/certificates/settings", httpx.Op{Summary: "Post certificate settings (一岗双证)", Tag: tag,
 		Permission: PermCertificateList, Response: new(SettingsView)}, h.getSettings)
 	r.Put("/certificates/settings", httpx.Op{Summary: "Set the post certificate prefix and title (enterprises)", Tag: tag,
@@ -93,6 +92,8 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Permission: PermCertificateIssuePost, Request: new(postRequest), Response: new(CertificateView), Status: fiber.StatusCreated}, h.issuePost)
 	r.Get("/batches/:id/certificates.zip", httpx.Op{Summary: "A batch's certificate PDFs as one ZIP (streamed)", Tag: tag,
 		Permission: PermCertificateExport, Produces: "application/zip"}, h.zip)
+	r.Get("/batches/:id/certificates/progress", httpx.Op{Summary: "Issuance progress of a batch's certificates (counts, failures with reasons)", Tag: tag,
+		Permission: PermCertificateList, Response: new(ProgressView)}, h.progress)
 	r.Get("/me/certificates", httpx.Op{Summary: "The calling candidate's own certificates", Tag: tag,
 		Permission: PermCertificateListOwn, List: myCertificatesList, Response: new(platform.Page[CertificateView])}, h.mine)
 	r.Get("/me/certificates/:id/pdf", httpx.Op{Summary: "One of the calling candidate's certificates as PDF", Tag: tag,
@@ -117,20 +118,13 @@ func (h *Handler) Pages(app fiber.Router) {
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	req, err := certificatesList.Parse(c)
+	req, err := ListQuery.Parse(c)
 	if err != nil {
 		return err
 	}
-	f, err := listFilter(c)
+	f, err := ParseListFilter(c.Query("status"), c.Query("batch_id"))
 	if err != nil {
 		return err
-	}
-	if v := c.Query("batch_id"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			return badParam("batch_id", "must be a UUID")
-		}
-		f.BatchID = &id
 	}
 	p, err := h.svc.List(c.UserContext(), req, f)
 	if err != nil {
@@ -159,6 +153,24 @@ func (h *Handler) mine(c *fiber.Ctx) error {
 func listFilter(c *fiber.Ctx) (ListFilter, error) {
 	st, err := ParseStatus(c.Query("status"))
 	return ListFilter{Status: st}, err
+}
+
+// ParseListFilter reads the filters of GET /certificates: ?status= and ?batch_id= (400 when either
+// is malformed).
+func ParseListFilter(status, batchID string) (ListFilter, error) {
+	st, err := ParseStatus(status)
+	if err != nil {
+		return ListFilter{}, err
+	}
+	f := ListFilter{Status: st}
+	if batchID != "" {
+		id, err := uuid.Parse(batchID)
+		if err != nil {
+			return ListFilter{}, badParam("batch_id", "must be a UUID")
+		}
+		f.BatchID = &id
+	}
+	return f, nil
 }
 
 func badParam(field, msg string) error {
@@ -292,10 +304,6 @@ func (h *Handler) rotate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(NewKeyView(k))
 }
 
-// zipPage is how many PDFs the ZIP stream reads per query: a short transaction each, so a slow
-// download never holds a database connection for long.
-const zipPage = 20
-
 func (h *Handler) zip(c *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(c, "id")
 	if err != nil {
@@ -309,41 +317,23 @@ func (h *Handler) zip(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/zip")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="batch-`+id.String()+`-certificates.zip"`)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		zw := zip.NewWriter(w)
-		for start := 0; start < len(entries); start += zipPage {
-			part := entries[start:min(start+zipPage, len(entries))]
-			ids := make([]uuid.UUID, len(part))
-			for i, e := range part {
-				ids[i] = e.ID
-			}
-			pdfs, err := h.svc.PDFs(ctx, ids)
-			if err != nil {
-				// The status is sent already: stop without the central directory, so the client
-				// sees a broken archive rather than a silently incomplete one.
-				h.log.ErrorContext(ctx, "certificates: streaming batch ZIP", "batch_id", id, "err", err)
-				_ = w.Flush()
-				return
-			}
-			for _, e := range part {
-				// PDFs are compressed already; storing them saves CPU for nothing lost.
-				f, err := zw.CreateHeader(&zip.FileHeader{Name: e.Number + ".pdf", Method: zip.Store, Modified: time.Now()})
-				if err == nil {
-					_, err = f.Write(pdfs[e.ID])
-				}
-				if err != nil {
-					h.log.WarnContext(ctx, "certificates: batch ZIP download interrupted", "batch_id", id, "err", err)
-					return
-				}
-			}
-			if err := w.Flush(); err != nil {
-				return // the client went away
-			}
-		}
-		if err := zw.Close(); err == nil {
-			_ = w.Flush()
+		if err := h.svc.WriteBatchZIP(ctx, w, entries); err != nil {
+			h.log.WarnContext(ctx, "certificates: batch ZIP download interrupted", "batch_id", id, "err", err)
 		}
 	})
 	return nil
+}
+
+func (h *Handler) progress(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := h.svc.BatchProgress(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(NewProgressView(p))
 }
 
 func (h *Handler) lookup(c *fiber.Ctx) error {

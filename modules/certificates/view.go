@@ -120,3 +120,33 @@ type KeyView struct {
 func NewKeyView(k KeyInfo) KeyView {
 	return KeyView{KID: k.KID, Active: k.RetiredAt == nil, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt}
 }
+
+// ProgressView is a batch's issuance progress, in the API and the console's live update.
+type ProgressView struct {
+	BatchID  uuid.UUID     `json:"batch_id"`
+	Total    int           `json:"total"`
+	Issued   int           `json:"issued"`
+	Revoked  int           `json:"revoked"`
+	Pending  int           `json:"pending"`
+	Failed   int           `json:"failed"`
+	Done     bool          `json:"done" description:"nothing pending any more (failed certificates are retried later)"`
+	Failures []FailureView `json:"failures"`
+}
+
+// FailureView is one certificate whose issuance failed, with the reason recorded.
+type FailureView struct {
+	ID         uuid.UUID `json:"id"`
+	HolderName string    `json:"holder_name"`
+	Attempts   int       `json:"attempts"`
+	Reason     string    `json:"reason"`
+}
+
+// NewProgressView converts a batch's progress.
+func NewProgressView(p Progress) ProgressView {
+	v := ProgressView{BatchID: p.BatchID, Total: p.Total, Issued: p.Issued, Revoked: p.Revoked, Pending: p.Pending,
+		Failed: p.Failed, Done: p.Done(), Failures: make([]FailureView, 0, len(p.Failures))}
+	for _, c := range p.Failures {
+		v.Failures = append(v.Failures, FailureView{ID: c.ID, HolderName: c.HolderName, Attempts: c.Attempts, Reason: c.LastError})
+	}
+	return v
+}

@@ -21,6 +21,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Catalog:               s.Lifecycle.Catalog,
 		Candidates:            s.Lifecycle.Candidates,
 		CandidateApplications: s.Lifecycle.Batches,
+		Certificates:          s.Certificates.Service,
+		CertificateBatches:    s.Lifecycle.Batches,
 		RolesFor:              policies.RolesFor,
 		Authorizer:            consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:                s,

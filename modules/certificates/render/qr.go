@@ -1,6 +1,9 @@
 package render
 
 import (
+	"fmt"
+	"strings"
+
 	qrcode "github.com/yeqown/go-qrcode/v2"
 
 	"github.com/skillcert/skillcert/modules/platform"
@@ -99,4 +102,24 @@ func (m qrMatrix) rects() []moduleRect {
 		}
 	}
 	return out
+}
+
+// QRSVG draws the QR code of content as an SVG element (dark modules as rectangles, the quiet zone
+// included), for pages that show a certificate's verification code beside its link (the link is what
+// assistive technology reads: the drawing is aria-hidden). The markup is built from numbers only, so
+// it is safe to embed as HTML.
+func QRSVG(content string) (string, error) {
+	m, err := encodeQR(content)
+	if err != nil {
+		return "", err
+	}
+	size := m.size + 2*qrQuietZone
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 %d %d" shape-rendering="crispEdges" aria-hidden="true">`, size, size)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, size, size)
+	for _, r := range m.rects() {
+		fmt.Fprintf(&b, "M%d %dh%dv%dh-%dz", r.x+qrQuietZone, r.y+qrQuietZone, r.w, r.h, r.w)
+	}
+	b.WriteString(`"/></svg>`)
+	return b.String(), nil
 }
