@@ -5,6 +5,7 @@ import (
 
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/modules/oversight"
 )
 
 // navItem is one entry of the menu. Entries whose permission the user lacks are not shown (the
@@ -20,6 +21,7 @@ var menu = []navItem{
 	{Path: "/", Key: "nav.home"},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
+	{Path: "/decisions", Key: "nav.decisions", Permission: oversight.PermDecisionList},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {
@@ -34,9 +36,11 @@ func (c *Console) nav(fc *fiber.Ctx) []navItem {
 	return out
 }
 
-// homePage is the 工作台: what needs the user's attention, as counted links.
+// homePage is the 工作台: what needs the user's attention, as counted links (page_home_todos.go), and
+// where to go next when nothing does.
 type homePage struct {
 	Todos []todo
+	Next  []navItem // the menu's other entries, for the empty state
 }
 
 // todo is one line of the to-do list: a count and where to act on it.
@@ -44,8 +48,15 @@ type todo struct {
 	Key   string
 	Count int
 	Path  string
+	Args  map[string]any // further arguments of the message (a batch's title)
 }
 
 func (c *Console) home(fc *fiber.Ctx) error {
-	return c.render(fc, "home", homePage{})
+	p := homePage{Todos: c.todos(fc)}
+	for _, it := range c.nav(fc) {
+		if it.Path != "/" {
+			p.Next = append(p.Next, it)
+		}
+	}
+	return c.render(fc, "home", p)
 }
