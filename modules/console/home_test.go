@@ -104,52 +104,8 @@ func TestConsoleHomeTodos(t *testing.T) {
 		wantPage(t, p, http.StatusOK, "暂无待办事项", "接下来可以", `<li><a href="/users">用户与角色</a></li>`)
 	})
 
-	filing := approveFiling(t, k, org, reg, 4)
-	open, closed, over, running := newBatch(t, k, org, "电工四级第1批"), newBatch(t, k, org, "电工四级第2批"),
-		newBatch(t, k, org, "电工四级第3批"), newBatch(t, k, org, "电工四级第4批")
-	k.Do(t, "POST", "/api/v1/batches/"+open.String()+"/publish", org.Admin, nil).Want(t, http.StatusOK)
-	var apps []uuid.UUID
-	for i := range 3 {
-		cand := k.Do(t, "POST", "/api/v1/candidates", org.Admin, map[string]any{"name": fmt.Sprintf("考生%d", i), "id_type": "resident_id",
-			"id_number": residentID(t), "education": "senior_high", "occupation_years": 6, "current_level": 5,
-			"current_level_obtained_on": "2020-06-01"}).Want(t, http.StatusCreated).ID(t)
-		apps = append(apps, k.Do(t, "POST", "/api/v1/batches/"+open.String()+"/applications", org.Admin,
-			map[string]any{"candidate_id": cand}).Want(t, http.StatusCreated).ID(t))
-	}
-	// Two applications wait for review; the third was decided.
-	execIn(t, k, org, "UPDATE applications SET status = 'pending_review' WHERE tenant_id = ? AND id IN (?)", org.Tenant.ID, bun.In(apps[:2]))
-	execIn(t, k, org, "UPDATE applications SET status = 'approved' WHERE tenant_id = ? AND id = ?", org.Tenant.ID, apps[2])
-	now := time.Now().UTC()
-	execIn(t, k, org, "UPDATE batches SET status = 'closed' WHERE tenant_id = ? AND id = ?", org.Tenant.ID, closed)
-	execIn(t, k, org, "UPDATE batches SET status = 'publicity', publicity_ends_at = ? WHERE tenant_id = ? AND id = ?", now.Add(-time.Hour), org.Tenant.ID, over)
-	execIn(t, k, org, "UPDATE batches SET status = 'publicity', publicity_ends_at = ? WHERE tenant_id = ? AND id = ?", now.Add(48*time.Hour), org.Tenant.ID, running)
-	// Two open objections in the running publicity, one already dismissed.
-	for i, status := range []string{"open", "open", "dismissed"} {
-		execIn(t, k, org, "INSERT INTO objections (id, tenant_id, batch_id, application_id, reason, contact, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			uuid.New(), org.Tenant.ID, running, apps[i], "成绩有误", "13800000000", status, now)
-	}
-	// Three certificates queued; two of them failed to issue.
-	fb := certificates.FinalizedBatch{BatchID: uuid.New(), TenantID: org.Tenant.ID, OccupationCode: electrician, OccupationName: "电工",
-		Level: 4, FinalizedAt: now}
-	for i := range 3 {
-		fb.Passed = append(fb.Passed, certificates.PassedApplication{ApplicationID: uuid.New(), CandidateID: uuid.New(),
-			HolderName: fmt.Sprintf("持证人%d", i), IDType: "resident_id", IDNumber: residentID(t)})
-	}
-	if err := tenants.WithTx(org.Ctx(context.Background()), k.DB, func(ctx context.Context, tx bun.Tx) error {
-		return k.Server.Certificates.Service.OnFinalized(ctx, tx, fb)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	execIn(t, k, org, "UPDATE certificates SET attempts = 1, last_error = 'no CJK font' WHERE tenant_id = ? AND application_id IN (?)",
-		org.Tenant.ID, bun.In([]uuid.UUID{fb.Passed[0].ApplicationID, fb.Passed[1].ApplicationID}))
-	// The filing ends in a month: inside the renewal window.
-	execIn(t, k, org, "UPDATE filings SET valid_until = ? WHERE tenant_id = ? AND id = ?", time.Now().AddDate(0, 1, 0).Format(time.DateOnly), org.Tenant.ID, filing)
-	// The regulator orders rectification twice.
-	for _, reason := range []string{"档案不全", "场地不符"} {
-		k.Do(t, "POST", "/api/v1/oversight/decisions", reg.Admin, map[string]any{"institution_id": org.Tenant.ID, "kind": "rectify",
-			"reason": reason, "deadline": time.Now().AddDate(0, 0, 30).Format(time.DateOnly)}).Want(t, http.StatusCreated)
-	}
-
+	seeded := seedTodos(t, k, org, reg)
+	open, running := seeded.open, seeded.running
 	pending := "/batches/" + open.String() + "/applications?status=pending_review"
 	adminWant := map[string]string{
 		"/decisions":                   "2 项监管决定待阅处（可陈述申辩或申请复核）",
@@ -215,4 +171,61 @@ func TestConsoleHomeTodos(t *testing.T) {
 			t.Errorf("staff's review request: %d, want 403", p.status)
 		}
 	})
+}
+
+// seeded are the batches seedTodos made.
+type seeded struct{ open, closed, over, running uuid.UUID }
+
+// seedTodos gives org something of every kind to do: an approved filing near its end, an open batch
+// with two applications pending review, a closed batch, one past and one in publicity (two open
+// objections), three certificates of which two failed to issue, and two decisions of reg to answer.
+func seedTodos(t *testing.T, k *testkit.Kit, org, reg *testkit.Org) seeded {
+	t.Helper()
+	filing := approveFiling(t, k, org, reg, 4)
+	open, closed, over, running := newBatch(t, k, org, "电工四级第1批"), newBatch(t, k, org, "电工四级第2批"),
+		newBatch(t, k, org, "电工四级第3批"), newBatch(t, k, org, "电工四级第4批")
+	k.Do(t, "POST", "/api/v1/batches/"+open.String()+"/publish", org.Admin, nil).Want(t, http.StatusOK)
+	var apps []uuid.UUID
+	for i := range 3 {
+		cand := k.Do(t, "POST", "/api/v1/candidates", org.Admin, map[string]any{"name": fmt.Sprintf("考生%d", i), "id_type": "resident_id",
+			"id_number": residentID(t), "education": "senior_high", "occupation_years": 6, "current_level": 5,
+			"current_level_obtained_on": "2020-06-01"}).Want(t, http.StatusCreated).ID(t)
+		apps = append(apps, k.Do(t, "POST", "/api/v1/batches/"+open.String()+"/applications", org.Admin,
+			map[string]any{"candidate_id": cand}).Want(t, http.StatusCreated).ID(t))
+	}
+	// Two applications wait for review; the third was decided.
+	execIn(t, k, org, "UPDATE applications SET status = 'pending_review' WHERE tenant_id = ? AND id IN (?)", org.Tenant.ID, bun.In(apps[:2]))
+	execIn(t, k, org, "UPDATE applications SET status = 'approved' WHERE tenant_id = ? AND id = ?", org.Tenant.ID, apps[2])
+	now := time.Now().UTC()
+	execIn(t, k, org, "UPDATE batches SET status = 'closed' WHERE tenant_id = ? AND id = ?", org.Tenant.ID, closed)
+	execIn(t, k, org, "UPDATE batches SET status = 'publicity', publicity_ends_at = ? WHERE tenant_id = ? AND id = ?", now.Add(-time.Hour), org.Tenant.ID, over)
+	execIn(t, k, org, "UPDATE batches SET status = 'publicity', publicity_ends_at = ? WHERE tenant_id = ? AND id = ?", now.Add(48*time.Hour), org.Tenant.ID, running)
+	// Two open objections in the running publicity, one already dismissed.
+	for i, status := range []string{"open", "open", "dismissed"} {
+		execIn(t, k, org, "INSERT INTO objections (id, tenant_id, batch_id, application_id, reason, contact, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			uuid.New(), org.Tenant.ID, running, apps[i], "成绩有误", "13800000000", status, now)
+	}
+	// Three certificates queued; two of them failed to issue.
+	fb := certificates.FinalizedBatch{BatchID: uuid.New(), TenantID: org.Tenant.ID, OccupationCode: electrician, OccupationName: "电工",
+		Level: 4, FinalizedAt: now}
+	for i := range 3 {
+		fb.Passed = append(fb.Passed, certificates.PassedApplication{ApplicationID: uuid.New(), CandidateID: uuid.New(),
+			HolderName: fmt.Sprintf("持证人%d", i), IDType: "resident_id", IDNumber: residentID(t)})
+	}
+	if err := tenants.WithTx(org.Ctx(context.Background()), k.DB, func(ctx context.Context, tx bun.Tx) error {
+		return k.Server.Certificates.Service.OnFinalized(ctx, tx, fb)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	execIn(t, k, org, "UPDATE certificates SET attempts = 1, last_error = 'no CJK font' WHERE tenant_id = ? AND application_id IN (?)",
+		org.Tenant.ID, bun.In([]uuid.UUID{fb.Passed[0].ApplicationID, fb.Passed[1].ApplicationID}))
+	// The filing ends in a month: inside the renewal window.
+	execIn(t, k, org, "UPDATE filings SET valid_until = ? WHERE tenant_id = ? AND id = ?", time.Now().AddDate(0, 1, 0).Format(time.DateOnly), org.Tenant.ID, filing)
+	// The regulator orders rectification twice.
+	for _, reason := range []string{"档案不全", "场地不符"} {
+		k.Do(t, "POST", "/api/v1/oversight/decisions", reg.Admin, map[string]any{"institution_id": org.Tenant.ID, "kind": "rectify",
+			"reason": reason, "deadline": time.Now().AddDate(0, 0, 30).Format(time.DateOnly)}).Want(t, http.StatusCreated)
+	}
+
+	return seeded{open: open, closed: closed, over: over, running: running}
 }
