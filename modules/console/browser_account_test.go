@@ -30,6 +30,8 @@ func TestBrowserHomeAndAccount(t *testing.T) {
 		for _, lang := range []string{"zh-CN", "en"} {
 			t.Run(size.name+"-"+lang, func(t *testing.T) {
 				c := newChrome(t, k, size.width, size.height)
+				// A headless window is at least 500 px wide: the phone's width is emulated.
+				c.do("viewport", chromedp.EmulateViewport(int64(size.width), int64(size.height)))
 				shot := func(step string) {
 					if shots {
 						t.Logf("%s: %s", step, c.screenshot(step))
@@ -81,6 +83,7 @@ func TestBrowserHomeAndAccount(t *testing.T) {
 
 	t.Run("a person changes their password by typing", func(t *testing.T) {
 		c := newChrome(t, k, 360, 780)
+		c.do("viewport", chromedp.EmulateViewport(360, 780))
 		staff := org.Users["staff"]
 		const next = "violet tractor seventeen"
 		c.do("login", chromedp.Navigate(c.base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#tenant`)),

@@ -77,7 +77,7 @@ func execIn(t *testing.T, k *testkit.Kit, org *testkit.Org, query string, args .
 	}
 }
 
-var todoPattern = regexp.MustCompile(`<a href="([^"]+)"><span class="count">(\d+)</span> ([^<]*)</a>`)
+var todoPattern = regexp.MustCompile(`<a href="([^"]+)"><span class="count">(\d+)</span> ([^<]*)(?:<small>([^<]*)</small>)?</a>`)
 
 // todos reads the to-do list of the home page: link → "count label".
 func todos(t *testing.T, b *browser) map[string]string {
@@ -86,7 +86,11 @@ func todos(t *testing.T, b *browser) map[string]string {
 	wantPage(t, p, http.StatusOK)
 	out := map[string]string{}
 	for _, m := range todoPattern.FindAllStringSubmatch(p.body, -1) {
-		out[strings.ReplaceAll(m[1], "&amp;", "&")] = m[2] + " " + m[3]
+		line := m[2] + " " + m[3]
+		if m[4] != "" {
+			line += " · " + m[4]
+		}
+		out[strings.ReplaceAll(m[1], "&amp;", "&")] = line
 	}
 	return out
 }

@@ -48,7 +48,7 @@ type todo struct {
 	Key   string
 	Count int
 	Path  string
-	Args  map[string]any // further arguments of the message (a batch's title)
+	Batch string // the batch it is about, if one
 }
 
 func (c *Console) home(fc *fiber.Ctx) error {

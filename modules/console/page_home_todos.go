@@ -69,9 +69,9 @@ func (c *Console) todos(fc *fiber.Ctx) []todo {
 	}
 	t := c.d.Todos
 	var out []todo
-	add := func(key string, n int, path string, args map[string]any) {
+	add := func(key string, n int, path string, batch string) {
 		if n > 0 {
-			out = append(out, todo{Key: key, Count: n, Path: path, Args: args})
+			out = append(out, todo{Key: key, Count: n, Path: path, Batch: batch})
 		}
 	}
 	failed := func(what string, err error) {
@@ -81,7 +81,7 @@ func (c *Console) todos(fc *fiber.Ctx) []todo {
 		if n, err := t.Decisions.CountUnanswered(ctx); err != nil {
 			failed("decisions", err)
 		} else {
-			add("todo.decisions", n, "/decisions", nil)
+			add("todo.decisions", n, "/decisions", "")
 		}
 	}
 	if t.Batches != nil && c.may(ctx, ruleBatches) {
@@ -93,38 +93,38 @@ func (c *Console) todos(fc *fiber.Ctx) []todo {
 				shown := 0
 				for _, b := range bt.AwaitingReview {
 					add("todo.review", b.Count, "/batches/"+b.BatchID.String()+"/applications?status="+url.QueryEscape(string(batches.AppPendingReview)),
-						map[string]any{"Batch": b.Title})
+						b.Title)
 					shown += b.Count
 				}
-				add("todo.review_more", bt.ReviewTotal-shown, "/batches?status="+string(batches.StatusOpen), nil)
+				add("todo.review_more", bt.ReviewTotal-shown, "/batches?status="+string(batches.StatusOpen), "")
 			}
 			if c.may(ctx, ruleObjections) {
 				shown := 0
 				for _, b := range bt.OpenObjections {
-					add("todo.objections", b.Count, "/batches/"+b.BatchID.String(), map[string]any{"Batch": b.Title})
+					add("todo.objections", b.Count, "/batches/"+b.BatchID.String(), b.Title)
 					shown += b.Count
 				}
-				add("todo.objections_more", bt.ObjectionTotal-shown, "/batches?status="+string(batches.StatusPublicity), nil)
+				add("todo.objections_more", bt.ObjectionTotal-shown, "/batches?status="+string(batches.StatusPublicity), "")
 			}
 			if c.may(ctx, ruleFinalize) {
-				add("todo.finalize", bt.PublicityOver, "/batches?status="+string(batches.StatusPublicity), nil)
+				add("todo.finalize", bt.PublicityOver, "/batches?status="+string(batches.StatusPublicity), "")
 			}
-			add("todo.scoring", bt.Scoring, "/batches?status="+string(batches.StatusClosed), nil)
-			add("todo.publicity", bt.InPublicity, "/batches?status="+string(batches.StatusPublicity), nil)
+			add("todo.scoring", bt.Scoring, "/batches?status="+string(batches.StatusClosed), "")
+			add("todo.publicity", bt.InPublicity, "/batches?status="+string(batches.StatusPublicity), "")
 		}
 	}
 	if t.Certificates != nil && c.may(ctx, ruleCertificate) {
 		if n, err := t.Certificates.CountFailed(ctx); err != nil {
 			failed("certificates", err)
 		} else {
-			add("todo.certificates_failed", n, "/certificates?status=failed", nil)
+			add("todo.certificates_failed", n, "/certificates?status=failed", "")
 		}
 	}
 	if t.Filings != nil && c.may(ctx, ruleFilings) {
 		if n, err := t.Filings.CountRenewable(ctx); err != nil {
 			failed("filings", err)
 		} else {
-			add("todo.filings_expiring", n, "/filings", nil)
+			add("todo.filings_expiring", n, "/filings", "")
 		}
 	}
 	return out
