@@ -14,19 +14,19 @@ import (
 func (s *Server) mountConsole(ctx context.Context) error {
 	// The CSRF key must be the same on every serve replica: derive it from the platform secret.
 	c, err := console.New(console.Deps{
-		Identity: s.Identity,
-		Users:    s.Identity,
-		Audit:    s.Audit,
-		// The 工作台's counts come from the modules that keep the records.
-		Todos: console.Todos{Batches: s.Lifecycle.Batches, Certificates: s.Certificates.Service,
-			Filings: s.Lifecycle.Filings, Decisions: s.Oversight.Oversight.Decisions},
-		Decisions:  s.Oversight.Oversight.Decisions,
+		Identity:   s.Identity,
+		Users:      s.Identity,
+		Audit:      s.Audit,
 		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,
 		Log:        s.deps.Log,
 		PublicURL:  s.deps.Config.PublicURL,
 		Secret:     s.Oversight.secret,
+		// The 工作台's counts come from the modules that keep the records.
+		Todos: console.Todos{Batches: s.Lifecycle.Batches, Certificates: s.Certificates.Service,
+			Filings: s.Lifecycle.Filings, Decisions: s.Oversight.Oversight.Decisions},
+		Decisions: s.Oversight.Oversight.Decisions,
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
