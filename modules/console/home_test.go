@@ -108,8 +108,8 @@ func TestConsoleHomeTodos(t *testing.T) {
 		wantPage(t, p, http.StatusOK, "暂无待办事项", "接下来可以", `<li><a href="/users">用户与角色</a></li>`)
 	})
 
-	seeded := seedTodos(t, k, org, reg)
-	open, running := seeded.open, seeded.running
+	data := seedTodos(t, k, org, reg)
+	open, running := data.open, data.running
 	pending := "/batches/" + open.String() + "/applications?status=pending_review"
 	adminWant := map[string]string{
 		"/decisions":                   "2 项监管决定待阅处（可陈述申辩或申请复核）",
@@ -129,6 +129,13 @@ func TestConsoleHomeTodos(t *testing.T) {
 		// Finalize and publicity both link to the publicity list; the page lists both lines.
 		p := admin.do("GET", "/", nil)
 		wantPage(t, p, http.StatusOK, `<span class="count">1</span> 个批次公示期满，待确认结果并发证`, `<span class="count">1</span> 个批次公示中，待公示期结束`)
+	})
+
+	t.Run("a renewal applied for takes the filing off the list", func(t *testing.T) {
+		k.Do(t, "POST", "/api/v1/filings/"+data.filing.String()+"/renew", org.Admin, map[string]any{}).Want(t, http.StatusCreated)
+		if got, ok := todos(t, admin)["/filings"]; ok {
+			t.Errorf("filings to-do after renewing: %q", got)
+		}
 	})
 
 	t.Run("staff see what they may act on", func(t *testing.T) {
@@ -178,7 +185,7 @@ func TestConsoleHomeTodos(t *testing.T) {
 }
 
 // seeded are the batches seedTodos made.
-type seeded struct{ open, closed, over, running uuid.UUID }
+type seeded struct{ filing, open, closed, over, running uuid.UUID }
 
 // seedTodos gives org something of every kind to do: an approved filing near its end, an open batch
 // with two applications pending review, a closed batch, one past and one in publicity (two open
@@ -231,5 +238,5 @@ func seedTodos(t *testing.T, k *testkit.Kit, org, reg *testkit.Org) seeded {
 			"reason": reason, "deadline": time.Now().AddDate(0, 0, 30).Format(time.DateOnly)}).Want(t, http.StatusCreated)
 	}
 
-	return seeded{open: open, closed: closed, over: over, running: running}
+	return seeded{filing: filing, open: open, closed: closed, over: over, running: running}
 }
