@@ -56,7 +56,12 @@ func TestCatalogsAreComplete(t *testing.T) {
 			used["role."+r] = "policies.RolesFor"
 		}
 	}
-	for _, v := range []string{"user_status.active", "user_status.disabled", "outcome.ok", "outcome.denied", "outcome.failed"} {
+	for _, v := range []string{"user_status.active", "user_status.disabled", "outcome.ok", "outcome.denied", "outcome.failed",
+		"user.done_roles", "user.done_password", "user.done_enabled", "decisions.done_statement", "decisions.done_review_request",
+		"decision_kind.suspend", "decision_kind.reinstate", "decision_kind.invalidate_certificate", "decision_kind.rectify",
+		"review_outcome.upheld", "review_outcome.withdrawn", "field.wrong_password", "field.same_as_current",
+		"field.own_admin_role", "field.password_mismatch", "field.nul_character", "field.invalid_utf8",
+		"todo.decisions", "todo.review", "todo.review_more", "todo.objections", "todo.objections_more", "todo.finalize", "todo.scoring", "todo.publicity", "todo.certificates_failed", "todo.filings_expiring"} {
 		used[v] = "values"
 	}
 	if len(used) < 10 {

@@ -32,6 +32,8 @@ type Identity interface {
 	Login(ctx context.Context, in identity.LoginInput) (identity.LoginResult, error)
 	Authenticate(ctx context.Context, token string) (identity.Principal, error)
 	Logout(ctx context.Context, token string) error
+	// ChangePassword changes the signed-in person's own password (我的账户).
+	ChangePassword(ctx context.Context, in identity.PasswordChange) error
 }
 
 // Users is what the users and roles pages need of the identity module.
@@ -39,6 +41,10 @@ type Users interface {
 	ListUsers(ctx context.Context, req platform.PageRequest) (platform.Page[identity.User], error)
 	CreateUser(ctx context.Context, in identity.NewUser) (identity.User, error)
 	DisableUser(ctx context.Context, id uuid.UUID) error
+	GetUser(ctx context.Context, id uuid.UUID) (identity.User, error)
+	SetUserRoles(ctx context.Context, id uuid.UUID, roles []string) (identity.User, error)
+	SetUserPassword(ctx context.Context, id uuid.UUID, password string) error
+	EnableUser(ctx context.Context, id uuid.UUID) error
 }
 
 // AuditLog is what the audit page needs of the audit module.
@@ -79,6 +85,8 @@ type Deps struct {
 	// CandidateApplications lists a candidate's applications on their page (batches.Service); nil:
 	// the page shows none.
 	CandidateApplications CandidateApplications
+	Todos                 Todos     // the 工作台's counts (page_home_todos.go)
+	Decisions             Decisions // regulators' decisions about the institution (page_decisions.go)
 	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
 	RolesFor func(tenants.Kind) []string
 	Health   Health // nil: no banner

@@ -341,3 +341,13 @@ func TestConsoleUsersAndAudit(t *testing.T) {
 		}
 	})
 }
+
+// signedIn is a browser signed in as username of org.
+func signedIn(t *testing.T, k *testkit.Kit, org *testkit.Org, username string) *browser {
+	t.Helper()
+	b := newBrowser(t, k)
+	if p := b.login(org.Tenant.Slug, username, testkit.Password); p.status != http.StatusSeeOther {
+		t.Fatalf("login of %s: %d\n%s", username, p.status, p.body)
+	}
+	return b
+}

@@ -31,16 +31,6 @@ func (b *browser) post(from, path string, form url.Values) page {
 	return b.do("POST", path, form)
 }
 
-// signedIn is a browser signed in as username of org.
-func signedIn(t *testing.T, k *testkit.Kit, org *testkit.Org, username string) *browser {
-	t.Helper()
-	b := newBrowser(t, k)
-	if p := b.login(org.Tenant.Slug, username, testkit.Password); p.status != http.StatusSeeOther {
-		t.Fatalf("login of %s: %d\n%s", username, p.status, p.body)
-	}
-	return b
-}
-
 // mustContain fails unless the page holds every string.
 func mustContain(t *testing.T, p page, want ...string) {
 	t.Helper()

@@ -25,6 +25,7 @@ func (c *Console) pages(r *router) {
 	r.get("/audit", access{Permission: audit.PermAuditList}, c.auditPage)
 	// Each area registers its pages in its own file.
 	c.accountPages(r)
+	c.decisionPages(r)
 	c.filingPages(r)
 	c.batchPages(r)
 	c.candidatePages(r)

@@ -11,6 +11,7 @@ import (
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/identity"
+	"github.com/skillcert/skillcert/modules/oversight"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -33,6 +34,7 @@ var menu = []navItem{
 	{Path: "/certificates", Key: "nav.certificates", Permission: certificates.PermCertificateList},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
+	{Path: "/decisions", Key: "nav.decisions", Permission: oversight.PermDecisionList},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {
@@ -50,9 +52,11 @@ func (c *Console) nav(fc *fiber.Ctx) []navItem {
 	return out
 }
 
-// homePage is the 工作台: what needs the user's attention, as counted links.
+// homePage is the 工作台: what needs the user's attention, as counted links (page_home_todos.go), and
+// where to go next when nothing does.
 type homePage struct {
 	Todos []todo
+	Next  []navItem // the menu's other entries, for the empty state
 }
 
 // todo is one line of the to-do list: a count and where to act on it.
@@ -60,8 +64,15 @@ type todo struct {
 	Key   string
 	Count int
 	Path  string
+	Batch string // the batch it is about, if one
 }
 
 func (c *Console) home(fc *fiber.Ctx) error {
-	return c.render(fc, "home", homePage{})
+	p := homePage{Todos: c.todos(fc)}
+	for _, it := range c.nav(fc) {
+		if it.Path != "/" {
+			p.Next = append(p.Next, it)
+		}
+	}
+	return c.render(fc, "home", p)
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -76,13 +77,17 @@ func (r *router) add(method, path string, a access, h fiber.Handler) {
 // headers sets the console's security headers: a Content-Security-Policy that allows nothing from
 // another host and no inline script, no framing, and a strict referrer policy.
 func (c *Console) headers(fc *fiber.Ctx) error {
+	setHeaders(fc)
+	return fc.Next()
+}
+
+func setHeaders(fc *fiber.Ctx) {
 	fc.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 	fc.Set("X-Frame-Options", "DENY")
 	fc.Set("X-Content-Type-Options", "nosniff")
 	fc.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	fc.Set("Cache-Control", "no-store")
-	return fc.Next()
 }
 
 // renderError shows an error as a page: 401 goes to the login page, a rate limit or an unavailable
@@ -107,6 +112,10 @@ func (c *Console) renderError(fc *fiber.Ctx, err error) error {
 		key = "error.rate_limited"
 	case p.Status == fiber.StatusServiceUnavailable:
 		key = "error.unavailable"
+	case p.Code == httpx.CodeInvalidCharacter:
+		key = "error.invalid_character"
+	case p.Status == fiber.StatusRequestEntityTooLarge:
+		key = "error.too_large"
 	}
 	fc.Status(p.Status)
 	return c.render(fc, "error", map[string]any{"Status": p.Status, "Key": key, "Code": p.Code})
@@ -114,3 +123,19 @@ func (c *Console) renderError(fc *fiber.Ctx, err error) error {
 
 // errBadCSRF refuses a state-changing request without a valid CSRF token.
 var errBadCSRF = platform.E(platform.KindForbidden, "csrf", "the form has expired; reload the page and try again")
+
+// ErrorPage answers, as the console's HTML error page with the same status, an error of a console
+// request that no page handler answered: text or a body refused by the edge rules (a form posting a
+// NUL byte or bytes that are not UTF-8), an unknown address, a panic. It reports false for the
+// addresses that are not the console's (the API, well-known documents, health and metrics), which
+// keep their problem+json, and when the page cannot be rendered.
+func (c *Console) ErrorPage(fc *fiber.Ctx, err error) bool {
+	path := fc.Path()
+	if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/.well-known/") ||
+		path == "/healthz" || path == "/readyz" || path == "/metrics" {
+		return false
+	}
+	setHeaders(fc)
+	c.resolveSession(fc)
+	return c.renderError(fc, err) == nil
+}

@@ -29,6 +29,15 @@ const localsPrincipal = "console.principal"
 // session resolves the session cookie, when there is one, into the request's scope and actor. An
 // invalid or expired cookie is dropped; whether the page needs a session is requireLogin's call.
 func (c *Console) session(fc *fiber.Ctx) error {
+	c.resolveSession(fc)
+	return fc.Next()
+}
+
+// resolveSession is session's work without passing the request on (the error page uses it too).
+func (c *Console) resolveSession(fc *fiber.Ctx) {
+	if _, ok := principal(fc); ok {
+		return
+	}
 	if token := fc.Cookies(sessionCookie); token != "" {
 		p, err := c.d.Identity.Authenticate(fc.UserContext(), token)
 		if err == nil {
@@ -39,7 +48,6 @@ func (c *Console) session(fc *fiber.Ctx) error {
 		}
 	}
 	c.ensureCSRFCookie(fc)
-	return fc.Next()
 }
 
 // requireLogin sends a visitor without a session to the login page (303), remembering where to return.

@@ -31,6 +31,19 @@ type createUserRequest struct {
 	Roles       []string `json:"roles" required:"true"`
 }
 
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password" required:"true"`
+	NewPassword     string `json:"new_password" required:"true"`
+}
+
+type setRolesRequest struct {
+	Roles []string `json:"roles" required:"true"`
+}
+
+type setPasswordRequest struct {
+	Password string `json:"password" required:"true"`
+}
+
 // userList is GET /users's query: its route documents it, its handler parses with it.
 var userList = &httpx.List{Sorts: []string{SortCreatedAt, SortUsername}}
 
@@ -48,6 +61,14 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Response: new(UserView)}, h.getUser)
 	r.Post("/users/:id/disable", httpx.Op{Summary: "Disable a user and revoke their sessions", Tag: "identity",
 		Permission: PermUserDisable, Status: 204}, h.disableUser)
+	r.Put("/me/password", httpx.Op{Summary: "Change your own password; your other sessions are revoked, this one is kept",
+		Tag: "identity", AnyRole: true, Request: new(changePasswordRequest), Status: 204}, h.changePassword)
+	r.Put("/users/:id/roles", httpx.Op{Summary: "Replace a user's roles", Tag: "identity", Permission: PermUserManage,
+		Request: new(setRolesRequest), Response: new(UserView)}, h.setRoles)
+	r.Put("/users/:id/password", httpx.Op{Summary: "Reset a user's password and revoke their sessions", Tag: "identity",
+		Permission: PermUserManage, Request: new(setPasswordRequest), Status: 204}, h.setPassword)
+	r.Post("/users/:id/enable", httpx.Op{Summary: "Enable a disabled user again", Tag: "identity", Permission: PermUserManage,
+		Status: 204}, h.enableUser)
 }
 
 const localsPrincipal = "principal"
@@ -145,6 +166,55 @@ func (h *Handler) disableUser(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.svc.DisableUser(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) changePassword(c *fiber.Ctx) error {
+	var req changePasswordRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	token, _ := bearer(c)
+	if err := h.svc.ChangePassword(c.UserContext(), PasswordChange{Current: req.CurrentPassword, New: req.NewPassword,
+		Token: token, ClientIP: c.IP()}); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) setRoles(c *fiber.Ctx) error {
+	var req setRolesRequest
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
+		return err
+	}
+	u, err := h.svc.SetUserRoles(c.UserContext(), id, req.Roles)
+	if err != nil {
+		return err
+	}
+	return c.JSON(NewUserView(u))
+}
+
+func (h *Handler) setPassword(c *fiber.Ctx) error {
+	var req setPasswordRequest
+	id, err := httpx.BindWithID(c, "id", &req)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.SetUserPassword(c.UserContext(), id, req.Password); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) enableUser(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.EnableUser(c.UserContext(), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -19,6 +19,7 @@ const (
 	PermUserCreate  = "user:create"  // create a user in one's tenant
 	PermUserList    = "user:list"    // list and read the users of one's tenant
 	PermUserDisable = "user:disable" // disable a user and revoke their sessions
+	PermUserManage  = "user:manage"  // change a user's roles, reset their password, enable them again
 )
 
 // Sort keys of ListUsers; SortCreatedAt is the default.
@@ -79,20 +80,8 @@ func (n *NewUser) Validate(kind tenants.Kind, tenantSlug string, validRole func(
 		"2–64 letters, digits and . _ @ -, starting with a letter or digit")
 	checkPassword(&v, "password", n.Password, n.Username, tenantSlug)
 	v.Check(len([]rune(n.DisplayName)) <= 100, "display_name", "too_long", "at most 100 characters")
-	if len(n.Roles) == 0 {
-		v.Add("roles", "required", "at least one role is required")
-	}
-	seen := map[string]bool{}
-	for _, r := range n.Roles {
-		if !validRole(kind, r) {
-			return &platform.Error{Kind: platform.KindUnprocessable, Code: "invalid_role",
-				Message: "role " + r + " does not fit a " + string(kind) + " tenant",
-				Fields:  []platform.FieldError{{Field: "roles", Code: "invalid_role", Message: r}}}
-		}
-		if seen[r] {
-			v.Add("roles", "duplicate", "role "+r+" is listed twice")
-		}
-		seen[r] = true
+	if err := checkRoles(&v, kind, n.Roles, validRole); err != nil {
+		return err
 	}
 	return v.Err()
 }

@@ -394,33 +394,12 @@ func (s *Service) DisableUser(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
-// ResetPassword sets a new password for a user of the tenant in ctx and revokes their sessions.
+// ResetPassword sets a new password for a user of the tenant in ctx, found by username (operator
+// tasks), and revokes their sessions; see SetUserPassword.
 func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
-	scope, ok := tenants.FromContext(ctx)
-	if !ok {
-		return tenants.ErrNoScope
-	}
-	if err := CheckPassword(password, username, scope.Slug); err != nil {
-		return err
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return err
-	}
-	return tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
-		u, err := userByName(ctx, tx, scope.TenantID, username)
-		if err != nil {
-			return err
-		}
-		now := s.now().UTC()
-		if err := setPasswordHash(ctx, tx, scope.TenantID, u.ID, hash, now); err != nil {
-			return err
-		}
-		if err := revokeUserSessions(ctx, tx, scope.TenantID, u.ID, now); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "user.reset_password", TargetType: "user", TargetID: u.ID.String()})
-	})
+	return s.resetPassword(ctx, func(ctx context.Context, tx bun.IDB, tenantID uuid.UUID) (*userRow, error) {
+		return userByName(ctx, tx, tenantID, username)
+	}, password)
 }
 
 // UserByUsername finds a user of the tenant in ctx (operator tasks).

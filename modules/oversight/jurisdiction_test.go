@@ -177,10 +177,11 @@ func TestDatabaseRefusesOutsideJurisdiction(t *testing.T) {
 }
 
 // institutionWrites lists every route that writes institution data: POST/PUT/PATCH/DELETE under
-// /api/v1 that is not oversight's own, authentication, public, or a tenant's own user administration.
+// /api/v1 that is not oversight's own, authentication, public, a tenant's own user administration, or a
+// person's own password.
 func institutionWrites(k *testkit.Kit) []struct{ method, path, permission string } {
 	var out []struct{ method, path, permission string }
-	own := regexp.MustCompile(`^/api/v1/(oversight|auth|public)/|^/api/v1/users(/|$)`)
+	own := regexp.MustCompile(`^/api/v1/(oversight|auth|public)/|^/api/v1/users(/|$)|^/api/v1/me/password$`)
 	for _, r := range k.Server.Spec.Routes() {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead || !strings.HasPrefix(r.Path, "/api/v1/") || own.MatchString(r.Path) {
 			continue

@@ -62,6 +62,9 @@ var anyRoleRoutes = []string{
 	"GET /api/v1/calendar/holidays/:year", // the working-day calendar every schedule is computed on
 	"GET /",                               // the console's 工作台: each user's own to-dos
 	"POST /logout",                        // the console's sign-out
+	"PUT /api/v1/me/password",             // one's own password
+	"GET /account",                        // the console's 我的账户
+	"POST /account/password",              // and its password form
 }
 
 // publicRoutes need no token at all: logging in, and what the public is entitled to see or send —

@@ -75,7 +75,10 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 	if err := s.build(ctx); err != nil {
 		return nil, err
 	}
-	s.App = httpx.NewApp(d.Log, httpx.NewMetrics(d.Registry), httpx.TrustProxies(d.Config.TrustedProxies))
+	// Errors of the console's requests that no page answered (text or bodies refused at the edge, an
+	// unknown path) are the console's HTML error page, not the API's problem+json.
+	pages := httpx.PageErrors(func(c *fiber.Ctx, err error) bool { return s.Console != nil && s.Console.ErrorPage(c, err) })
+	s.App = httpx.NewApp(d.Log, httpx.NewMetrics(d.Registry), httpx.TrustProxies(d.Config.TrustedProxies), pages)
 	s.Spec = httpx.NewSpec("SkillCert API", "1")
 	if err := s.mount(ctx); err != nil {
 		return nil, err

@@ -29,6 +29,10 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Log:                   s.deps.Log,
 		PublicURL:             s.deps.Config.PublicURL,
 		Secret:                s.Oversight.secret,
+		// The 工作台's counts come from the modules that keep the records.
+		Todos: console.Todos{Batches: s.Lifecycle.Batches, Certificates: s.Certificates.Service,
+			Filings: s.Lifecycle.Filings, Decisions: s.Oversight.Oversight.Decisions},
+		Decisions: s.Oversight.Oversight.Decisions,
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)

@@ -32,6 +32,15 @@ func NewApp(log *slog.Logger, m *Metrics, opts ...Option) *fiber.App {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if page := cfg.pages; page != nil {
+		problem := cfg.fiber.ErrorHandler
+		cfg.fiber.ErrorHandler = func(c *fiber.Ctx, err error) error {
+			if !strings.HasPrefix(c.Path(), "/api/") && page(c, err) {
+				return nil
+			}
+			return problem(c, err)
+		}
+	}
 	app := fiber.New(cfg.fiber)
 	if len(cfg.proxies) > 0 {
 		app.Use(ClientAddress(cfg.proxies))
@@ -47,6 +56,16 @@ type Option func(*appConfig)
 type appConfig struct {
 	fiber   fiber.Config
 	proxies []netip.Prefix
+	pages   func(c *fiber.Ctx, err error) bool
+}
+
+// PageErrors hands the errors of requests outside the JSON API (paths not under /api/) to page before
+// they become problem+json: the errors no route answered for itself — the edge rules refusing text or
+// a body (TextRules, BodyRules), an unknown path, a panic. page writes an answer (an HTML error page of
+// the console, same status) and reports true when the request is one of its own; otherwise the error is
+// problem+json as everywhere. The API's answers never change.
+func PageErrors(page func(c *fiber.Ctx, err error) bool) Option {
+	return func(c *appConfig) { c.pages = page }
 }
 
 // TrustProxies makes c.IP() — what throttling, rate limits and audit see — the client address that
