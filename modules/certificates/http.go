@@ -56,7 +56,7 @@ type postRequest struct {
 // ListQuery is the query of GET /certificates (sorts and filters), which the console's list reads too.
 var ListQuery = &httpx.List{Sorts: []string{"created_at"}, Filters: []httpx.Filter{
 	{Name: "batch_id", Description: "only the certificates of this batch", Format: "uuid"},
-	statusFilter,
+	listStatusFilter,
 }}
 
 // myCertificatesList is the query of GET /me/certificates.
@@ -64,6 +64,11 @@ var myCertificatesList = &httpx.List{Sorts: []string{"created_at"}, Filters: []h
 
 var statusFilter = httpx.Filter{Name: "status", Description: "only certificates in this status",
 	Enum: []string{string(StatusPending), string(StatusIssued), string(StatusRevoked)}}
+
+// listStatusFilter is the status filter of GET /certificates, which also takes "failed": pending
+// certificates whose last issuance attempt failed.
+var listStatusFilter = httpx.Filter{Name: "status", Description: "only certificates in this status (failed: pending after a failed attempt)",
+	Enum: []string{string(StatusPending), string(StatusIssued), string(StatusRevoked), FilterFailed}}
 
 // Routes mounts the API operations under /api/v1.
 func (h *Handler) Routes(r *httpx.Router) {
@@ -158,11 +163,16 @@ func listFilter(c *fiber.Ctx) (ListFilter, error) {
 // ParseListFilter reads the filters of GET /certificates: ?status= and ?batch_id= (400 when either
 // is malformed).
 func ParseListFilter(status, batchID string) (ListFilter, error) {
-	st, err := ParseStatus(status)
-	if err != nil {
-		return ListFilter{}, err
+	var f ListFilter
+	if status == FilterFailed {
+		f.Status, f.Failed = StatusPending, true
+	} else {
+		st, err := ParseStatus(status)
+		if err != nil {
+			return ListFilter{}, err
+		}
+		f.Status = st
 	}
-	f := ListFilter{Status: st}
 	if batchID != "" {
 		id, err := uuid.Parse(batchID)
 		if err != nil {

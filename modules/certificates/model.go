@@ -212,7 +212,14 @@ type ListFilter struct {
 	BatchID     *uuid.UUID
 	CandidateID *uuid.UUID // Mine sets it to the caller's own candidate record
 	Status      Status     // "" for any
+	// Failed narrows pending certificates to those whose last issuance attempt failed (they wait for
+	// a retry); the list filter ?status=failed.
+	Failed bool
 }
+
+// FilterFailed is the status filter of pending certificates whose last attempt failed: not a status
+// of its own (the certificate stays pending and is retried), but what an admin looks for.
+const FilterFailed = "failed"
 
 // ParseStatus reads a status filter: "" (any status) or one of the three statuses.
 func ParseStatus(s string) (Status, error) {

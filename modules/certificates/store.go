@@ -363,6 +363,9 @@ func listCerts(ctx context.Context, db bun.IDB, tenantID uuid.UUID, f ListFilter
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
+	if f.Failed {
+		q = q.Where("last_error <> ''")
+	}
 	if after != nil {
 		if desc {
 			q = q.Where("(created_at, id) < (?, ?)", after.CreatedAt, after.ID)

@@ -21,7 +21,6 @@ import (
 	"github.com/skillcert/skillcert/tenants"
 )
 
-
 // approveFiling files org's scope for electricians at levels and has reg approve it; it returns the
 // filing's id.
 func approveFiling(t *testing.T, k *testkit.Kit, org, reg *testkit.Org, levels ...int) uuid.UUID {
@@ -128,6 +127,27 @@ func TestConsoleHomeTodos(t *testing.T) {
 		// Finalize and publicity both link to the publicity list; the page lists both lines.
 		p := admin.do("GET", "/", nil)
 		wantPage(t, p, http.StatusOK, `<span class="count">1</span> 个批次公示期满，待确认结果并发证`, `<span class="count">1</span> 个批次公示中，待公示期结束`)
+	})
+
+	t.Run("the failed certificates' link lists exactly those, in the console and the API", func(t *testing.T) {
+		p := admin.do("GET", "/certificates?status=failed", nil)
+		if n := strings.Count(p.body, `class="status st-failed"`); p.status != http.StatusOK || n != 2 {
+			t.Errorf("console: status %d, %d failed rows, want 2", p.status, n)
+		}
+		var page struct {
+			Items []struct {
+				Status string `json:"status"`
+			} `json:"items"`
+		}
+		k.Do(t, "GET", "/api/v1/certificates?status=failed", org.Admin, nil).Want(t, http.StatusOK).Decode(t, &page)
+		if len(page.Items) != 2 {
+			t.Errorf("API: %d failed certificates, want 2", len(page.Items))
+		}
+		for _, it := range page.Items {
+			if it.Status != "pending" { // failed is a filter, not a status: they wait for a retry
+				t.Errorf("API: status %q, want pending", it.Status)
+			}
+		}
 	})
 
 	t.Run("a renewal applied for takes the filing off the list", func(t *testing.T) {

@@ -204,7 +204,7 @@ func (c *Console) certificatesPage(fc *fiber.Ctx) error {
 		return err
 	}
 	p := certificatesPage{List: lv.WithNext(page.NextCursor), Status: string(f.Status),
-		Statuses:  []string{string(certificates.StatusPending), string(certificates.StatusIssued), string(certificates.StatusRevoked)},
+		Statuses:  []string{string(certificates.StatusPending), string(certificates.StatusIssued), string(certificates.StatusRevoked), certificates.FilterFailed},
 		CanExport: c.d.Authorizer.Can(ctx, certificates.PermCertificateExport)}
 	for _, cert := range page.Items {
 		p.Items = append(p.Items, newCertRow(cert))
