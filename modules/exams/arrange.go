@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -21,8 +22,9 @@ import (
 // upwards. A shuffled one first permutes them with Fisher–Yates driven by one ChaCha8 stream keyed by
 // SHA-256(seed) — the stream runs on across the sessions in order — and then breaks every pair of
 // neighbouring seats of a room that holds two applications adjacent in registration order, by swapping
-// the second with a seat drawn from the same stream until neither place has such a pair (guaranteed
-// from four takers on; with fewer it may be impossible).
+// one of them with another place, searched from a place drawn from the same stream, so that neither
+// place has such a pair; up to eight takers, it takes the first permutation of the shuffled order
+// without such pairs instead (one exists from four takers on; with fewer it may be impossible).
 
 // arrangeSession is a session as the arrangement sees it: its method and its rooms' seats in order.
 type arrangeSession struct {
@@ -127,36 +129,83 @@ func neighbours(order, roomOf []int, p int) bool {
 }
 
 // separate swaps places until no two neighbouring seats of a room hold applications adjacent in
-// registration order (see the comment at the top), drawing from rng so that it is reproducible.
+// registration order (see the comment at the top). For a pair at (p, p+1) it tries to swap p+1, then
+// p, with every other place, starting at a place drawn from rng (so that it is reproducible), and takes
+// the first swap that leaves both places without such a neighbour.
 func separate(order, roomOf []int, rng *mrand.Rand) {
 	n := len(order)
 	if n < 4 {
 		return
 	}
+	if n <= 8 {
+		exhaust(order, roomOf)
+		return
+	}
 	around := func(i int) bool { return neighbours(order, roomOf, i-1) || neighbours(order, roomOf, i) }
-	for pass := 0; pass < 8; pass++ {
+	for pass := 0; pass < 16; pass++ {
 		clean := true
 		for p := 0; p+1 < n; p++ {
 			if !neighbours(order, roomOf, p) {
 				continue
 			}
 			clean = false
-			for try := 0; try < 4*n+64; try++ {
-				q := rng.IntN(n)
-				if q == p+1 || q == p {
-					continue
+			start := rng.IntN(n)
+		search:
+			for _, x := range [2]int{p + 1, p} {
+				for k := range n {
+					q := (start + k) % n
+					if q == x {
+						continue
+					}
+					order[x], order[q] = order[q], order[x]
+					if !around(x) && !around(q) {
+						break search
+					}
+					order[x], order[q] = order[q], order[x]
 				}
-				order[p+1], order[q] = order[q], order[p+1]
-				if !around(p+1) && !around(q) {
-					break
-				}
-				order[p+1], order[q] = order[q], order[p+1]
 			}
 		}
 		if clean {
 			return
 		}
 	}
+}
+
+// exhaust is separate for a few takers, where swaps can get stuck: it walks the permutations of the
+// shuffled order (Heap's algorithm, deterministic) and keeps the first without such neighbours. One
+// exists from four takers on, room breaks only helping.
+func exhaust(order, roomOf []int) {
+	ok := func() bool {
+		for p := 0; p+1 < len(order); p++ {
+			if neighbours(order, roomOf, p) {
+				return false
+			}
+		}
+		return true
+	}
+	if ok() {
+		return
+	}
+	first := slices.Clone(order)
+	c := make([]int, len(order))
+	for i := 1; i < len(order); {
+		if c[i] < i {
+			if i%2 == 0 {
+				order[0], order[i] = order[i], order[0]
+			} else {
+				order[c[i]], order[i] = order[i], order[c[i]]
+			}
+			if ok() {
+				return
+			}
+			c[i]++
+			i = 1
+		} else {
+			c[i] = 0
+			i++
+		}
+	}
+	copy(order, first)
 }
 
 // registrationNeighbours counts the neighbouring seats of a room holding applications adjacent in
