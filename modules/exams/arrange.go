@@ -45,7 +45,9 @@ type arrangeApp struct {
 }
 
 // takes reports whether the application sits a session of method m.
-func (a arrangeApp) takes(m batches.Method) bool { return !(m == batches.MethodTheory && a.TheoryExempt) }
+func (a arrangeApp) takes(m batches.Method) bool {
+	return !(m == batches.MethodTheory && a.TheoryExempt)
+}
 
 // InsufficientError says which session lacks how many seats; it is ErrInsufficient for errors.Is.
 type InsufficientError struct {
