@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/skillcert/skillcert/modules/exams"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -389,6 +388,3 @@ func TestTicketNumbersAreUniqueAcrossBatches(t *testing.T) {
 		t.Fatalf("%d numbers", len(seen))
 	}
 }
-
-// keyOf is the kit server's ticket key, for signing tokens as a ticket job would.
-func keyOf(k *testkit.Kit) *exams.Service { return k.Server.Exams.Exams }
