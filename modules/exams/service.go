@@ -834,14 +834,13 @@ func (s *Service) CheckIn(ctx context.Context, batchID uuid.UUID, in CheckInInpu
 		return CheckIn{}, err
 	}
 	var appID *uuid.UUID
-	var claims TicketClaims
+	var ticketErr error // reported once the session is known to be the tenant's (404 first)
 	via := ViaIDNumber
 	if in.Ticket != "" {
 		via = ViaTicket
-		if claims, err = s.VerifyTicket(sc.TenantID, batchID, in.Ticket); err != nil {
-			return CheckIn{}, err
-		}
-		appID = &claims.ApplicationID
+		claims, err := s.VerifyTicket(sc.TenantID, batchID, in.Ticket)
+		ticketErr = err
+		appID = &claims.ApplicationID // uuid.Nil when invalid: no seat matches
 	}
 	var out CheckIn
 	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
@@ -857,6 +856,9 @@ func (s *Service) CheckIn(ctx context.Context, batchID uuid.UUID, in CheckInInpu
 		door, err := atTheDoor(ctx, tx, sc.TenantID, batchID, in.SessionID, appID, in.IDNumber)
 		if err != nil {
 			return err
+		}
+		if ticketErr != nil {
+			return ticketErr
 		}
 		now := s.now()
 		if !(Session{StartsAt: door.StartsAt, EndsAt: door.EndsAt}).CheckInOpen(now) {
