@@ -18,11 +18,15 @@ import (
 
 type noSupervisors struct{}
 
-func (noSupervisors) IsSupervisor(context.Context, uuid.UUID, uuid.UUID) (bool, error) { return false, nil }
+func (noSupervisors) IsSupervisor(context.Context, uuid.UUID, uuid.UUID) (bool, error) {
+	return false, nil
+}
 
 type noJurisdictions struct{}
 
-func (noJurisdictions) Jurisdiction(context.Context, tenants.Scope) ([]uuid.UUID, error) { return nil, nil }
+func (noJurisdictions) Jurisdiction(context.Context, tenants.Scope) ([]uuid.UUID, error) {
+	return nil, nil
+}
 
 // TestDevModeSQLite runs exam administration on the embedded dev database: a site, sessions with their
 // overlap rules, both arrangements, a check-in and the absence that follows a session's end.
