@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/policies"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -63,6 +64,13 @@ func TestCatalogsAreComplete(t *testing.T) {
 		"field.own_admin_role", "field.password_mismatch", "field.nul_character", "field.invalid_utf8",
 		"todo.decisions", "todo.review", "todo.review_more", "todo.objections", "todo.objections_more", "todo.finalize", "todo.scoring", "todo.publicity", "todo.certificates_failed", "todo.filings_expiring"} {
 		used[v] = "values"
+	}
+	// Exam administration: method names and check-in refusals (page_exams.go).
+	for _, m := range batches.Methods() {
+		used["checkin.method."+string(m)] = "batches.Methods"
+	}
+	for _, c := range []string{"invalid_ticket", "check_in_closed", "not_found", "invalid"} {
+		used["checkin.error."+c] = "checkInMessage"
 	}
 	if len(used) < 10 {
 		t.Fatalf("found only %d message ids in use: the scan is broken", len(used))

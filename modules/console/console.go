@@ -93,7 +93,9 @@ type Deps struct {
 	// Certificates serves the 证书 pages; CertificateBatches names their batches (nil: ids shown).
 	Certificates       Certificates
 	CertificateBatches CertificateBatches
-	Log                *slog.Logger
+	// Exams is exam administration (check-in at the door).
+	Exams ExamDesk
+	Log   *slog.Logger
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
 	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it
