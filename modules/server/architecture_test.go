@@ -202,6 +202,7 @@ var moduleOrder = []string{
 	"candidates",   // people who sit exams, self-registration logins
 	"batches",      // exam batches, applications, results
 	"certificates", // issued certificates and credentials
+	"exams",        // exam administration: sites, sessions, arrangement, tickets, check-in
 	"oversight",    // regulators' view, decisions and reports store
 }
 

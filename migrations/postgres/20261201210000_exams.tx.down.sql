@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS exam_check_ins, exam_tickets, exam_ticket_numbers, exam_batch_codes, exam_seats,
+  exam_arrangements, exam_session_rooms, exam_sessions, exam_rooms, exam_sites;

@@ -1,0 +1,10 @@
+DROP TABLE IF EXISTS exam_check_ins;
+DROP TABLE IF EXISTS exam_tickets;
+DROP TABLE IF EXISTS exam_ticket_numbers;
+DROP TABLE IF EXISTS exam_batch_codes;
+DROP TABLE IF EXISTS exam_seats;
+DROP TABLE IF EXISTS exam_arrangements;
+DROP TABLE IF EXISTS exam_session_rooms;
+DROP TABLE IF EXISTS exam_sessions;
+DROP TABLE IF EXISTS exam_rooms;
+DROP TABLE IF EXISTS exam_sites;
