@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,7 +172,14 @@ func (s *Service) GetApplication(ctx context.Context, id uuid.UUID) (Application
 		if err != nil {
 			return err
 		}
-		return checkEvaluates(ctx, tx, sc.TenantID, a.BatchID, ErrApplicationNotFound)
+		if err := checkEvaluates(ctx, tx, sc.TenantID, a.BatchID, ErrApplicationNotFound); err != nil {
+			return err
+		}
+		absent, err := s.absentMethods(ctx, tx, a.ID)
+		if len(absent) > 0 {
+			a.Result = ResultAbsent
+		}
+		return err
 	})
 	if err != nil {
 		return Application{}, err
@@ -219,12 +227,54 @@ func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, req p
 			return platform.Page[Application]{}, err
 		}
 	}
+	if len(apps) > 0 && s.deps.Attendance != nil {
+		err := tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error { return s.markAbsent(ctx, tx, apps) })
+		if err != nil {
+			return platform.Page[Application]{}, err
+		}
+	}
 	if _, only := evaluatorOnly(ctx); only {
 		for i := range apps {
 			apps[i] = forReader(ctx, apps[i])
 		}
 	}
 	return platform.CutPage(apps, req, applicationCursor), nil
+}
+
+// absentMethods lists the methods an application is absent from (none without Attendance).
+func (s *Service) absentMethods(ctx context.Context, tx bun.IDB, applicationID uuid.UUID) ([]Method, error) {
+	if s.deps.Attendance == nil {
+		return nil, nil
+	}
+	return s.deps.Attendance.AbsentMethods(ctx, tx, applicationID)
+}
+
+// absentees maps a batch's absent applications to their methods (none without Attendance).
+func (s *Service) absentees(ctx context.Context, tx bun.IDB, batchID uuid.UUID) (map[uuid.UUID][]Method, error) {
+	if s.deps.Attendance == nil {
+		return nil, nil
+	}
+	return s.deps.Attendance.Absentees(ctx, tx, batchID)
+}
+
+// markAbsent makes applications absent from a method read result "absent" (one query per batch).
+func (s *Service) markAbsent(ctx context.Context, tx bun.IDB, apps []Application) error {
+	byBatch := map[uuid.UUID]map[uuid.UUID][]Method{}
+	for i := range apps {
+		a := &apps[i]
+		m, ok := byBatch[a.BatchID]
+		if !ok {
+			var err error
+			if m, err = s.absentees(ctx, tx, a.BatchID); err != nil {
+				return err
+			}
+			byBatch[a.BatchID] = m
+		}
+		if len(m[a.ID]) > 0 {
+			a.Result = ResultAbsent
+		}
+	}
+	return nil
 }
 
 // applicationQueryOf checks an application list's filter and cursor and makes the store query of its
@@ -284,8 +334,10 @@ func (s *Service) MyApplications(ctx context.Context, req platform.PageRequest, 
 				return err
 			}
 			pq.Candidate = &c.ID
-			apps, err = listApplications(ctx, tx, pq)
-			return err
+			if apps, err = listApplications(ctx, tx, pq); err != nil {
+				return err
+			}
+			return s.markAbsent(ctx, tx, apps)
 		})
 	}
 	if err != nil {
@@ -379,6 +431,9 @@ func (s *Service) updateApplicationWith(ctx context.Context, id uuid.UUID, actio
 // (403 recused). Scores are taken while the batch is closed (the exam follows the close); once results
 // are published they are locked (409 scores_locked). Every change is audited with the previous scores.
 // An evaluator-only scorer gets the application back with the ID number masked.
+//
+// A method the candidate was absent from (缺考: seated in a session of it that ended without a check-in)
+// takes no score (422 absent), and the application reads result "absent" (stored as a fail).
 func (s *Service) SetScores(ctx context.Context, id uuid.UUID, scores map[Method]float64) (Application, error) {
 	a, err := s.setScores(ctx, id, scores)
 	if err != nil {
@@ -389,7 +444,8 @@ func (s *Service) SetScores(ctx context.Context, id uuid.UUID, scores map[Method
 
 func (s *Service) setScores(ctx context.Context, id uuid.UUID, scores map[Method]float64) (Application, error) {
 	actor := tenants.ActorFrom(ctx)
-	return s.updateApplicationWith(ctx, id, "application.scores", func(ctx context.Context, tx bun.Tx, b Batch, a *Application, now time.Time) error {
+	var absent []Method
+	a, err := s.updateApplicationWith(ctx, id, "application.scores", func(ctx context.Context, tx bun.Tx, b Batch, a *Application, now time.Time) error {
 		switch b.Status {
 		case StatusClosed:
 		case StatusPublicity, StatusFinalized:
@@ -435,6 +491,15 @@ func (s *Service) setScores(ctx context.Context, id uuid.UUID, scores map[Method
 		if !a.Status.Admitted() {
 			return platform.Conflict("invalid_state", "the application is "+string(a.Status)+"; only admitted applications are scored")
 		}
+		var err2 error
+		if absent, err2 = s.absentMethods(ctx, tx, a.ID); err2 != nil {
+			return err2
+		}
+		for m := range scores {
+			if slices.Contains(absent, m) {
+				return ErrAbsent
+			}
+		}
 		next := maps.Clone(a.Scores)
 		if next == nil {
 			next = map[Method]float64{}
@@ -442,8 +507,15 @@ func (s *Service) setScores(ctx context.Context, id uuid.UUID, scores map[Method
 		maps.Copy(next, scores)
 		a.Scores = next
 		a.Result = ComputeResult(b, a.Decision.TheoryExempt, next, false)
+		if len(absent) > 0 {
+			a.Result = ResultFail // stored; read as absent
+		}
 		return nil
 	})
+	if err == nil && len(absent) > 0 {
+		a.Result = ResultAbsent
+	}
+	return a, err
 }
 
 // CandidateChanged implements candidates.ChangeListener: inside the candidate update's transaction it

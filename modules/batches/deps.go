@@ -136,3 +136,13 @@ type TenantDirectory interface {
 	BySlug(ctx context.Context, slug string) (tenants.Tenant, error)
 	ByID(ctx context.Context, id uuid.UUID) (tenants.Tenant, error)
 }
+
+// Attendance tells which methods applications were absent from (缺考): seated in a session of the
+// method that has ended, with no check-in for it. exams.Service provides it (wired in modules/server);
+// without it nobody is absent. Both read in the caller's transaction, in the tenant of ctx.
+type Attendance interface {
+	// AbsentMethods lists the methods one application is absent from (none: nil).
+	AbsentMethods(ctx context.Context, tx bun.IDB, applicationID uuid.UUID) ([]Method, error)
+	// Absentees maps a batch's applications absent from some method to those methods.
+	Absentees(ctx context.Context, tx bun.IDB, batchID uuid.UUID) (map[uuid.UUID][]Method, error)
+}

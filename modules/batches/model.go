@@ -315,11 +315,14 @@ func (s ApplicationStatus) reevaluable() bool {
 // Result of an application's assessment.
 type Result string
 
-// Results; ResultNone while scores are incomplete.
+// Results; ResultNone while scores are incomplete. ResultAbsent is read, never stored: an application
+// absent (缺考) from a method it must take — seated in a session of it that ended without a check-in
+// (see Attendance) — reads "absent" and is stored as a fail, so it can never pass.
 const (
-	ResultNone Result = ""
-	ResultPass Result = "pass"
-	ResultFail Result = "fail"
+	ResultNone   Result = ""
+	ResultPass   Result = "pass"
+	ResultFail   Result = "fail"
+	ResultAbsent Result = "absent"
 )
 
 // Application is a candidate's application to a batch.
@@ -583,6 +586,7 @@ var (
 	ErrDeadlinePassed      = platform.Unprocessable("deadline_passed", "the application deadline has passed")
 	ErrCapacityFull        = platform.Unprocessable("capacity_full", "the batch has no places left")
 	ErrScoresLocked        = platform.Conflict("scores_locked", "results are published; scores are locked")
+	ErrAbsent              = platform.Unprocessable("absent", "the candidate was absent (缺考) from this method: it takes no score")
 	ErrSupervisorRequired  = platform.Unprocessable("supervisor_required",
 		"every exam is supervised (逢考必督): assign an internal quality supervisor first")
 	ErrPublicityNotOver = platform.Unprocessable("publicity_not_over", "the publicity period is not over")

@@ -29,8 +29,10 @@ type Deps struct {
 	Tenants     TenantDirectory
 	// Finalize is told inside finalize's transaction which applications passed (certificate issuance).
 	Finalize FinalizeHook
-	Rules    *eligibility.Registry
-	Now      func() time.Time
+	// Attendance tells who was absent (缺考) from which method (exam administration); optional.
+	Attendance Attendance
+	Rules      *eligibility.Registry
+	Now        func() time.Time
 }
 
 // Service runs batches, applications, assessment and publicity. It is what the HTTP layer, jobs and a
@@ -356,7 +358,8 @@ func checkStaffing(ctx context.Context, tx bun.IDB, b Batch) error {
 
 // PublishResults publishes the results (→ publicity). Pending reviews must be decided first (422
 // reviews_pending); every admitted application gets its final result, a missing score counting as
-// absent (fail). The publicity period ends after the batch's publicity days counted in working days;
+// absent (fail), and so does an absence recorded by exam administration (缺考, Attendance); the report
+// to the regulator carries the absentees with the results. The publicity period ends after the batch's publicity days counted in working days;
 // results published later than due after the exam mark the batch results_late.
 func (s *Service) PublishResults(ctx context.Context, id uuid.UUID) (Batch, error) {
 	sc, err := tenants.InstitutionScope(ctx)
@@ -380,10 +383,19 @@ func (s *Service) PublishResults(ctx context.Context, id uuid.UUID) (Batch, erro
 		if err != nil {
 			return err
 		}
+		absentees, err := s.absentees(ctx, tx, b.ID)
+		if err != nil {
+			return err
+		}
 		passed := 0
+		absent := []map[string]any{}
 		for i := range apps {
 			a := &apps[i]
 			r := ComputeResult(*b, a.Decision.TheoryExempt, a.Scores, true)
+			if ms := absentees[a.ID]; len(ms) > 0 {
+				r = ResultFail // 缺考: stored as a fail, read as absent
+				absent = append(absent, map[string]any{"application_id": a.ID, "candidate_id": a.CandidateID, "methods": ms})
+			}
 			if r == ResultPass {
 				passed++
 			}
@@ -406,7 +418,7 @@ func (s *Service) PublishResults(ctx context.Context, id uuid.UUID) (Batch, erro
 		b.ResultsPublishedAt, b.PublicityEndsAt = &now, &ends
 		_, err = reports.Emit(ctx, tx, reports.ResultsPublished, "batch", b.ID.String(), map[string]any{
 			"batch_id": b.ID, "occupation_code": b.OccupationCode, "level": int(b.Level),
-			"admitted": len(apps), "passed": passed, "failed": len(apps) - passed,
+			"admitted": len(apps), "passed": passed, "failed": len(apps) - passed, "absent": len(absent), "absentees": absent,
 			"results_published_at": now, "publicity_ends_at": ends, "results_due_at": due, "results_late": b.ResultsLate,
 		})
 		return err
@@ -427,10 +439,14 @@ func (s *Service) Finalize(ctx context.Context, id uuid.UUID) (Batch, error) {
 		}
 		fb := FinalizedBatch{BatchID: b.ID, TenantID: b.TenantID, OccupationCode: b.OccupationCode,
 			OccupationName: b.OccupationName, Subtype: b.Subtype, Level: int(b.Level), FinalizedAt: now}
+		absentees, err := s.absentees(ctx, tx, b.ID)
+		if err != nil {
+			return err
+		}
 		var rows []passRow
 		held := 0
 		for _, a := range apps {
-			if a.Result != ResultPass {
+			if a.Result != ResultPass || len(absentees[a.ID]) > 0 {
 				continue
 			}
 			if a.Held {
@@ -458,7 +474,7 @@ func (s *Service) Finalize(ctx context.Context, id uuid.UUID) (Batch, error) {
 		b.FinalizedAt = &now
 		_, err = reports.Emit(ctx, tx, reports.BatchFinalized, "batch", b.ID.String(), map[string]any{
 			"batch_id": b.ID, "occupation_code": b.OccupationCode, "occupation_name": b.OccupationName,
-			"subtype": b.Subtype, "level": int(b.Level), "finalized_at": now, "passed": len(ids), "held": held,
+			"subtype": b.Subtype, "level": int(b.Level), "finalized_at": now, "passed": len(ids), "held": held, "absent": len(absentees),
 			"passed_application_ids": ids,
 		})
 		return err

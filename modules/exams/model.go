@@ -238,7 +238,9 @@ func (in *ArrangeInput) Validate() error {
 	in.Seed = strings.TrimSpace(in.Seed)
 	v.Check(in.Mode.Valid(), "mode", "invalid", "mode is sequential or shuffled")
 	v.Check(utf8.RuneCountInString(in.Seed) <= maxSeedLen, "seed", "too_long", fmt.Sprintf("a seed has at most %d characters", maxSeedLen))
-	v.Check(in.Mode != ModeSequential || in.Seed == "", "seed", "unused", "a sequential arrangement takes no seed")
+	if in.Mode == ModeSequential {
+		in.Seed = "" // a sequential arrangement draws nothing
+	}
 	return v.Err()
 }
 

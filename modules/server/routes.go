@@ -9,6 +9,7 @@ import (
 	"github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/directory"
+	"github.com/skillcert/skillcert/modules/exams"
 	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
@@ -43,5 +44,6 @@ func (s *Server) mountAPI(api *httpx.Router, ident *identity.Handler, auditHTTP 
 	candidates.NewHandler(lc.Candidates, lc.selfRegistrations).Routes(api)
 	batches.NewHandler(lc.Batches, lc.objections).Routes(api)
 	certs.Routes(api)
+	exams.NewHandler(s.Exams.Exams).Routes(api)
 	s.Oversight.Oversight.Routes(api, s.Oversight.complaints)
 }

@@ -55,6 +55,7 @@ type Server struct {
 	// Each module group wires itself in a file of its own (wire_*.go).
 	Lifecycle    Lifecycle
 	Certificates Certificates
+	Exams        Exams
 	Oversight    Oversight
 
 	// Console is the web console mounted at "/" beside the API.
@@ -85,7 +86,7 @@ func New(ctx context.Context, d Deps) (*Server, error) {
 
 // build makes every service once, each on the ones it needs: the kernel (audit, authorization,
 // identity, directory), the lifecycle (catalog and filings, candidates), certificates, batches (which
-// hands finalized batches to certificates), oversight.
+// hands finalized batches to certificates), exams (which tells batches who was absent), oversight.
 func (s *Server) build(ctx context.Context) error {
 	d := s.deps
 	s.Audit = s.newAudit()
@@ -120,7 +121,7 @@ func (s *Server) build(ctx context.Context) error {
 		}
 	}}
 	for _, step := range []func(context.Context) error{
-		s.buildFilings, s.buildCandidates, s.buildCertificates, s.buildBatches, s.buildOversight,
+		s.buildFilings, s.buildCandidates, s.buildCertificates, s.buildBatches, s.buildExams, s.buildOversight,
 	} {
 		if err := step(ctx); err != nil {
 			return err

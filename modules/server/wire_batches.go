@@ -38,6 +38,7 @@ func (s *Server) buildBatches(context.Context) error {
 	if lc.Catalog == nil || lc.Filings == nil || lc.Candidates == nil || lc.toBatches == nil || s.Certificates.Service == nil {
 		return fmt.Errorf("batches: built before catalog, filings, candidates and certificates")
 	}
+	s.Exams.toBatches = &lateExams{}
 	svc, err := batches.NewService(s.deps.DB, batches.Deps{
 		Scope: batches.ScopeCheckerFunc(func(ctx context.Context, tx bun.IDB, code string, level int, asOf time.Time) (batches.Scope, error) {
 			sc, err := lc.Filings.CheckScope(ctx, tx, code, level, asOf)
@@ -68,6 +69,8 @@ func (s *Server) buildBatches(context.Context) error {
 		Tenants: s.Directory,
 		// Finalizing hands the passed applications to certificates (finalizeHook converts).
 		Finalize: finalizeHook{s.Certificates.Service},
+		// Exam administration tells who was absent (缺考); built after batches, so wired late.
+		Attendance: s.Exams.toBatches,
 	})
 	if err != nil {
 		return err

@@ -23,11 +23,10 @@ type Oversight struct {
 
 // buildOversight builds those services.
 func (s *Server) buildOversight(ctx context.Context) error {
-	secret, err := oversight.PlatformSecret(ctx, s.deps.DB, s.deps.Config.MasterKey)
+	secret, err := s.platformSecret(ctx)
 	if err != nil {
 		return err
 	}
-	s.Oversight.secret = secret
 	// The module reads its own tuning (SKILLCERT_SYNC_DEAD_AFTER, …) from the configuration's environment.
 	opts, err := oversight.OptionsFromEnv(s.deps.Config.Getenv)
 	if err != nil {
