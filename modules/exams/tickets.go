@@ -255,32 +255,6 @@ func checkNotArchived(ctx context.Context, tx bun.IDB, tenantID, batchID uuid.UU
 	return nil
 }
 
-// DeleteTickets deletes the batch's tickets (and their pending work), which un-freezes its arrangement
-// and sessions. Audited with how many there were. 409 archived for an archived batch.
-func (d *Documents) DeleteTickets(ctx context.Context, batchID uuid.UUID) error {
-	scope, err := tenants.InstitutionScope(ctx)
-	if err != nil {
-		return err
-	}
-	return tenants.WithTx(ctx, d.db, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := getBatch(ctx, tx, scope.TenantID, batchID, true); err != nil {
-			return err
-		}
-		if err := checkNotArchived(ctx, tx, scope.TenantID, batchID); err != nil {
-			return err
-		}
-		n, err := deleteTickets(ctx, tx, scope.TenantID, batchID)
-		if err != nil {
-			return err
-		}
-		if err := deleteTicketChunks(ctx, tx, scope.TenantID, batchID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "ticket.delete", TargetType: "batch", TargetID: batchID.String(),
-			Before: map[string]any{"tickets": n}})
-	})
-}
-
 // Tickets lists a page of the batch's tickets by ticket number (sort ticket_number, either way).
 func (d *Documents) Tickets(ctx context.Context, batchID uuid.UUID, req platform.PageRequest) (platform.Page[Ticket], error) {
 	scope, err := tenants.InstitutionScope(ctx)

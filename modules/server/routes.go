@@ -45,5 +45,6 @@ func (s *Server) mountAPI(api *httpx.Router, ident *identity.Handler, auditHTTP 
 	batches.NewHandler(lc.Batches, lc.objections).Routes(api)
 	certs.Routes(api)
 	exams.NewHandler(s.Exams.Exams).Routes(api)
+	exams.NewDocumentsHandler(s.Exams.Documents, s.deps.Log).Routes(api)
 	s.Oversight.Oversight.Routes(api, s.Oversight.complaints)
 }
