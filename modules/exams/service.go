@@ -542,7 +542,7 @@ func (s *Service) Arrange(ctx context.Context, batchID uuid.UUID, in ArrangeInpu
 	}
 	if platform.IsPostgres(s.db) {
 		err = tenants.WithConnTx(ctx, s.db, func(ctx context.Context, conn bun.Conn, tx bun.Tx) error {
-			return run(ctx, tx, func(ctx context.Context, rows []seatRow) error { return copySeatsPG(ctx, conn, rows) })
+			return run(ctx, tx, func(ctx context.Context, rows []seatRow) error { return copySeatsPG(ctx, conn, tx, rows) })
 		})
 	} else {
 		err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
@@ -558,19 +558,31 @@ func (s *Service) Arrange(ctx context.Context, batchID uuid.UUID, in ArrangeInpu
 // seatColumns are the columns COPY writes.
 var seatColumns = []string{"tenant_id", "batch_id", "session_id", "room_id", "application_id", "seat"}
 
-// copySeatsPG writes seats with COPY on the transaction's connection.
-func copySeatsPG(ctx context.Context, conn bun.Conn, rows []seatRow) error {
-	return conn.Raw(func(dc any) error {
+// copySeatsPG writes seats with COPY on the transaction's connection. PostgreSQL refuses COPY into a
+// table under row-level security, so the rows are copied into a temporary table and moved into
+// exam_seats with one INSERT … SELECT, which the tenant policy checks.
+func copySeatsPG(ctx context.Context, conn bun.Conn, tx bun.Tx, rows []seatRow) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE exam_seat_copy (tenant_id uuid NOT NULL, batch_id uuid NOT NULL,
+		session_id uuid NOT NULL, room_id uuid NOT NULL, application_id uuid NOT NULL, seat integer NOT NULL) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	err := conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("exams: COPY needs the pgx driver, got %T", dc)
 		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"exam_seats"}, seatColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"exam_seat_copy"}, seatColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
 			r := &rows[i]
 			return []any{[16]byte(r.TenantID), [16]byte(r.BatchID), [16]byte(r.SessionID), [16]byte(r.RoomID), [16]byte(r.ApplicationID), int32(r.Seat)}, nil
 		}))
 		return err
 	})
+	if err != nil {
+		return fmt.Errorf("exams: copying seats: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO exam_seats (tenant_id, batch_id, session_id, room_id, application_id, seat)
+		SELECT tenant_id, batch_id, session_id, room_id, application_id, seat FROM exam_seat_copy`)
+	return err
 }
 
 // sortSeats orders seats as the store reads them: by session order, room order, seat.
