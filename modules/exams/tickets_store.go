@@ -248,10 +248,11 @@ func ticketOf(ctx context.Context, db bun.IDB, tenantID, batchID, appID uuid.UUI
 	return r, err
 }
 
-// ownApplications lists a candidate's applications that have a ticket, newest batch first.
+// ownTickets lists a candidate's tickets, newest batch first.
 func ownTickets(ctx context.Context, db bun.IDB, tenantID, candidateID uuid.UUID) ([]ticketRow, error) {
 	var rows []ticketRow
-	err := db.NewSelect().Model(&rows).Column("t.application_id", "t.batch_id", "t.ticket_number", "t.status", "t.token", "t.updated_at").
+	err := db.NewSelect().Model(&rows).ModelTableExpr("exam_tickets AS t").
+		ColumnExpr("t.application_id, t.batch_id, t.ticket_number, t.status, t.token, t.updated_at").
 		Join("JOIN applications AS a ON a.tenant_id = t.tenant_id AND a.id = t.application_id").
 		Where("t.tenant_id = ? AND a.candidate_id = ?", tenantID, candidateID).
 		OrderExpr("t.created_at DESC, t.ticket_number").Scan(ctx)

@@ -1,4 +1,7 @@
-package exams
+// Package docshttp serves the paper side of exam administration over the JSON API: admission tickets
+// (issue, list, ZIP, the candidate's own), sign-in sheets and the batch archive — a thin adapter over
+// exams.Documents, beside the exams module's own routes (modules/exams/http.go).
+package docshttp
 
 import (
 	"bufio"
@@ -9,23 +12,24 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/skillcert/skillcert/modules/exams"
 	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
-// DocumentsHandler serves the paper side of exam administration: admission tickets, sign-in sheets and
+// Handler serves the paper side of exam administration: admission tickets, sign-in sheets and
 // the batch archive.
-type DocumentsHandler struct {
-	d   *Documents
+type Handler struct {
+	d   *exams.Documents
 	log *slog.Logger
 }
 
-// NewDocumentsHandler returns the documents' HTTP handler.
-func NewDocumentsHandler(d *Documents, log *slog.Logger) *DocumentsHandler {
+// NewHandler returns the documents' HTTP handler.
+func NewHandler(d *exams.Documents, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DocumentsHandler{d: d, log: log}
+	return &Handler{d: d, log: log}
 }
 
 // ticketList is the list of a batch's tickets: by ticket number, either way.
@@ -42,7 +46,7 @@ type TicketView struct {
 }
 
 // NewTicketView converts a ticket.
-func NewTicketView(t Ticket) TicketView {
+func NewTicketView(t exams.Ticket) TicketView {
 	return TicketView{ApplicationID: t.ApplicationID, TicketNumber: t.TicketNumber, Status: t.Status, Token: t.Token,
 		Error: t.Error, UpdatedAt: t.UpdatedAt}
 }
@@ -77,7 +81,7 @@ type OwnTicketView struct {
 }
 
 // NewOwnTicketView converts a candidate's ticket.
-func NewOwnTicketView(t Ticket) OwnTicketView {
+func NewOwnTicketView(t exams.Ticket) OwnTicketView {
 	v := OwnTicketView{BatchID: t.BatchID, ApplicationID: t.ApplicationID, TicketNumber: t.TicketNumber, Status: t.Status,
 		Sessions: make([]OwnSessionView, 0, len(t.Sessions))}
 	for _, s := range t.Sessions {
@@ -95,25 +99,25 @@ type OwnTicketsView struct {
 }
 
 // Routes mounts the documents' API on r (paths relative to /api/v1).
-func (h *DocumentsHandler) Routes(r *httpx.Router) {
+func (h *Handler) Routes(r *httpx.Router) {
 	const tag = "Exam administration"
 	r.Post("/batches/:id/tickets", httpx.Op{Summary: "Issue a batch's admission tickets: rendered by a job (202); again retries failed ones", Tag: tag,
-		Permission: PermTicketWrite, Response: new(TicketsQueuedView), Status: fiber.StatusAccepted}, h.issue)
+		Permission: exams.PermTicketWrite, Response: new(TicketsQueuedView), Status: fiber.StatusAccepted}, h.issue)
 	r.Get("/batches/:id/tickets", httpx.Op{Summary: "A batch's admission tickets (sort: ticket_number)", Tag: tag,
-		Permission: PermTicketRead, List: ticketList, Response: new(platform.Page[TicketView])}, h.list)
+		Permission: exams.PermTicketRead, List: ticketList, Response: new(platform.Page[TicketView])}, h.list)
 	r.Get("/batches/:id/tickets.zip", httpx.Op{Summary: "A batch's ready admission tickets as one ZIP of PDFs (streamed)", Tag: tag,
-		Permission: PermTicketRead, Produces: "application/zip"}, h.zip)
+		Permission: exams.PermTicketRead, Produces: "application/zip"}, h.zip)
 	r.Get("/me/tickets", httpx.Op{Summary: "The calling candidate's admission tickets with their sessions", Tag: tag,
-		Permission: PermTicketReadOwn, Response: new(OwnTicketsView)}, h.own)
+		Permission: exams.PermTicketReadOwn, Response: new(OwnTicketsView)}, h.own)
 	r.Get("/me/tickets/:batch_id/pdf", httpx.Op{Summary: "The calling candidate's admission ticket of a batch as PDF (409 ticket_not_ready)", Tag: tag,
-		Permission: PermTicketReadOwn, Produces: "application/pdf"}, h.ownPDF)
+		Permission: exams.PermTicketReadOwn, Produces: "application/pdf"}, h.ownPDF)
 	r.Get("/batches/:id/sign-in-sheets.pdf", httpx.Op{Summary: "A batch's sign-in sheets: a page or more per session and room", Tag: tag,
-		Permission: PermSignInSheetsRead, Produces: "application/pdf"}, h.signIn)
+		Permission: exams.PermSignInSheetsRead, Produces: "application/pdf"}, h.signIn)
 	r.Get("/batches/:id/archive.zip", httpx.Op{Summary: "A finalized batch's archive (考务档案) with its signed manifest; archives the batch (409 invalid_state unless finalized)", Tag: tag,
-		Permission: PermArchiveRead, Produces: "application/zip"}, h.archive)
+		Permission: exams.PermArchiveRead, Produces: "application/zip"}, h.archive)
 }
 
-func (h *DocumentsHandler) issue(c *fiber.Ctx) error {
+func (h *Handler) issue(c *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -125,7 +129,7 @@ func (h *DocumentsHandler) issue(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(TicketsQueuedView{Queued: n})
 }
 
-func (h *DocumentsHandler) list(c *fiber.Ctx) error {
+func (h *Handler) list(c *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -141,7 +145,7 @@ func (h *DocumentsHandler) list(c *fiber.Ctx) error {
 	return c.JSON(platform.MapPage(page, NewTicketView))
 }
 
-func (h *DocumentsHandler) zip(c *fiber.Ctx) error {
+func (h *Handler) zip(c *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -163,7 +167,7 @@ func (h *DocumentsHandler) zip(c *fiber.Ctx) error {
 	return nil
 }
 
-func (h *DocumentsHandler) own(c *fiber.Ctx) error {
+func (h *Handler) own(c *fiber.Ctx) error {
 	ts, err := h.d.OwnTickets(c.UserContext())
 	if err != nil {
 		return err
@@ -175,7 +179,7 @@ func (h *DocumentsHandler) own(c *fiber.Ctx) error {
 	return c.JSON(v)
 }
 
-func (h *DocumentsHandler) ownPDF(c *fiber.Ctx) error {
+func (h *Handler) ownPDF(c *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(c, "batch_id")
 	if err != nil {
 		return err
@@ -190,7 +194,7 @@ func (h *DocumentsHandler) ownPDF(c *fiber.Ctx) error {
 	return c.Send(pdf)
 }
 
-func (h *DocumentsHandler) signIn(c *fiber.Ctx) error {
+func (h *Handler) signIn(c *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(c, "id")
 	if err != nil {
 		return err
@@ -205,7 +209,7 @@ func (h *DocumentsHandler) signIn(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-func (h *DocumentsHandler) archive(c *fiber.Ctx) error {
+func (h *Handler) archive(c *fiber.Ctx) error {
 	id, err := httpx.UUIDParam(c, "id")
 	if err != nil {
 		return err
