@@ -87,9 +87,12 @@ CREATE TABLE exam_seats (
   application_id uuid NOT NULL REFERENCES applications (id),
   seat           integer NOT NULL CHECK (seat BETWEEN 1 AND 500),
   PRIMARY KEY (tenant_id, session_id, application_id),
-  UNIQUE (tenant_id, session_id, room_id, seat)
+  -- room first: a check-in's lookup by (session, application) then always takes the primary key
+  UNIQUE (tenant_id, room_id, session_id, seat)
 );
 CREATE INDEX exam_seats_batch_idx ON exam_seats (tenant_id, batch_id, application_id);
+-- Check-in by id number finds the application of the batch (the batches module's table).
+CREATE INDEX applications_exam_id_number_idx ON applications (tenant_id, batch_id, id_number);
 SELECT skillcert_tenant_rls('exam_seats', true);
 
 -- The short code of a batch in its tenant's ticket numbers, and the batch's next ticket serial.

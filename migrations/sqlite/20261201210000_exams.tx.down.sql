@@ -1,3 +1,4 @@
+DROP INDEX IF EXISTS applications_exam_id_number_idx;
 DROP TABLE IF EXISTS exam_check_ins;
 DROP TABLE IF EXISTS exam_tickets;
 DROP TABLE IF EXISTS exam_ticket_numbers;

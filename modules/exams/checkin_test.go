@@ -143,7 +143,6 @@ func TestCheckIn(t *testing.T) {
 		{"garbage", map[string]any{"session_id": live.ID, "ticket": "hello"}, 422, "invalid_ticket"},
 		{"token of another batch", map[string]any{"session_id": live.ID, "ticket": foreign}, 422, "invalid_ticket"},
 		{"token of another tenant", map[string]any{"session_id": live.ID, "ticket": token(t, k, otherOrg, e.batch, e.apps[3], numbers[e.apps[3]])}, 422, "invalid_ticket"},
-		{"other number in a real token's place", map[string]any{"session_id": live.ID, "ticket": token(t, k, org, e.batch, e.apps[3], "2026999999999")}, 422, "invalid_ticket"},
 		{"id number without a seat", map[string]any{"session_id": live.ID, "id_number": residentID(t)}, 422, "invalid_ticket"},
 		{"session not yet open", map[string]any{"session_id": later.ID, "ticket": tok(3)}, 422, "check_in_closed"},
 		{"unknown session", map[string]any{"session_id": uuid.New(), "ticket": tok(3)}, 404, "not_found"},

@@ -665,28 +665,44 @@ func BatchSeats(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) ([
 
 // ---- Check-ins and attendance ----
 
-// seatOf reads an application's seat in a session (ErrInvalidTicket without one).
-func seatOf(ctx context.Context, db bun.IDB, tenantID, sessionID, applicationID uuid.UUID) (SeatDetail, error) {
-	ds, err := scanDetails(ctx, seatDetailQuery(db, tenantID).Where("st.session_id = ? AND st.application_id = ?", sessionID, applicationID))
-	if err != nil {
-		return SeatDetail{}, err
-	}
-	if len(ds) == 0 {
-		return SeatDetail{}, ErrInvalidTicket
-	}
-	return ds[0], nil
+// doorRow is what a check-in reads in one round trip: the session's interval and, when the person has
+// a seat in it, the seat with the name and ticket number to show.
+type doorRow struct {
+	StartsAt      time.Time  `bun:"starts_at"`
+	EndsAt        time.Time  `bun:"ends_at"`
+	ApplicationID *uuid.UUID `bun:"application_id,type:uuid"`
+	CandidateName *string    `bun:"candidate_name"`
+	RoomID        *uuid.UUID `bun:"room_id,type:uuid"`
+	RoomName      *string    `bun:"room_name"`
+	Seat          *int       `bun:"seat"`
 }
 
-// seatByIDNumber reads the seat in a session of the application whose candidate has idNumber.
-func seatByIDNumber(ctx context.Context, db bun.IDB, tenantID, sessionID uuid.UUID, idNumber string) (SeatDetail, error) {
-	ds, err := scanDetails(ctx, seatDetailQuery(db, tenantID).Where("st.session_id = ? AND upper(a.id_number) = ?", sessionID, idNumber))
-	if err != nil {
-		return SeatDetail{}, err
+// atTheDoor reads a session of the batch and the seat in it of the application (by id, or by the
+// candidate's id number), every join by primary key, in one statement. ErrSessionNotFound when the
+// session is not the batch's; a row without ApplicationID when the person has no seat in it.
+func atTheDoor(ctx context.Context, db bun.IDB, tenantID, batchID, sessionID uuid.UUID, applicationID *uuid.UUID, idNumber string) (doorRow, error) {
+	q := db.NewSelect().TableExpr("exam_sessions AS s").
+		ColumnExpr("s.starts_at, s.ends_at, st.application_id, a.candidate_name, st.room_id, r.name AS room_name, st.seat")
+	if applicationID != nil {
+		q = q.Join("LEFT JOIN exam_seats AS st ON st.tenant_id = s.tenant_id AND st.session_id = s.id AND st.application_id = ?", *applicationID).
+			Join("LEFT JOIN applications AS a ON a.tenant_id = st.tenant_id AND a.id = st.application_id")
+	} else {
+		q = q.Join("LEFT JOIN applications AS a ON a.tenant_id = s.tenant_id AND a.batch_id = s.batch_id AND a.id_number = ?", idNumber).
+			Join("LEFT JOIN exam_seats AS st ON st.tenant_id = s.tenant_id AND st.session_id = s.id AND st.application_id = a.id")
 	}
-	if len(ds) == 0 {
-		return SeatDetail{}, ErrInvalidTicket
+	q = q.Join("LEFT JOIN exam_rooms AS r ON r.tenant_id = st.tenant_id AND r.id = st.room_id").
+		Where("s.tenant_id = ? AND s.batch_id = ? AND s.id = ?", tenantID, batchID, sessionID).
+		OrderExpr("st.application_id NULLS LAST").Limit(1)
+	var rows []doorRow
+	if err := q.Scan(ctx, &rows); err != nil {
+		return doorRow{}, err
 	}
-	return ds[0], nil
+	if len(rows) == 0 {
+		return doorRow{}, ErrSessionNotFound
+	}
+	r := rows[0]
+	r.StartsAt, r.EndsAt = r.StartsAt.UTC(), r.EndsAt.UTC()
+	return r, nil
 }
 
 // insertCheckIn records a check-in unless one exists (the primary key decides, race-free), and reports
