@@ -53,6 +53,8 @@ var (
 	ErrNotArranged    = platform.Conflict("not_arranged", "the batch has no seat arrangement; arrange it first")
 	ErrTicketNotReady = platform.Conflict("ticket_not_ready", "the admission ticket is not rendered yet")
 	ErrArchived       = batches.ErrBatchArchived
+	// ErrTicketsNotClosed: tickets are issued between the close of applications and the results.
+	ErrTicketsNotClosed = platform.Conflict("invalid_state", "admission tickets are issued for a closed batch")
 )
 
 // TicketChunkSize is how many tickets one rendering task renders, in one transaction.
@@ -164,7 +166,8 @@ func (d *Documents) renderer() (*ticketpdf.Renderer, error) {
 // (its ticket number, its signed token), rendered by TaskRenderTickets in chunks of TicketChunkSize.
 // Calling it again queues only what is missing and retries failed tickets; ready ones stay. From the
 // first ticket on, the arrangement and the sessions are frozen (409 tickets_issued) until
-// DeleteTickets. 409 not_arranged without seats, 409 archived for an archived batch. Audited.
+// DeleteTickets. 409 invalid_state unless the batch is closed, 409 not_arranged without seats, 409
+// archived for an archived batch. Audited.
 func (d *Documents) IssueTickets(ctx context.Context, batchID uuid.UUID) (queued int, err error) {
 	scope, err := tenants.InstitutionScope(ctx)
 	if err != nil {
@@ -172,11 +175,15 @@ func (d *Documents) IssueTickets(ctx context.Context, batchID uuid.UUID) (queued
 	}
 	var chunks []uuid.UUID
 	err = tenants.WithTx(ctx, d.db, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := getBatch(ctx, tx, scope.TenantID, batchID, true); err != nil {
+		b, err := getBatch(ctx, tx, scope.TenantID, batchID, true)
+		if err != nil {
 			return err
 		}
 		if err := checkNotArchived(ctx, tx, scope.TenantID, batchID); err != nil {
 			return err
+		}
+		if batches.Status(b.Status) != batches.StatusClosed {
+			return ErrTicketsNotClosed
 		}
 		targets, err := ticketTargets(ctx, tx, scope.TenantID, batchID)
 		if err != nil {
