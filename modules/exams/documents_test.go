@@ -431,3 +431,46 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return string(out)
 }
+
+// TestTicketsConcurrentTasksRenderOnce: two workers given the same chunk at once (a duplicate
+// delivery) render each ticket once between them.
+func TestTicketsConcurrentTasksRenderOnce(t *testing.T) {
+	k := testkit.New(t)
+	fonts := fontsOrSkip(t)
+	e, _ := arrangedExam(t, k, 9)
+	rec := &taskRecorder{}
+	d := exams.NewDocuments(exams.DocumentsConfig{DB: k.DB, Jobs: rec, Photos: k.Server.Lifecycle.Candidates,
+		Renderer: fonts, TicketKey: exams.TicketKey([]byte("concurrent-test-secret"))})
+	ctx := e.org.Ctx(context.Background())
+	if _, err := d.IssueTickets(ctx, e.batch); err != nil {
+		t.Fatal(err)
+	}
+	tasks := rec.take()
+	var p struct {
+		ChunkID uuid.UUID `json:"chunk_id"`
+	}
+	if len(tasks) != 1 || tasks[0].Decode(&p) != nil {
+		t.Fatalf("tasks %+v", tasks)
+	}
+	var wg sync.WaitGroup
+	counts := make([]int, 3)
+	errs := make([]error, 3)
+	for i := range counts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i], errs[i] = d.RenderChunk(jobCtx(e.org.Tenant.ID), p.ChunkID)
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i, n := range counts {
+		if errs[i] != nil {
+			t.Fatalf("worker %d: %v", i, errs[i])
+		}
+		total += n
+	}
+	if st := statuses(t, d, ctx, e.batch); total != 9 || st[exams.TicketReady] != 9 {
+		t.Fatalf("rendered %v (total %d), statuses %v", counts, total, st)
+	}
+}
