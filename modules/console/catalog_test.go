@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/policies"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -58,6 +59,13 @@ func TestCatalogsAreComplete(t *testing.T) {
 	}
 	for _, v := range []string{"user_status.active", "user_status.disabled", "outcome.ok", "outcome.denied", "outcome.failed"} {
 		used[v] = "values"
+	}
+	// Exam administration: method names and check-in refusals (page_exams.go).
+	for _, m := range batches.Methods() {
+		used["checkin.method."+string(m)] = "batches.Methods"
+	}
+	for _, c := range []string{"invalid_ticket", "check_in_closed", "not_found", "invalid"} {
+		used["checkin.error."+c] = "checkInMessage"
 	}
 	if len(used) < 10 {
 		t.Fatalf("found only %d message ids in use: the scan is broken", len(used))

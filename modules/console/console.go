@@ -75,7 +75,9 @@ type Deps struct {
 	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
 	RolesFor func(tenants.Kind) []string
 	Health   Health // nil: no banner
-	Log      *slog.Logger
+	// Exams is exam administration (check-in at the door).
+	Exams ExamDesk
+	Log   *slog.Logger
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
 	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it

@@ -20,6 +20,7 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,
+		Exams:      s.Exams.Exams,
 		Log:        s.deps.Log,
 		PublicURL:  s.deps.Config.PublicURL,
 		Secret:     s.Oversight.secret,
