@@ -53,7 +53,7 @@ func TestCheckIn(t *testing.T) {
 	k := testkit.New(t)
 	org := institution(t, k)
 	s := site(t, k, org, 10, 10)
-	e := closedBatch(t, k, org, 4, false)
+	e := closedBatch(t, k, org, 4, true) // plus one exempt from theory: no seat in the theory session
 	now := time.Now().UTC().Truncate(time.Second)
 	live := session(t, k, e, "theory", now.Add(-10*time.Minute), now.Add(2*time.Hour), s.Rooms[0].ID)
 	later := session(t, k, e, "practical", now.Add(3*time.Hour), now.Add(5*time.Hour), s.Rooms[1].ID)
@@ -61,6 +61,9 @@ func TestCheckIn(t *testing.T) {
 	numbers := map[uuid.UUID]string{}
 	for _, st := range a.Seats {
 		numbers[st.ApplicationID] = st.TicketNumber
+	}
+	if numbers[e.exempt] == "" {
+		t.Fatal("the exempt application has no ticket number")
 	}
 	path := "/api/v1/batches/" + e.batch.String() + "/check-ins"
 	tok := func(i int) string { return token(t, k, org, e.batch, e.apps[i], numbers[e.apps[i]]) }
@@ -144,6 +147,8 @@ func TestCheckIn(t *testing.T) {
 		{"token of another batch", map[string]any{"session_id": live.ID, "ticket": foreign}, 422, "invalid_ticket"},
 		{"token of another tenant", map[string]any{"session_id": live.ID, "ticket": token(t, k, otherOrg, e.batch, e.apps[3], numbers[e.apps[3]])}, 422, "invalid_ticket"},
 		{"id number without a seat", map[string]any{"session_id": live.ID, "id_number": residentID(t)}, 422, "invalid_ticket"},
+		{"ticket of this batch, no seat in this session", map[string]any{"session_id": live.ID,
+			"ticket": token(t, k, org, e.batch, e.exempt, numbers[e.exempt])}, 422, "invalid_ticket"},
 		{"session not yet open", map[string]any{"session_id": later.ID, "ticket": tok(3)}, 422, "check_in_closed"},
 		{"unknown session", map[string]any{"session_id": uuid.New(), "ticket": tok(3)}, 404, "not_found"},
 		{"neither", map[string]any{"session_id": live.ID}, 422, "validation_failed"},
