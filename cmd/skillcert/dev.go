@@ -103,6 +103,9 @@ func seedDemo(ctx context.Context, r *runtime) (bool, error) {
 	if err := seedDemoLifecycle(ctx, r); err != nil {
 		return false, err
 	}
+	if err := seedDemoExams(ctx, r); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 

@@ -579,6 +579,7 @@ func ParseInstant(v *platform.Validation, field, s string, end bool) time.Time {
 // Errors of batches, with stable codes.
 var (
 	ErrBatchNotFound       = platform.NotFound("batch")
+	ErrBatchArchived       = platform.Conflict("archived", "the batch is archived (考务档案); its records can no longer change")
 	ErrApplicationNotFound = platform.NotFound("application")
 	ErrObjectionNotFound   = platform.NotFound("objection")
 	ErrDuplicate           = platform.Conflict("duplicate", "the candidate has already applied to this batch")

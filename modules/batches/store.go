@@ -106,7 +106,9 @@ func insertBatch(ctx context.Context, db bun.IDB, b *Batch) error {
 	return err
 }
 
-// getBatch reads a batch of the tenant; lock takes its row lock for a state change.
+// getBatch reads a batch of the tenant; lock takes its row lock for a state change. Every writer of a
+// batch locks it so, which makes this the one place an archived batch (its 考务档案 made, see
+// modules/exams) refuses every change: 409 archived.
 func getBatch(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, lock bool) (Batch, error) {
 	r := new(batchRow)
 	err := lockRow(db, db.NewSelect().Model(r).Where("tenant_id = ? AND id = ?", tenantID, id), lock).Scan(ctx)
@@ -115,6 +117,15 @@ func getBatch(ctx context.Context, db bun.IDB, tenantID, id uuid.UUID, lock bool
 	}
 	if err != nil {
 		return Batch{}, err
+	}
+	if lock {
+		archived, err := db.NewSelect().Table("batches").Where("tenant_id = ? AND id = ? AND archived_at IS NOT NULL", tenantID, id).Exists(ctx)
+		if err != nil {
+			return Batch{}, err
+		}
+		if archived {
+			return Batch{}, ErrBatchArchived
+		}
 	}
 	return r.batch(), nil
 }

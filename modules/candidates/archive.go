@@ -25,12 +25,13 @@ type ImportLimits struct {
 	MaxRatio          int64         // uncompressed:compressed of one entry and of the archive (over ratioFloor)
 	MaxRejectedListed int           // rejected rows listed in the answer (all are counted)
 	Memory            *MemoryBudget // shared by the process's imports; nil = unbounded
+	Photo             PhotoRule     // a certificate photo, uploaded alone or in a ZIP
 }
 
-// DefaultImportLimits are the limits of the API: 50,000 rows, 10,000 entries, 200 MiB, 100:1, and
-// the process-wide DefaultImportMemory budget.
+// DefaultImportLimits are the limits of the API: 50,000 rows, 10,000 entries, 200 MiB, 100:1, the
+// process-wide DefaultImportMemory budget and DefaultPhotoRule.
 var DefaultImportLimits = ImportLimits{MaxRows: 50_000, MaxEntries: 10_000, MaxUncompressed: 200 << 20,
-	MaxRatio: 100, MaxRejectedListed: 5_000, Memory: defaultMemoryBudget}
+	MaxRatio: 100, MaxRejectedListed: 5_000, Memory: defaultMemoryBudget, Photo: DefaultPhotoRule}
 
 // ratioFloor is the size under which an entry's, or a whole archive's, compression ratio is not
 // checked: tiny parts (an empty sheet, a styles part of zeros) legitimately compress far beyond 100:1,
@@ -131,6 +132,21 @@ type checkedArchive struct {
 // is counted: once all are measured, the real total is the declared one checked above). An entry
 // that is no part of a spreadsheet package is refused with 422 before anything is inflated.
 func checkArchive(data []byte, lim ImportLimits) (checkedArchive, error) {
+	return checkZip(data, lim, xlsxArchive)
+}
+
+// archiveKind is what an archive must be: its name in messages, and which entries it may hold and
+// which of them its reader needs.
+type archiveKind struct {
+	what string
+	role func(name string) (allowed, needed bool)
+}
+
+// xlsxArchive is a spreadsheet package.
+var xlsxArchive = archiveKind{what: "XLSX workbook", role: partRole}
+
+// checkZip is checkArchive for an archive of kind.
+func checkZip(data []byte, lim ImportLimits, kind archiveKind) (checkedArchive, error) {
 	n, err := countEntries(data)
 	if err != nil {
 		return checkedArchive{}, err
@@ -140,7 +156,7 @@ func checkArchive(data []byte, lim ImportLimits) (checkedArchive, error) {
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return checkedArchive{}, invalidFile("the file is not a valid XLSX (ZIP) file", err)
+		return checkedArchive{}, invalidFile("the file is not a valid ZIP archive ("+kind.what+")", err)
 	}
 	if len(zr.File) > lim.MaxEntries {
 		return checkedArchive{}, archiveError(CodeArchiveEntries, "the file holds %d archive entries; at most %d are accepted", len(zr.File), lim.MaxEntries)
@@ -148,10 +164,10 @@ func checkArchive(data []byte, lim ImportLimits) (checkedArchive, error) {
 	ca := checkedArchive{zr: zr, inflated: make([]int64, len(zr.File)), needed: make([]bool, len(zr.File))}
 	var declared uint64
 	for i, f := range zr.File {
-		allowed, needed := partRole(f.Name)
+		allowed, needed := kind.role(f.Name)
 		if !allowed {
 			return checkedArchive{}, platform.E(platform.KindUnprocessable, CodeArchiveUnexpected,
-				fmt.Sprintf("the archive holds %q, which is no part of an XLSX workbook", f.Name))
+				fmt.Sprintf("the archive holds %q, which is no part of an %s", f.Name, kind.what))
 		}
 		ca.needed[i] = needed
 		declared += f.UncompressedSize64
@@ -228,7 +244,7 @@ type inflater struct {
 func (in *inflater) size(f *zip.File, limit int64) (int64, error) {
 	raw, err := f.OpenRaw()
 	if err != nil {
-		return 0, invalidFile("the file is not a valid XLSX (ZIP) file", err)
+		return 0, invalidFile("the file is not a valid ZIP archive", err)
 	}
 	var r io.Reader
 	switch f.Method {
@@ -256,7 +272,7 @@ func (in *inflater) size(f *zip.File, limit int64) (int64, error) {
 // ZIP64 support. It allocates nothing per entry.
 func countEntries(data []byte) (int, error) {
 	bad := func(why string) (int, error) {
-		return 0, invalidFile("the file is not a valid XLSX (ZIP) file: "+why, nil)
+		return 0, invalidFile("the file is not a valid ZIP archive: "+why, nil)
 	}
 	eocd := findEOCD(data)
 	if eocd < 0 {

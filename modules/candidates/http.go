@@ -1,6 +1,7 @@
 package candidates
 
 import (
+	"fmt"
 	"io"
 	"mime/multipart"
 	"strings"
@@ -166,6 +167,8 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Permission: PermCandidateImport, Produces: XLSXType}, h.template)
 	r.Post("/candidates/import", httpx.Op{Summary: "Import candidates from an XLSX or CSV file (multipart field file)", Tag: tag,
 		Permission: PermCandidateImport, Request: new(fileUpload), Response: new(ImportView)}, h.importFile)
+	r.Post("/candidates/photos", httpx.Op{Summary: "Upload candidates' photos in bulk: a ZIP of JPEGs named 姓名_身份证号.jpg or 身份证号.jpg (multipart field file)",
+		Tag: tag, Permission: PermCandidateImport, Request: new(fileUpload), Response: new(PhotosView)}, h.importPhotos)
 	r.Get("/candidates/:id", httpx.Op{Summary: "A candidate", Tag: tag, Permission: PermCandidateRead,
 		Response: new(CandidateView)}, h.get)
 	r.Patch("/candidates/:id", httpx.Op{Summary: "Change a candidate (re-evaluates open applications)", Tag: tag,
@@ -286,6 +289,19 @@ func (h *Handler) importFile(c *fiber.Ctx) error {
 	return c.JSON(NewImportView(res))
 }
 
+func (h *Handler) importPhotos(c *fiber.Ctx) error {
+	_, data, err := upload(c, httpx.UploadBodyLimit,
+		platform.E(platform.KindTooLarge, "body_too_large", "uploads are limited to 32 MiB"), "file")
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.ImportPhotos(c.UserContext(), data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(NewPhotosView(res))
+}
+
 func (h *Handler) template(c *fiber.Ctx) error {
 	scope, ok := tenants.FromContext(c.UserContext())
 	if !ok {
@@ -307,7 +323,12 @@ func (h *Handler) putPhoto(c *fiber.Ctx) error {
 	}
 	var data []byte
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
-		if _, data, err = upload(c, MaxPhotoBytes, ErrPhotoTooLarge, "file", "photo"); err != nil {
+		rule := h.svc.Limits.Photo
+		tooLarge := error(ErrPhotoTooLarge)
+		if rule.MaxBytes != MaxPhotoBytes {
+			tooLarge = platform.E(platform.KindTooLarge, ErrPhotoTooLarge.Code, fmt.Sprintf("a photo is at most %d KiB", rule.MaxBytes>>10))
+		}
+		if _, data, err = upload(c, int64(rule.MaxBytes), tooLarge, "file", "photo"); err != nil {
 			return err
 		}
 	} else {

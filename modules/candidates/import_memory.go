@@ -98,8 +98,16 @@ func errImportBusy(cause error) error {
 // import waits for its share before answering 503 import_busy (default 10s, a Go duration; 0 does not
 // wait). With neither set, the process-wide default budget is kept. A malformed value is an error
 // naming the variable.
+//
+// The photo rule (PhotoRule) may be set too: SKILLCERT_PHOTO_MAX_BYTES (a size, default 2MiB),
+// SKILLCERT_PHOTO_MIN_SIDE and SKILLCERT_PHOTO_MAX_SIDE (pixels, default 32 and 4096).
 func ImportLimitsFromEnv(getenv func(string) string) (ImportLimits, error) {
 	lim := DefaultImportLimits
+	photo, err := photoRuleFromEnv(getenv)
+	if err != nil {
+		return lim, err
+	}
+	lim.Photo = photo
 	rawSize, rawWait := strings.TrimSpace(getenv("SKILLCERT_IMPORT_MEMORY")), strings.TrimSpace(getenv("SKILLCERT_IMPORT_WAIT"))
 	if rawSize == "" && rawWait == "" {
 		return lim, nil
@@ -121,6 +129,35 @@ func ImportLimitsFromEnv(getenv func(string) string) (ImportLimits, error) {
 	}
 	lim.Memory = NewMemoryBudget(size, wait)
 	return lim, nil
+}
+
+// photoRuleFromEnv is DefaultPhotoRule with what SKILLCERT_PHOTO_MAX_BYTES, SKILLCERT_PHOTO_MIN_SIDE and
+// SKILLCERT_PHOTO_MAX_SIDE set; the sides must keep 1 ≤ min ≤ max ≤ 65535 and the size at least 1KiB.
+func photoRuleFromEnv(getenv func(string) string) (PhotoRule, error) {
+	r := DefaultPhotoRule
+	if raw := strings.TrimSpace(getenv("SKILLCERT_PHOTO_MAX_BYTES")); raw != "" {
+		n, ok := parseByteSize(raw)
+		if !ok || n < 1<<10 || n > 1<<30 {
+			return r, fmt.Errorf("SKILLCERT_PHOTO_MAX_BYTES must be a size between 1KiB and 1GiB like 2MiB, got %q", raw)
+		}
+		r.MaxBytes = int(n)
+	}
+	for _, v := range []struct {
+		name string
+		dst  *int
+	}{{"SKILLCERT_PHOTO_MIN_SIDE", &r.MinSide}, {"SKILLCERT_PHOTO_MAX_SIDE", &r.MaxSide}} {
+		if raw := strings.TrimSpace(getenv(v.name)); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 1 || n > 65535 {
+				return r, fmt.Errorf("%s must be a number of pixels between 1 and 65535, got %q", v.name, raw)
+			}
+			*v.dst = n
+		}
+	}
+	if r.MinSide > r.MaxSide {
+		return r, fmt.Errorf("SKILLCERT_PHOTO_MIN_SIDE (%d) is over SKILLCERT_PHOTO_MAX_SIDE (%d)", r.MinSide, r.MaxSide)
+	}
+	return r, nil
 }
 
 // parseByteSize reads "268435456", "256MiB", "256M", "1GiB", "512KiB" (units are binary, any case).

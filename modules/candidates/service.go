@@ -288,7 +288,7 @@ func (s *Service) SetPhoto(ctx context.Context, id uuid.UUID, data []byte) (Phot
 	if err != nil {
 		return Photo{}, err
 	}
-	ctype, w, h, err := ValidatePhoto(data)
+	ctype, w, h, err := s.Limits.Photo.Validate(data)
 	if err != nil {
 		return Photo{}, err
 	}
@@ -297,23 +297,30 @@ func (s *Service) SetPhoto(ctx context.Context, id uuid.UUID, data []byte) (Phot
 		if _, err := candidateByID(ctx, tx, scope.TenantID, id, true); err != nil {
 			return err
 		}
-		var before any
-		if old, err := photoOf(ctx, tx, scope.TenantID, id); err == nil {
-			before = map[string]any{"sha256": old.SHA256, "bytes": len(old.Data)}
-		} else if !errors.Is(err, ErrPhotoNotFound) {
-			return err
-		}
-		if err := upsertPhoto(ctx, tx, &photoRow{TenantID: scope.TenantID, CandidateID: id, ContentType: ctype,
-			Data: data, SHA256: p.SHA256, Width: w, Height: h, UpdatedAt: p.UpdatedAt}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Event{Action: "candidate.photo", TargetType: "candidate", TargetID: id.String(),
-			Before: before, After: map[string]any{"sha256": p.SHA256, "bytes": len(data), "content_type": ctype, "width": w, "height": h}})
+		return storePhotoTx(ctx, tx, scope.TenantID, p)
 	})
 	if err != nil {
 		return Photo{}, err
 	}
 	return p, nil
+}
+
+// storePhotoTx stores a checked photo of a candidate of tenantID (replacing any earlier one) and audits
+// it as candidate.photo, with the earlier photo's digest as before.
+func storePhotoTx(ctx context.Context, tx bun.IDB, tenantID uuid.UUID, p Photo) error {
+	var before any
+	if old, err := photoOf(ctx, tx, tenantID, p.CandidateID); err == nil {
+		before = map[string]any{"sha256": old.SHA256, "bytes": len(old.Data)}
+	} else if !errors.Is(err, ErrPhotoNotFound) {
+		return err
+	}
+	if err := upsertPhoto(ctx, tx, &photoRow{TenantID: tenantID, CandidateID: p.CandidateID, ContentType: p.ContentType,
+		Data: p.Data, SHA256: p.SHA256, Width: p.Width, Height: p.Height, UpdatedAt: p.UpdatedAt}); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Event{Action: "candidate.photo", TargetType: "candidate", TargetID: p.CandidateID.String(),
+		Before: before, After: map[string]any{"sha256": p.SHA256, "bytes": len(p.Data), "content_type": p.ContentType,
+			"width": p.Width, "height": p.Height}})
 }
 
 // Photo returns a candidate's photo (404 when the candidate or the photo is unknown, or the candidate

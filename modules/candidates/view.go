@@ -196,3 +196,25 @@ func maskPhone(p string) string {
 	}
 	return string(out)
 }
+
+// PhotoRejectView is one file of a bulk photo upload that was not taken.
+type PhotoRejectView struct {
+	File    string `json:"file" description:"the entry's name in the ZIP"`
+	Code    string `json:"code" enum:"unknown_candidate,not_jpeg,too_small,too_large,name_mismatch,duplicate"`
+	Message string `json:"message"`
+}
+
+// PhotosView is the outcome of a bulk photo upload.
+type PhotosView struct {
+	Matched  int               `json:"matched"`
+	Rejected []PhotoRejectView `json:"rejected"`
+}
+
+// NewPhotosView converts a bulk photo upload's outcome.
+func NewPhotosView(r PhotosResult) PhotosView {
+	v := PhotosView{Matched: r.Matched, Rejected: make([]PhotoRejectView, 0, len(r.Rejected))}
+	for _, e := range r.Rejected {
+		v.Rejected = append(v.Rejected, PhotoRejectView(e))
+	}
+	return v
+}

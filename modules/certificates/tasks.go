@@ -121,39 +121,14 @@ func (s *Service) holdLease(ctx context.Context, chunkID uuid.UUID) (release fun
 	if !ok {
 		return func() {}
 	}
-	// Written outside the task's deadline: the release must happen even when the task timed out.
-	bg := context.WithoutCancel(ctx)
-	write := func(until *time.Time) {
-		wctx, cancel := context.WithTimeout(bg, chunkLease/3)
-		defer cancel()
+	return platform.HoldLease(ctx, chunkLease, s.clock, func(wctx context.Context, until *time.Time) {
 		err := tenants.WithTx(wctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 			return leaseChunk(ctx, tx, scope.TenantID, chunkID, until)
 		})
 		if err != nil {
 			s.log.WarnContext(ctx, "certificates: writing a chunk lease", "chunk_id", chunkID, "err", err)
 		}
-	}
-	renew := func() { until := s.clock().Add(chunkLease); write(&until) }
-	renew()
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(chunkLease / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				renew()
-			}
-		}
-	}()
-	return func() {
-		close(stop)
-		<-done
-		write(nil)
-	}
+	})
 }
 
 // Reconcile looks at the chunks that still hold pending certificates and need attention, at most

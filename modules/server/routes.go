@@ -10,6 +10,7 @@ import (
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/exams"
+	"github.com/skillcert/skillcert/modules/exams/docshttp"
 	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
@@ -45,5 +46,6 @@ func (s *Server) mountAPI(api *httpx.Router, ident *identity.Handler, auditHTTP 
 	batches.NewHandler(lc.Batches, lc.objections).Routes(api)
 	certs.Routes(api)
 	exams.NewHandler(s.Exams.Exams).Routes(api)
+	docshttp.NewHandler(s.Exams.Documents, s.deps.Log).Routes(api)
 	s.Oversight.Oversight.Routes(api, s.Oversight.complaints)
 }

@@ -124,7 +124,7 @@ func (s *Server) build(ctx context.Context) error {
 		}
 	}}
 	for _, step := range []func(context.Context) error{
-		s.buildFilings, s.buildCandidates, s.buildCertificates, s.buildBatches, s.buildExams, s.buildOversight,
+		s.buildFilings, s.buildCandidates, s.buildCertificates, s.buildBatches, s.buildExams, s.buildExamDocuments, s.buildOversight,
 	} {
 		if err := step(ctx); err != nil {
 			return err
@@ -201,7 +201,7 @@ func (s *Server) Listen(ctx context.Context) error { return s.Authorizer.Listen(
 // RegisterJobs registers every module's task handlers and periodic schedules (worker and dev mode).
 func (s *Server) RegisterJobs(js *jobs.Server, sch *jobs.Scheduler) error {
 	for _, register := range []func(*jobs.Server, *jobs.Scheduler) error{
-		s.jobsLifecycle, s.jobsCertificates, s.jobsOversight, s.jobsAudit,
+		s.jobsLifecycle, s.jobsCertificates, s.jobsExamDocuments, s.jobsOversight, s.jobsAudit,
 	} {
 		if err := register(js, sch); err != nil {
 			return err

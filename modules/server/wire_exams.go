@@ -17,6 +17,8 @@ import (
 type Exams struct {
 	// Exams is the service; batches asks it who was absent (through lateExams).
 	Exams *exams.Service
+	// Documents renders and serves admission tickets, sign-in sheets and archives (wire_exam_documents.go).
+	Documents *exams.Documents
 	// toBatches is batches' Attendance: built before exams, completed by buildExams.
 	toBatches *lateExams
 }
