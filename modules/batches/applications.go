@@ -230,7 +230,7 @@ func (s *Service) ListApplications(ctx context.Context, batchID uuid.UUID, req p
 // applicationQueryOf checks an application list's filter and cursor and makes the store query of its
 // page in the tenant; the caller names the batch or the candidate.
 func applicationQueryOf(tenantID uuid.UUID, req platform.PageRequest, f ApplicationFilter) (applicationPageQuery, error) {
-	pq := applicationPageQuery{TenantID: tenantID, Status: f.Status, Desc: req.Desc, Limit: req.Fetch()}
+	pq := applicationPageQuery{TenantID: tenantID, Status: f.Status, Search: f.Search, Desc: req.Desc, Limit: req.Fetch()}
 	if err := f.Validate(); err != nil {
 		return pq, err
 	}

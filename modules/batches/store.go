@@ -305,6 +305,9 @@ func seatsTaken(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) (i
 	return int(n), err
 }
 
+// likeEscape escapes LIKE's wildcards so a search for "50%" means the characters.
+var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // appKey is the keyset position of an application list.
 type appKey struct {
 	CreatedAt time.Time
@@ -367,6 +370,7 @@ type applicationPageQuery struct {
 	Batch     *uuid.UUID
 	Candidate *uuid.UUID
 	Status    ApplicationStatus
+	Search    string // a part of the name, or the whole ID number
 	Desc      bool
 	After     *appKey
 	Limit     int // rows to read
@@ -385,6 +389,9 @@ func listApplications(ctx context.Context, db bun.IDB, pq applicationPageQuery) 
 	}
 	if pq.Status != "" {
 		q = q.Where("status = ?", string(pq.Status))
+	}
+	if pq.Search != "" {
+		q = q.Where(`(candidate_name LIKE ? ESCAPE '\' OR id_number = ?)`, "%"+likeEscape.Replace(pq.Search)+"%", pq.Search)
 	}
 	op, dir := pq.order()
 	if pq.After != nil {
@@ -427,6 +434,10 @@ func (pq applicationPageQuery) sql() (string, []any) {
 	}
 	if pq.Status != "" {
 		b.WriteString(" AND status = " + param(string(pq.Status)))
+	}
+	if pq.Search != "" {
+		b.WriteString(` AND (candidate_name LIKE ` + param("%"+likeEscape.Replace(pq.Search)+"%") + ` ESCAPE '\' OR id_number = ` +
+			param(pq.Search) + ")")
 	}
 	op, dir := pq.order()
 	if pq.After != nil {
