@@ -72,6 +72,10 @@ type Deps struct {
 	Users      Users
 	Audit      AuditLog
 	Authorizer Authorizer
+	// Batches runs the 批次 pages (page_batches.go); Filings gives the new-batch form the approved
+	// filing scope (nil: the form offers no choices and the service still checks the scope).
+	Batches Batches
+	Filings FilingScope
 	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
 	RolesFor func(tenants.Kind) []string
 	Health   Health // nil: no banner
@@ -93,6 +97,9 @@ type Console struct {
 	tmpl    *templates
 	i18n    *catalog
 	routes  []Route
+	// examSteps inserts the exam administration steps (考场编排, 准考证) into a batch's flow; set by
+	// examPages (page_exams.go), nil until then.
+	examSteps StepSource
 }
 
 // New builds the console: parses its templates and message catalogs (failing on any error, so a

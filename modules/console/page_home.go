@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/modules/identity"
 )
 
@@ -18,6 +19,7 @@ type navItem struct {
 // menu is the console's menu in order; each module's pages add their entry here as they are built.
 var menu = []navItem{
 	{Path: "/", Key: "nav.home"},
+	{Path: "/batches", Key: "nav.batches", Permission: batches.PermBatchList},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
 }

@@ -17,6 +17,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Identity:   s.Identity,
 		Users:      s.Identity,
 		Audit:      s.Audit,
+		Batches:    s.Lifecycle.Batches,
+		Filings:    s.Lifecycle.Filings,
 		RolesFor:   policies.RolesFor,
 		Authorizer: consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:     s,
