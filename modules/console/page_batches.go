@@ -286,28 +286,36 @@ func (c *Console) createBatch(fc *fiber.Ctx) error {
 	}
 	in.ApplicationDeadline = batches.ParseInstant(&v, "application_deadline", form.ApplicationDeadline, true)
 	err := v.Err()
+	var extra *platform.Error
 	if err == nil {
 		var b batches.Batch
 		if b, err = c.d.Batches.Create(fc.UserContext(), in); err == nil {
 			return fc.Redirect("/batches/"+b.ID.String()+"?done=created", fiber.StatusSeeOther)
 		}
+	} else if verr := in.Validate(); verr != nil {
+		// The form's own errors stopped the call: add the model's checks of the other fields.
+		errors.As(verr, &extra)
 	}
 	var pe *platform.Error
 	if !errors.As(err, &pe) || pe.Kind == platform.KindInternal || pe.Kind == platform.KindUnavailable {
 		return err
 	}
-	// The service's checks run after the form's own: show the form's and, when it passed, the service's.
-	for _, f := range pe.Fields {
+	if pe.Code == "out_of_scope" || len(pe.Fields) == 0 {
+		// Not a field's fault alone: the occupation × level is outside the approved scope, or the like.
+		form.Fields["occupation_code"] = batchErrorMessage(pe.Code)
+	}
+	fields := pe.Fields
+	if extra != nil {
+		fields = append(slices.Clone(fields), extra.Fields...)
+	}
+	for _, f := range fields {
 		name := f.Field
 		if strings.HasPrefix(name, "methods[") {
 			name = "methods"
 		}
-		if _, seen := form.Fields[name]; !seen {
+		if _, seen := form.Fields[name]; !seen && name != "scope" {
 			form.Fields[name] = batchFieldMessage(f.Code)
 		}
-	}
-	if len(pe.Fields) == 0 {
-		form.Fields["occupation_code"] = batchErrorMessage(pe.Code)
 	}
 	fc.Status(httpx.ProblemFor(err).Status)
 	return c.renderNewBatch(fc, form)
@@ -333,7 +341,8 @@ func formInt(v *platform.Validation, field, raw string, required bool) int {
 func batchFieldMessage(code string) string {
 	switch code {
 	case "required", "invalid", "duplicate", "out_of_range", "invalid_time", "after_exam", "before_start", "not_offered",
-		"unknown", "unknown_method", "comprehensive_review_required", "level_not_covered", "not_a_number":
+		"unknown", "unknown_method", "comprehensive_review_required", "level_not_covered", "not_a_number", "not_found",
+		"not_evaluator", "not_supervisor", "too_long":
 		return "batch_field." + code
 	}
 	return fieldMessage(code)
@@ -519,6 +528,11 @@ func (c *Console) renderBatch(fc *fiber.Ctx, id uuid.UUID, done string, refusal 
 		}
 		p.Evaluators[i].Methods = append(p.Evaluators[i].Methods, string(e.Method))
 	}
+	for i := range p.Evaluators { // in the batch's order of methods
+		slices.SortFunc(p.Evaluators[i].Methods, func(x, y string) int {
+			return slices.Index(p.Methods, x) - slices.Index(p.Methods, y)
+		})
+	}
 	for _, s := range as.Supervisors {
 		p.Supervisors = append(p.Supervisors, staffLine{Name: name(s.UserID)})
 	}
@@ -540,8 +554,23 @@ func (c *Console) renderBatch(fc *fiber.Ctx, id uuid.UUID, done string, refusal 
 			return refusal
 		}
 		p.Error, p.ErrorDetail = batchErrorMessage(pe.Code), pe.Message
+		// A list's fields (user_ids[0]) show at the list; the assignment forms share the name user_ids,
+		// so it is keyed by the form posted (evaluators.user_ids, supervisors.user_ids).
+		form := ""
+		if i := strings.LastIndex(fc.Path(), "/"); i >= 0 {
+			form = fc.Path()[i+1:] + "."
+		}
 		for _, f := range pe.Fields {
-			p.Fields[f.Field] = batchFieldMessage(f.Code)
+			name := f.Field
+			if i := strings.IndexByte(name, '['); i > 0 {
+				name = name[:i]
+			}
+			if name == "user_ids" || name == "methods" {
+				name = form + name
+			}
+			if _, seen := p.Fields[name]; !seen {
+				p.Fields[name] = batchFieldMessage(f.Code)
+			}
 		}
 		fc.Status(httpx.ProblemFor(refusal).Status)
 	}
@@ -895,6 +924,7 @@ type applicationsPage struct {
 type appRow struct {
 	batches.ApplicationView
 	Reasons  []string // in the page's language
+	Outcome  string   // pass, fail or "" while scores are incomplete
 	Scores   []scoreCell
 	Awaiting bool // pending review
 }
@@ -1007,7 +1037,7 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 				row.Reasons = []string{text}
 			}
 		}
-		row.Scores = scoreCells(b, a)
+		row.Scores, row.Outcome = scoreCells(b, a), string(a.Result)
 		p.Rows[i] = row
 	}
 	return c.render(fc, "batches_applications", p)
@@ -1032,6 +1062,7 @@ type applicationPage struct {
 	Clauses   []clauseLine
 	Exempt    string
 	Scores    []scoreCell
+	Outcome   string
 	CanReview bool
 	CanPay    bool
 	Back      string
@@ -1062,6 +1093,7 @@ func (c *Console) renderApplication(fc *fiber.Ctx, refusal error) error {
 	}
 	zh := c.loc(fc).tag == langZH
 	p := applicationPage{App: batches.NewApplicationView(a, true), Batch: batches.NewBatchView(b), Scores: scoreCells(b, a),
+		Outcome: string(a.Result),
 		CanReview: c.d.Authorizer.Can(ctx, batches.PermApplicationReview) && (b.Status == batches.StatusOpen || b.Status == batches.StatusClosed),
 		CanPay:    c.d.Authorizer.Can(ctx, batches.PermApplicationMarkPaid),
 		Back:      "/applications/" + a.ID.String(), Fields: map[string]string{}}
