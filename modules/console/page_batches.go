@@ -1093,7 +1093,7 @@ func (c *Console) renderApplication(fc *fiber.Ctx, refusal error) error {
 	}
 	zh := c.loc(fc).tag == langZH
 	p := applicationPage{App: batches.NewApplicationView(a, true), Batch: batches.NewBatchView(b), Scores: scoreCells(b, a),
-		Outcome: string(a.Result),
+		Outcome:   string(a.Result),
 		CanReview: c.d.Authorizer.Can(ctx, batches.PermApplicationReview) && (b.Status == batches.StatusOpen || b.Status == batches.StatusClosed),
 		CanPay:    c.d.Authorizer.Can(ctx, batches.PermApplicationMarkPaid),
 		Back:      "/applications/" + a.ID.String(), Fields: map[string]string{}}
