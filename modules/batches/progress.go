@@ -2,11 +2,16 @@ package batches
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
+	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -146,4 +151,125 @@ func (s *Service) PathText(ruleSet, path string) (zh, en string) {
 		}
 	}
 	return "", ""
+}
+
+// batchColumns are the columns of a batch as getBatchPG reads them, each with where it lands in a
+// batchRow (jsonb columns arrive as text and are decoded after the scan).
+var batchColumns = []struct {
+	column string
+	dest   func(r *batchRow, j *batchJSONCols) any
+}{
+	{"id", func(r *batchRow, _ *batchJSONCols) any { return platform.UUIDDest{P: &r.ID} }},
+	{"tenant_id", func(r *batchRow, _ *batchJSONCols) any { return platform.UUIDDest{P: &r.TenantID} }},
+	{"occupation_code", func(r *batchRow, _ *batchJSONCols) any { return &r.OccupationCode }},
+	{"occupation_name", func(r *batchRow, _ *batchJSONCols) any { return &r.OccupationName }},
+	{"subtype", func(r *batchRow, _ *batchJSONCols) any { return &r.Subtype }},
+	{"level", func(r *batchRow, _ *batchJSONCols) any { return &r.Level }},
+	{"title", func(r *batchRow, _ *batchJSONCols) any { return &r.Title }},
+	{"methods::text", func(_ *batchRow, j *batchJSONCols) any { return &j.Methods }},
+	{"pass_marks::text", func(_ *batchRow, j *batchJSONCols) any { return &j.PassMarks }},
+	{"exam_start", func(r *batchRow, _ *batchJSONCols) any { return &r.ExamStart }},
+	{"exam_end", func(r *batchRow, _ *batchJSONCols) any { return &r.ExamEnd }},
+	{"application_deadline", func(r *batchRow, _ *batchJSONCols) any { return &r.ApplicationDeadline }},
+	{"venue", func(r *batchRow, _ *batchJSONCols) any { return &r.Venue }},
+	{"fee_fen", func(r *batchRow, _ *batchJSONCols) any { return &r.FeeFen }},
+	{"capacity", func(r *batchRow, _ *batchJSONCols) any { return &r.Capacity }},
+	{"publicity_days", func(r *batchRow, _ *batchJSONCols) any { return &r.PublicityDays }},
+	{"min_evaluators", func(r *batchRow, _ *batchJSONCols) any { return &r.MinEvaluators }},
+	{"rule_set", func(r *batchRow, _ *batchJSONCols) any { return &r.RuleSet }},
+	{"filing_id", func(r *batchRow, _ *batchJSONCols) any { return platform.NullUUIDDest{P: &r.FilingID} }},
+	{"status", func(r *batchRow, _ *batchJSONCols) any { return &r.Status }},
+	{"results_late", func(r *batchRow, _ *batchJSONCols) any { return &r.ResultsLate }},
+	{"cancel_reason", func(r *batchRow, _ *batchJSONCols) any { return &r.CancelReason }},
+	{"published_at", func(r *batchRow, _ *batchJSONCols) any { return &r.PublishedAt }},
+	{"closed_at", func(r *batchRow, _ *batchJSONCols) any { return &r.ClosedAt }},
+	{"results_published_at", func(r *batchRow, _ *batchJSONCols) any { return &r.ResultsPublishedAt }},
+	{"publicity_ends_at", func(r *batchRow, _ *batchJSONCols) any { return &r.PublicityEndsAt }},
+	{"finalized_at", func(r *batchRow, _ *batchJSONCols) any { return &r.FinalizedAt }},
+	{"cancelled_at", func(r *batchRow, _ *batchJSONCols) any { return &r.CancelledAt }},
+	{"created_by", func(r *batchRow, _ *batchJSONCols) any { return platform.NullUUIDDest{P: &r.CreatedBy} }},
+	{"created_at", func(r *batchRow, _ *batchJSONCols) any { return &r.CreatedAt }},
+	{"updated_at", func(r *batchRow, _ *batchJSONCols) any { return &r.UpdatedAt }},
+}
+
+// batchJSONCols holds a batch's jsonb columns as read, before decoding.
+type batchJSONCols struct{ Methods, PassMarks string }
+
+// getBatchQuery is getBatchPG's statement (constant text: prepared once per connection).
+var getBatchQuery = func() string {
+	cols := make([]string, len(batchColumns))
+	for i, c := range batchColumns {
+		cols[i] = c.column
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM batches WHERE tenant_id = $1 AND id = $2"
+}()
+
+// getBatchPG is getBatch in one round trip on PostgreSQL outside a transaction (tenants.QueryPG): the
+// batch page and its applications page read the batch on every view.
+func getBatchPG(ctx context.Context, db *bun.DB, tenantID, id uuid.UUID) (Batch, error) {
+	q, get := batchPGQuery(tenantID, id)
+	if err := tenants.QueryPGMany(ctx, db, q); err != nil {
+		return Batch{}, err
+	}
+	return get()
+}
+
+// batchPGQuery is the query of one batch for tenants.QueryPGMany, and how to get the batch it read.
+func batchPGQuery(tenantID, id uuid.UUID) (tenants.PGQuery, func() (Batch, error)) {
+	var r batchRow
+	var j batchJSONCols
+	dests := make([]any, len(batchColumns))
+	for i, c := range batchColumns {
+		dests[i] = c.dest(&r, &j)
+	}
+	found := false
+	q := tenants.PGQuery{SQL: getBatchQuery, Args: []any{tenantID, id}, Scan: func(rows pgx.Rows) error {
+		found = true
+		return rows.Scan(dests...)
+	}}
+	return q, func() (Batch, error) {
+		if !found {
+			return Batch{}, ErrBatchNotFound
+		}
+		if err := json.Unmarshal([]byte(j.Methods), &r.Methods); err != nil {
+			return Batch{}, fmt.Errorf("batches: methods of %s: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(j.PassMarks), &r.PassMarks); err != nil {
+			return Batch{}, fmt.Errorf("batches: pass marks of %s: %w", id, err)
+		}
+		return r.batch(), nil
+	}
+}
+
+// BatchApplications is Get and ListApplications in one read: the batch and a page of its applications
+// (one round trip on PostgreSQL, as the console's applications page needs both on every view). The
+// rules are theirs: 404 for another tenant's batch or one an evaluator-only reader does not evaluate.
+func (s *Service) BatchApplications(ctx context.Context, batchID uuid.UUID, req platform.PageRequest, f ApplicationFilter) (Batch, platform.Page[Application], error) {
+	sc, err := scopeFrom(ctx)
+	if err != nil {
+		return Batch{}, platform.Page[Application]{}, err
+	}
+	if _, only := evaluatorOnly(ctx); only || !tenants.CanQueryPG(ctx, s.db) {
+		b, err := s.Get(ctx, batchID)
+		if err != nil {
+			return Batch{}, platform.Page[Application]{}, err
+		}
+		p, err := s.ListApplications(ctx, batchID, req, f)
+		return b, p, err
+	}
+	pq, err := applicationQueryOf(sc.TenantID, req, f)
+	if err != nil {
+		return Batch{}, platform.Page[Application]{}, err
+	}
+	pq.Batch = &batchID
+	bq, get := batchPGQuery(sc.TenantID, batchID)
+	aq, apps := applicationsPGQuery(pq)
+	if err := tenants.QueryPGMany(ctx, s.db, bq, aq); err != nil {
+		return Batch{}, platform.Page[Application]{}, err
+	}
+	b, err := get()
+	if err != nil {
+		return Batch{}, platform.Page[Application]{}, err
+	}
+	return b, platform.CutPage(*apps, req, applicationCursor), nil
 }

@@ -449,6 +449,13 @@ func (pq applicationPageQuery) sql() (string, []any) {
 
 // listApplicationsPG is listApplications in one round trip on PostgreSQL (see tenants.QueryPG).
 func listApplicationsPG(ctx context.Context, db *bun.DB, pq applicationPageQuery) ([]Application, error) {
+	q, out := applicationsPGQuery(pq)
+	err := tenants.QueryPGMany(ctx, db, q)
+	return *out, err
+}
+
+// applicationsPGQuery is the page's query for tenants.QueryPGMany and where its rows land.
+func applicationsPGQuery(pq applicationPageQuery) (tenants.PGQuery, *[]Application) {
 	query, args := pq.sql()
 	out := make([]Application, 0, pq.Limit)
 	var r applicationRow
@@ -456,15 +463,14 @@ func listApplicationsPG(ctx context.Context, db *bun.DB, pq applicationPageQuery
 	for i, f := range listFields {
 		dests[i] = f.dest(&r)
 	}
-	err := tenants.QueryPG(ctx, db, query, args, func(rows pgx.Rows) error {
+	return tenants.PGQuery{SQL: query, Args: args, Scan: func(rows pgx.Rows) error {
 		r = applicationRow{}
 		if err := rows.Scan(dests...); err != nil {
 			return err
 		}
 		out = append(out, r.application())
 		return nil
-	})
-	return out, err
+	}}, &out
 }
 
 // applicationsOfBatch reads every application of a batch in the given statuses (results, finalize),

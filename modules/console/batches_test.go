@@ -1,18 +1,23 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/valyala/fasthttp"
 
 	"github.com/skillcert/skillcert/modules/batches/eligibility"
 	"github.com/skillcert/skillcert/modules/candidates"
@@ -448,5 +453,91 @@ FROM generate_series(1, ?) AS g`, tenantID, batchID, d.PassedPath, string(decisi
 	}
 	if _, err := k.DB.ExecContext(context.Background(), "ANALYZE applications"); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// BenchmarkConsoleApplicationsPage measures the console's page of 50 applications of a batch holding
+// 10,000 against the JSON API page it mirrors (GET /api/v1/batches/{id}/applications?limit=50), in the
+// same process and run, with the same session (the console's cookie carries the same token the API
+// takes as a bearer), over loopback TCP at the same concurrency; the ratio goes to docs/benchmarks.md:
+//
+//	go test ./modules/console -run '^$' -bench ConsoleApplicationsPage -benchtime 2000x
+func BenchmarkConsoleApplicationsPage(b *testing.B) {
+	k := testkit.New(b)
+	org := batchOrg(b, k)
+	exam := time.Now().AddDate(0, 1, 0).UTC().Truncate(time.Second)
+	batch := k.Do(b, "POST", "/api/v1/batches", org.Tokens["staff"], map[string]any{
+		"occupation_code": electrician, "level": 4, "title": "2026年第四批电工四级认定", "methods": []string{"theory", "practical"},
+		"exam_start": exam.Format(time.RFC3339), "application_deadline": exam.AddDate(0, 0, -7).Format(time.RFC3339),
+		"venue": "北京市朝阳区实训基地", "fee_fen": 30000, "capacity": 10_000,
+	}).Want(b, http.StatusCreated).ID(b)
+	seedApplications(b, k, org.Tenant.ID, batch, 10_000)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = k.Server.App.Listener(ln) }()
+	b.Cleanup(func() { _ = ln.Close() })
+	client := &fasthttp.Client{MaxConnsPerHost: 1024}
+	base := "http://" + ln.Addr().String()
+	token := org.Tokens["staff"]
+	const parallelism = 4 // goroutines per GOMAXPROCS, for both sides
+
+	rates := map[string]float64{}
+	run := func(name, uri, header, value, want string) {
+		b.Run(name, func(b *testing.B) {
+			do := func(req *fasthttp.Request, res *fasthttp.Response) bool {
+				if err := client.Do(req, res); err != nil || res.StatusCode() != http.StatusOK || !bytes.Contains(res.Body(), []byte(want)) {
+					b.Errorf("%s: %v %d %.300s", name, err, res.StatusCode(), res.Body())
+					return false
+				}
+				return true
+			}
+			prepare := func() (*fasthttp.Request, *fasthttp.Response) {
+				req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+				req.SetRequestURI(uri)
+				req.Header.Set(header, value)
+				return req, res
+			}
+			// Warm up as many connections as the timed run uses.
+			var wg sync.WaitGroup
+			for range parallelism * runtime.GOMAXPROCS(0) {
+				wg.Go(func() {
+					req, res := prepare()
+					defer fasthttp.ReleaseRequest(req)
+					defer fasthttp.ReleaseResponse(res)
+					for range 10 {
+						if !do(req, res) {
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			runtime.GC()
+			b.SetParallelism(parallelism)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				req, res := prepare()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(res)
+				for pb.Next() {
+					if !do(req, res) {
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			rate := float64(b.N) / b.Elapsed().Seconds()
+			b.ReportMetric(rate, "pages/s")
+			rates[name] = rate
+		})
+	}
+	run("api", base+"/api/v1/batches/"+batch.String()+"/applications?limit=50", "Authorization", "Bearer "+token, `"next_cursor":"`)
+	run("console", base+"/batches/"+batch.String()+"/applications?limit=50", "Cookie", "skillcert_session="+token, `rel="next"`)
+	if rates["api"] > 0 && rates["console"] > 0 {
+		b.Logf("console/api throughput: %.0f / %.0f pages/s = %.0f %%", rates["console"], rates["api"], 100*rates["console"]/rates["api"])
 	}
 }

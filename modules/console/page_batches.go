@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
+	"html/template"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +35,7 @@ type Batches interface {
 	Finalize(ctx context.Context, id uuid.UUID) (batches.Batch, error)
 	Progress(ctx context.Context, id uuid.UUID) (batches.Progress, error)
 	ListApplications(ctx context.Context, batchID uuid.UUID, req platform.PageRequest, f batches.ApplicationFilter) (platform.Page[batches.Application], error)
+	BatchApplications(ctx context.Context, batchID uuid.UUID, req platform.PageRequest, f batches.ApplicationFilter) (batches.Batch, platform.Page[batches.Application], error)
 	GetApplication(ctx context.Context, id uuid.UUID) (batches.Application, error)
 	Decisions(ctx context.Context, batchID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]eligibility.Decision, error)
 	PathText(ruleSet, path string) (zh, en string)
@@ -918,6 +921,9 @@ type applicationsPage struct {
 	CanPay    bool
 	Back      string // this page's address, for the forms to return to
 	Methods   []string
+	// Body is the page's content, written once in Go (appsPageHTML): through html/template's
+	// reflection a page of 50 rows cost several times the JSON API's whole page.
+	Body template.HTML
 }
 
 // appRow is one application as the table shows it: its view and its eligibility in plain words.
@@ -973,15 +979,15 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 	fetch := func(ctx context.Context, req platform.PageRequest) (platform.Page[batches.Application], error) {
 		return c.d.Batches.ListApplications(ctx, id, req, f)
 	}
-	b, err := c.d.Batches.Get(ctx, id)
-	if err != nil {
-		return err
-	}
 	l := c.loc(fc)
 	if lv.Exporting() {
+		b, err := c.d.Batches.Get(ctx, id)
+		if err != nil {
+			return err
+		}
 		return exportXLSX(fc, l, "applications", applicationColumns(b, l.tag == langZH), req, fetch)
 	}
-	page, err := fetch(ctx, req)
+	b, page, err := c.d.Batches.BatchApplications(ctx, id, req, f)
 	if err != nil {
 		return err
 	}
@@ -1040,6 +1046,7 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 		row.Scores, row.Outcome = scoreCells(b, a), string(a.Result)
 		p.Rows[i] = row
 	}
+	p.Body = appsPageHTML(l, &p, c.csrfToken(fc))
 	return c.render(fc, "batches_applications", p)
 }
 
@@ -1148,4 +1155,186 @@ func (c *Console) markPaid(fc *fiber.Ctx) error {
 		return c.renderApplication(fc, err)
 	}
 	return fc.Redirect(safeNext(fc.FormValue("next")), fiber.StatusSeeOther)
+}
+
+// appsPageHTML writes the content of the applications page — the batch's head and tabs, the search
+// form, the table and the pager — as the templates of the other batch pages would, every value
+// escaped, each label localized once per page rather than once per row.
+func appsPageHTML(l *loc, p *applicationsPage, csrf string) template.HTML {
+	esc := html.EscapeString
+	t := func(id string) string { return esc(l.T(id)) }
+	bv := p.Batch
+	base := "/batches/" + bv.ID.String()
+	var b strings.Builder
+	b.Grow(4096 + len(p.Rows)*1400)
+	// The head (as templates/_batches.html's batch_head).
+	b.WriteString(`<nav class="crumbs"><a href="/batches">` + t("batches.title") + `</a> › ` + esc(bv.Title) + `</nav>` + "\n")
+	b.WriteString(`<h1>` + esc(bv.Title) + ` <span class="tag s-` + esc(string(bv.Status)) + `">` + t("batch_status."+string(bv.Status)) + `</span></h1>` + "\n")
+	b.WriteString(`<p class="lead">` + esc(bv.OccupationName) + ` <small>` + esc(bv.OccupationCode) + `</small>`)
+	if bv.Subtype != "--" {
+		b.WriteString(` · ` + esc(bv.Subtype))
+	}
+	b.WriteString(` · ` + t(fmt.Sprintf("batch_level.%d", bv.Level)) + ` · ` + esc(l.Tf("batch.exam_on", "At", l.Date(bv.ExamStart))) + ` · ` + esc(bv.Venue) + "</p>\n")
+	b.WriteString(`<nav class="tabs" aria-label="` + t("batch.tabs") + `"><a href="` + base + `">` + t("batch.tab_flow") + `</a><a href="` + base +
+		`/applications" aria-current="page">` + t("batch.tab_applications") + "</a></nav>\n")
+	// The 待办 / 已办 tabs: filters of the list.
+	status := p.List.Value("status")
+	b.WriteString(`<nav class="tabs sub" aria-label="` + t("apps.tabs") + `">`)
+	for _, tab := range []struct{ status, key string }{{"", "apps.tab_all"}, {string(batches.AppPendingReview), "apps.tab_todo"},
+		{string(batches.AppApproved), "apps.tab_done_approved"}, {string(batches.AppRejected), "apps.tab_done_rejected"}} {
+		href := base + "/applications"
+		if tab.status != "" {
+			href += "?status=" + tab.status
+		}
+		b.WriteString(`<a href="` + href + `"`)
+		if status == tab.status {
+			b.WriteString(` aria-current="page"`)
+		}
+		b.WriteString(`>` + t(tab.key) + `</a>`)
+	}
+	b.WriteString("</nav>\n")
+	// The search form.
+	b.WriteString(`<form class="toolbar" method="get" action="` + base + `/applications" role="search">` +
+		`<div class="field"><label for="q">` + t("apps.search") + `</label><input id="q" name="q" type="search" value="` + esc(p.List.Value("q")) +
+		`" placeholder="` + t("apps.search_hint") + `"></div><div class="field"><label for="status">` + t("apps.status") +
+		`</label><select id="status" name="status"><option value="">` + t("apps.all_statuses") + `</option>`)
+	for _, s := range p.Statuses {
+		b.WriteString(`<option value="` + s + `"`)
+		if s == status {
+			b.WriteString(` selected`)
+		}
+		b.WriteString(`>` + t("app_status."+s) + `</option>`)
+	}
+	b.WriteString(`</select></div>`)
+	if v := p.List.Value("sort"); v != "" {
+		b.WriteString(`<input type="hidden" name="sort" value="` + esc(v) + `">`)
+	}
+	b.WriteString(`<button>` + t("list.search") + `</button>`)
+	if p.List.Filtered() {
+		b.WriteString(`<a class="button" href="` + base + `/applications">` + t("list.reset") + `</a>`)
+	}
+	b.WriteString(`<span class="spacer"></span><a class="button" href="` + esc(p.List.ExportURL()) + `" download>` + t("list.export") + "</a></form>\n")
+	// The table's head.
+	b.WriteString(`<section class="card"><table class="apps"><caption class="muted">` + t("apps.caption") + `</caption><thead><tr>`)
+	for _, k := range []string{"apps.name", "apps.id_number", "apps.status", "apps.reasons", "apps.paid"} {
+		b.WriteString(`<th scope="col">` + t(k) + `</th>`)
+	}
+	for _, m := range p.Methods {
+		b.WriteString(`<th scope="col">` + t("batch_method."+m) + `</th>`)
+	}
+	b.WriteString(`<th scope="col">` + t("apps.result") + `</th>`)
+	mark := map[string]string{"ascending": "▲", "descending": "▼", "none": "↕"}
+	state := p.List.SortState(batches.SortCreatedAt)
+	b.WriteString(`<th scope="col" aria-sort="` + state + `"><a class="sort" href="` + esc(p.List.SortURL(batches.SortCreatedAt)) + `">` +
+		t("apps.created_at") + `<span class="sort-mark" aria-hidden="true">` + mark[state] + `</span></a></th>`)
+	if p.CanReview || p.CanPay {
+		b.WriteString(`<th scope="col">` + t("list.actions") + `</th>`)
+	}
+	b.WriteString("</tr></thead>\n<tbody>\n")
+	if len(p.Rows) == 0 {
+		empty := "apps.empty"
+		switch {
+		case p.List.Filtered():
+			empty = "list.no_match"
+		case bv.Status == batches.StatusDraft:
+			empty = "apps.empty_draft"
+		}
+		b.WriteString(`<tr><td colspan="12" class="empty">` + t(empty) + "</td></tr>\n")
+	}
+	appRows(&b, l, p, csrf)
+	b.WriteString("</tbody></table>\n")
+	// The pager (as templates/_list.html's pager).
+	if first, next := p.List.FirstURL(), p.List.NextURL(); first != "" || next != "" {
+		b.WriteString(`<nav class="pager" aria-label="` + t("list.pages") + `">`)
+		if first != "" {
+			b.WriteString(`<a href="` + esc(first) + `">` + t("list.first") + `</a>`)
+		}
+		if next != "" {
+			b.WriteString(`<a href="` + esc(next) + `" rel="next">` + t("list.next") + `</a>`)
+		}
+		b.WriteString(`</nav>`)
+	}
+	b.WriteString("</section>\n")
+	return template.HTML(b.String()) //nolint:gosec // every value written is escaped
+}
+
+// appRows writes the rows of the applications table.
+func appRows(b *strings.Builder, l *loc, p *applicationsPage, csrf string) {
+	esc := html.EscapeString
+	status := map[batches.ApplicationStatus]string{}
+	for _, s := range appStatuses {
+		status[batches.ApplicationStatus(s)] = esc(l.T("app_status." + s))
+	}
+	result := map[string]string{"pass": esc(l.T("app_result.pass")), "fail": esc(l.T("app_result.fail"))}
+	var (
+		held, paidYes, paidNo = esc(l.T("apps.held")), esc(l.T("apps.paid_yes")), esc(l.T("apps.paid_no"))
+		exempt, approve       = esc(l.T("apps.exempt")), esc(l.T("apps.approve"))
+		reject, rejectReason  = esc(l.T("apps.reject")), esc(l.T("apps.reject_reason"))
+		markPaid              = esc(l.T("apps.mark_paid"))
+		reviewNote            = l.Tf("apps.review_reason_is", "Reason", "\x00")
+		paidConfirm           = l.Tf("apps.paid_confirm", "Name", "\x00")
+		hidden                = `<input type="hidden" name="_csrf" value="` + esc(csrf) + `"><input type="hidden" name="next" value="` + esc(p.Back) + `">`
+		actions               = p.CanReview || p.CanPay
+	)
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		id := r.ID.String()
+		if r.Awaiting {
+			b.WriteString(`<tr class="todo">`)
+		} else {
+			b.WriteString(`<tr>`)
+		}
+		b.WriteString(`<td><a href="/applications/` + id + `">` + esc(r.CandidateName) + `</a></td><td><code>` + esc(r.IDNumber) + `</code></td>`)
+		b.WriteString(`<td><span class="tag a-` + esc(string(r.Status)) + `">` + status[r.Status] + `</span>`)
+		if r.Held {
+			b.WriteString(` <span class="tag a-held">` + held + `</span>`)
+		}
+		b.WriteString(`</td><td class="reasons">`)
+		for _, reason := range r.Reasons {
+			b.WriteString(`<div>` + esc(reason) + `</div>`)
+		}
+		if r.Review != nil && r.Review.Reason != "" {
+			b.WriteString(`<div class="muted">` + esc(strings.Replace(reviewNote, "\x00", r.Review.Reason, 1)) + `</div>`)
+		}
+		b.WriteString(`</td><td>`)
+		if r.Paid {
+			b.WriteString(paidYes)
+		} else {
+			b.WriteString(`<span class="muted">` + paidNo + `</span>`)
+		}
+		b.WriteString(`</td>`)
+		for _, s := range r.Scores {
+			switch {
+			case s.Exempt:
+				b.WriteString(`<td><span class="muted">` + exempt + `</span></td>`)
+			case s.Score != "":
+				b.WriteString(`<td>` + esc(s.Score) + `</td>`)
+			default:
+				b.WriteString(`<td><span class="muted">—</span></td>`)
+			}
+		}
+		if t, ok := result[r.Outcome]; ok {
+			b.WriteString(`<td>` + t + `</td>`)
+		} else {
+			b.WriteString(`<td><span class="muted">—</span></td>`)
+		}
+		b.WriteString(`<td>` + esc(l.Date(r.CreatedAt)) + `</td>`)
+		if actions {
+			b.WriteString(`<td class="acts">`)
+			if p.CanReview && r.Awaiting {
+				b.WriteString(`<form method="post" action="/applications/` + id + `/review">` + hidden +
+					`<input type="hidden" name="decision" value="approve"><button class="primary">` + approve + `</button></form>`)
+				b.WriteString(`<form method="post" action="/applications/` + id + `/review" class="reject">` + hidden +
+					`<input type="hidden" name="decision" value="reject"><label class="sr" for="reason-` + id + `">` + rejectReason +
+					`</label><input id="reason-` + id + `" name="reason" required placeholder="` + rejectReason + `"><button class="danger">` +
+					reject + `</button></form>`)
+			}
+			if p.CanPay && !r.Paid {
+				b.WriteString(`<form method="post" action="/applications/` + id + `/paid" data-confirm="` +
+					esc(strings.Replace(paidConfirm, "\x00", r.CandidateName, 1)) + `">` + hidden + `<button>` + markPaid + `</button></form>`)
+			}
+			b.WriteString(`</td>`)
+		}
+		b.WriteString("</tr>\n")
+	}
 }
