@@ -1166,7 +1166,7 @@ func appsPageHTML(l *loc, p *applicationsPage, csrf string) template.HTML {
 	bv := p.Batch
 	base := "/batches/" + bv.ID.String()
 	var b strings.Builder
-	b.Grow(4096 + len(p.Rows)*1400)
+	b.Grow(8192 + len(p.Rows)*1800)
 	// The head (as templates/_batches.html's batch_head).
 	b.WriteString(`<nav class="crumbs"><a href="/batches">` + t("batches.title") + `</a> › ` + esc(bv.Title) + `</nav>` + "\n")
 	b.WriteString(`<h1>` + esc(bv.Title) + ` <span class="tag s-` + esc(string(bv.Status)) + `">` + t("batch_status."+string(bv.Status)) + `</span></h1>` + "\n")
@@ -1261,6 +1261,11 @@ func appsPageHTML(l *loc, p *applicationsPage, csrf string) template.HTML {
 // appRows writes the rows of the applications table.
 func appRows(b *strings.Builder, l *loc, p *applicationsPage, csrf string) {
 	esc := html.EscapeString
+	w := func(parts ...string) {
+		for _, s := range parts {
+			b.WriteString(s)
+		}
+	}
 	status := map[batches.ApplicationStatus]string{}
 	for _, s := range appStatuses {
 		status[batches.ApplicationStatus(s)] = esc(l.T("app_status." + s))
@@ -1280,61 +1285,56 @@ func appRows(b *strings.Builder, l *loc, p *applicationsPage, csrf string) {
 		r := &p.Rows[i]
 		id := r.ID.String()
 		if r.Awaiting {
-			b.WriteString(`<tr class="todo">`)
+			w(`<tr class="todo">`)
 		} else {
-			b.WriteString(`<tr>`)
+			w(`<tr>`)
 		}
-		b.WriteString(`<td><a href="/applications/` + id + `">` + esc(r.CandidateName) + `</a></td><td><code>` + esc(r.IDNumber) + `</code></td>`)
-		b.WriteString(`<td><span class="tag a-` + esc(string(r.Status)) + `">` + status[r.Status] + `</span>`)
+		w(`<td><a href="/applications/`, id, `">`, esc(r.CandidateName), `</a></td><td><code>`, esc(r.IDNumber), `</code></td>`)
+		w(`<td><span class="tag a-`, esc(string(r.Status)), `">`, status[r.Status], `</span>`)
 		if r.Held {
-			b.WriteString(` <span class="tag a-held">` + held + `</span>`)
+			w(` <span class="tag a-held">`, held, `</span>`)
 		}
-		b.WriteString(`</td><td class="reasons">`)
+		w(`</td><td class="reasons">`)
 		for _, reason := range r.Reasons {
-			b.WriteString(`<div>` + esc(reason) + `</div>`)
+			w(`<div>`, esc(reason), `</div>`)
 		}
 		if r.Review != nil && r.Review.Reason != "" {
-			b.WriteString(`<div class="muted">` + esc(strings.Replace(reviewNote, "\x00", r.Review.Reason, 1)) + `</div>`)
+			w(`<div class="muted">`, esc(strings.Replace(reviewNote, "\x00", r.Review.Reason, 1)), `</div>`)
 		}
-		b.WriteString(`</td><td>`)
+		w(`</td><td>`)
 		if r.Paid {
-			b.WriteString(paidYes)
+			w(paidYes)
 		} else {
-			b.WriteString(`<span class="muted">` + paidNo + `</span>`)
+			w(`<span class="muted">`, paidNo, `</span>`)
 		}
-		b.WriteString(`</td>`)
+		w(`</td>`)
 		for _, s := range r.Scores {
 			switch {
 			case s.Exempt:
-				b.WriteString(`<td><span class="muted">` + exempt + `</span></td>`)
+				w(`<td><span class="muted">`, exempt, `</span></td>`)
 			case s.Score != "":
-				b.WriteString(`<td>` + esc(s.Score) + `</td>`)
+				w(`<td>`, esc(s.Score), `</td>`)
 			default:
-				b.WriteString(`<td><span class="muted">—</span></td>`)
+				w(`<td><span class="muted">—</span></td>`)
 			}
 		}
 		if t, ok := result[r.Outcome]; ok {
-			b.WriteString(`<td>` + t + `</td>`)
+			w(`<td>`, t, `</td>`)
 		} else {
-			b.WriteString(`<td><span class="muted">—</span></td>`)
+			w(`<td><span class="muted">—</span></td>`)
 		}
-		b.WriteString(`<td>` + esc(l.Date(r.CreatedAt)) + `</td>`)
+		w(`<td>`, esc(l.Date(r.CreatedAt)), `</td>`)
 		if actions {
-			b.WriteString(`<td class="acts">`)
+			w(`<td class="acts">`)
 			if p.CanReview && r.Awaiting {
-				b.WriteString(`<form method="post" action="/applications/` + id + `/review">` + hidden +
-					`<input type="hidden" name="decision" value="approve"><button class="primary">` + approve + `</button></form>`)
-				b.WriteString(`<form method="post" action="/applications/` + id + `/review" class="reject">` + hidden +
-					`<input type="hidden" name="decision" value="reject"><label class="sr" for="reason-` + id + `">` + rejectReason +
-					`</label><input id="reason-` + id + `" name="reason" required placeholder="` + rejectReason + `"><button class="danger">` +
-					reject + `</button></form>`)
+				w(`<form method="post" action="/applications/`, id, `/review">`, hidden, `<input type="hidden" name="decision" value="approve"><button class="primary">`, approve, `</button></form>`)
+				w(`<form method="post" action="/applications/`, id, `/review" class="reject">`, hidden, `<input type="hidden" name="decision" value="reject"><label class="sr" for="reason-`, id, `">`, rejectReason, `</label><input id="reason-`, id, `" name="reason" required placeholder="`, rejectReason, `"><button class="danger">`, reject, `</button></form>`)
 			}
 			if p.CanPay && !r.Paid {
-				b.WriteString(`<form method="post" action="/applications/` + id + `/paid" data-confirm="` +
-					esc(strings.Replace(paidConfirm, "\x00", r.CandidateName, 1)) + `">` + hidden + `<button>` + markPaid + `</button></form>`)
+				w(`<form method="post" action="/applications/`, id, `/paid" data-confirm="`, esc(strings.Replace(paidConfirm, "\x00", r.CandidateName, 1)), `">`, hidden, `<button>`, markPaid, `</button></form>`)
 			}
-			b.WriteString(`</td>`)
+			w(`</td>`)
 		}
-		b.WriteString("</tr>\n")
+		w("</tr>\n")
 	}
 }
