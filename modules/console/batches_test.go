@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/valyala/fasthttp"
 
@@ -554,4 +556,51 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBrowserBatchScreens saves screenshots of a batch's pages — desktop and a 360 px phone, Chinese
+// and English — for a person to look at:
+//
+//	SKILLCERT_SCREENSHOTS=1 go test ./modules/console -run BrowserBatchScreens -v
+func TestBrowserBatchScreens(t *testing.T) {
+	if os.Getenv("SKILLCERT_SCREENSHOTS") == "" {
+		t.Skip("set SKILLCERT_SCREENSHOTS=1 to take the screenshots")
+	}
+	k := testkit.New(t)
+	org := batchOrg(t, k)
+	staff := signIn(t, k, org, "staff")
+	id := createBatch(t, staff, nil)
+	base := "/batches/" + id.String()
+	p := staff.do("GET", base, nil)
+	staff.do("POST", base+"/publish", url.Values{"_csrf": {staff.csrf(p)}})
+	applyCandidate(t, k, org, id, "王小明", map[string]any{"occupation_years": 6, "current_level": 5, "current_level_obtained_on": "2020-06-01"}, nil)
+	applyCandidate(t, k, org, id, "李四", nil, nil)
+	applyCandidate(t, k, org, id, "欧阳娜娜", map[string]any{"awards": []string{"national_competition"}},
+		map[string]any{"route": "direct_recognition", "evidence_file_ids": []string{"file-award"}})
+	staff.do("POST", base+"/evaluators", url.Values{"_csrf": {staff.csrf(p)}, "user_ids": {org.Users["evaluator"].ID.String()},
+		"methods": {"theory"}})
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"desktop", 1280, 900}, {"phone", 360, 760}} {
+		t.Run(size.name, func(t *testing.T) {
+			c := newChrome(t, k, size.w, size.h)
+			// Headless Chromium keeps windows at least 500 px wide: emulate the phone's viewport.
+			c.do("login", chromedp.EmulateViewport(int64(size.w), int64(size.h)), chromedp.Navigate(c.base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#tenant`)),
+				chromedp.SendKeys(chromedp.CSS(`#tenant`), org.Tenant.Slug),
+				chromedp.SendKeys(chromedp.CSS(`#username`), org.Users["staff"].Username),
+				chromedp.SendKeys(chromedp.CSS(`#password`), testkit.Password+"\n"),
+				chromedp.WaitVisible(chromedp.CSS(`nav.side`)))
+			for _, lang := range []string{"zh", "en"} {
+				if lang == "en" {
+					c.do("english", chromedp.Click(chromedp.CSS(`form.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] nav.side`)))
+				}
+				for _, pg := range []struct{ name, path string }{{"batch", base}, {"applications", base + "/applications"},
+					{"list", "/batches"}, {"new", "/batches/new"}} {
+					c.do(pg.name, chromedp.Navigate(c.base+pg.path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+					t.Logf("%s %s %s: %s", size.name, lang, pg.name, c.screenshot(lang+"-"+pg.name))
+				}
+			}
+		})
+	}
 }

@@ -494,7 +494,10 @@ func (c *Console) renderBatch(fc *fiber.Ctx, id uuid.UUID, done string, refusal 
 		CanResolve:      can(batches.PermObjectionResolve),
 		CanCancel:       can(batches.PermBatchCancel) && b.Status.CanBecome(batches.StatusCancelled),
 		CanApplications: can(batches.PermApplicationList), ObjectionsOn: can(batches.PermObjectionList),
-		Fields: map[string]string{}}
+		Fields: map[string]string{}, FeeYuan: yuan(b.FeeFen)}
+	if b.CancelledAt != nil {
+		p.CancelledAt = *b.CancelledAt
+	}
 	for _, m := range b.Methods {
 		p.Methods = append(p.Methods, string(m))
 	}
