@@ -419,7 +419,16 @@ func TestBatchMessagesBuiltFromValues(t *testing.T) {
 	// Every dynamic id, rendered in English: a missing id shows as itself (e.g. "batch_status.draft").
 	staff.lang = "en"
 	id := createBatch(t, staff, nil)
-	for _, path := range []string{"/batches", "/batches/new", "/batches/" + id.String(), "/batches/" + id.String() + "/applications"} {
+	draft := staff.do("GET", "/batches/"+id.String(), nil)
+	paths := []string{"/batches", "/batches/new", "/batches/" + id.String(), "/batches/" + id.String() + "/applications"}
+	// Then open, with an application of each kind, so the table's labels are on the page too.
+	staff.do("POST", "/batches/"+id.String()+"/publish", url.Values{"_csrf": {staff.csrf(draft)}})
+	applyCandidate(t, k, org, id, "王小明", map[string]any{"occupation_years": 6, "current_level": 5, "current_level_obtained_on": "2020-06-01"}, nil)
+	novice := applyCandidate(t, k, org, id, "李四", nil, nil)
+	applyCandidate(t, k, org, id, "张三丰", map[string]any{"awards": []string{"national_competition"}},
+		map[string]any{"route": "direct_recognition", "evidence_file_ids": []string{"file-award"}})
+	paths = append(paths, "/batches/"+id.String(), "/batches/"+id.String()+"/applications", "/applications/"+novice.String())
+	for _, path := range paths {
 		p := staff.do("GET", path, nil)
 		if m := regexp.MustCompile(`\b(batch_[a-z_]+|apps|app_[a-z_]+|objection_status|batches)\.[a-z0-9_]+\b`).FindString(p.body); m != "" {
 			t.Errorf("%s shows the raw message id %q", path, m)
