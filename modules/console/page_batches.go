@@ -1289,6 +1289,7 @@ func appRows(b *bytes.Buffer, l *loc, p *applicationsPage, csrf string) {
 		exempt, approve       = esc(l.T("apps.exempt")), esc(l.T("apps.approve"))
 		reject, rejectReason  = esc(l.T("apps.reject")), esc(l.T("apps.reject_reason"))
 		markPaid              = esc(l.T("apps.mark_paid"))
+		reviewConfirm         = esc(l.T("apps.review_confirm"))
 		reviewNote            = l.Tf("apps.review_reason_is", "Reason", "\x00")
 		paidConfirm           = l.Tf("apps.paid_confirm", "Name", "\x00")
 		hidden                = `<input type="hidden" name="_csrf" value="` + esc(csrf) + `"><input type="hidden" name="next" value="` + esc(p.Back) + `">`
@@ -1340,8 +1341,8 @@ func appRows(b *bytes.Buffer, l *loc, p *applicationsPage, csrf string) {
 		if actions {
 			w(`<td class="acts">`)
 			if p.CanReview && r.Awaiting {
-				w(`<form method="post" action="/applications/`, id, `/review">`, hidden, `<input type="hidden" name="decision" value="approve"><button class="primary">`, approve, `</button></form>`)
-				w(`<form method="post" action="/applications/`, id, `/review" class="reject">`, hidden, `<input type="hidden" name="decision" value="reject"><label class="sr" for="reason-`, id, `">`, rejectReason, `</label><input id="reason-`, id, `" name="reason" required placeholder="`, rejectReason, `"><button class="danger">`, reject, `</button></form>`)
+				w(`<form method="post" action="/applications/`, id, `/review" data-confirm="`, reviewConfirm, `">`, hidden, `<input type="hidden" name="decision" value="approve"><button class="primary">`, approve, `</button></form>`)
+				w(`<form method="post" action="/applications/`, id, `/review" class="reject" data-confirm="`, reviewConfirm, `">`, hidden, `<input type="hidden" name="decision" value="reject"><label class="sr" for="reason-`, id, `">`, rejectReason, `</label><input id="reason-`, id, `" name="reason" required placeholder="`, rejectReason, `"><button class="danger">`, reject, `</button></form>`)
 			}
 			if p.CanPay && !r.Paid {
 				w(`<form method="post" action="/applications/`, id, `/paid" data-confirm="`, esc(strings.Replace(paidConfirm, "\x00", r.CandidateName, 1)), `">`, hidden, `<button>`, markPaid, `</button></form>`)
