@@ -99,7 +99,7 @@ type Console struct {
 	routes  []Route
 	// examSteps inserts the exam administration steps (考场编排, 准考证) into a batch's flow; set by
 	// examPages (page_exams.go), nil until then.
-	examSteps StepSource
+	examSteps stepSource
 }
 
 // New builds the console: parses its templates and message catalogs (failing on any error, so a

@@ -413,10 +413,10 @@ type batchFlow struct {
 	can         func(perm string) bool
 }
 
-// StepSource builds steps that another area inserts into a batch's flow. The exam administration
+// stepSource builds steps that another area inserts into a batch's flow. The exam administration
 // pages (issue 13: 考场编排, 准考证) set Console.examSteps in their registration (page_exams.go) to put
 // their steps between 评价人员 and 成绩; nil adds none.
-type StepSource func(fc *fiber.Ctx, f *batchFlow) ([]step, error)
+type stepSource func(fc *fiber.Ctx, f *batchFlow) ([]step, error)
 
 type batchPage struct {
 	Batch        batches.BatchView
