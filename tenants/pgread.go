@@ -26,6 +26,20 @@ import (
 // transaction is not READ ONLY), so callers pass only constant query texts of their own. It cannot join
 // an open transaction; callers check CanQueryPG and use ReadTx otherwise.
 func QueryPG(ctx context.Context, db *bun.DB, sql string, args []any, scan func(pgx.Rows) error) error {
+	return QueryPGMany(ctx, db, PGQuery{SQL: sql, Args: args, Scan: scan})
+}
+
+// PGQuery is one SELECT of QueryPGMany: its text ($n parameters), arguments and row callback.
+type PGQuery struct {
+	SQL  string
+	Args []any
+	Scan func(pgx.Rows) error
+}
+
+// QueryPGMany is QueryPG for several SELECTs pipelined behind the one scope statement and Sync: one
+// round trip for a page that needs two reads (a batch and a page of its applications). The queries
+// run in order in one implicit transaction, so they see the same snapshot.
+func QueryPGMany(ctx context.Context, db *bun.DB, queries ...PGQuery) error {
 	s, ok := FromContext(ctx)
 	if !ok {
 		return ErrNoScope
@@ -44,28 +58,30 @@ func QueryPG(ctx context.Context, db *bun.DB, sql string, args []any, scan func(
 			return fmt.Errorf("tenants: unexpected driver connection %T", dc)
 		}
 		pc := sc.Conn()
-		sd, err := pc.Prepare(ctx, sql, sql)
-		if err != nil {
-			return err
-		}
-		if len(sd.ParamOIDs) != len(args) {
-			return fmt.Errorf("tenants: query takes %d arguments, got %d", len(sd.ParamOIDs), len(args))
-		}
 		m := pc.TypeMap()
-		params := make([][]byte, len(args))
-		formats := make([]int16, len(args))
-		for i, a := range args {
-			oid := sd.ParamOIDs[i]
-			formats[i] = m.FormatCodeForOID(oid)
-			if params[i], err = m.Encode(oid, formats[i], a, nil); err != nil {
-				return fmt.Errorf("tenants: argument %d: %w", i+1, err)
-			}
-		}
 		b := &pgconn.Batch{}
 		if err := queueScope(ctx, pc, b, s.TenantID); err != nil {
 			return err
 		}
-		b.ExecStatement(sd, params, formats, []int16{pgtype.BinaryFormatCode})
+		for _, q := range queries {
+			sd, err := pc.Prepare(ctx, q.SQL, q.SQL)
+			if err != nil {
+				return err
+			}
+			if len(sd.ParamOIDs) != len(q.Args) {
+				return fmt.Errorf("tenants: query takes %d arguments, got %d", len(sd.ParamOIDs), len(q.Args))
+			}
+			params := make([][]byte, len(q.Args))
+			formats := make([]int16, len(q.Args))
+			for i, a := range q.Args {
+				oid := sd.ParamOIDs[i]
+				formats[i] = m.FormatCodeForOID(oid)
+				if params[i], err = m.Encode(oid, formats[i], a, nil); err != nil {
+					return fmt.Errorf("tenants: argument %d: %w", i+1, err)
+				}
+			}
+			b.ExecStatement(sd, params, formats, []int16{pgtype.BinaryFormatCode})
+		}
 		mrr := pc.PgConn().ExecBatch(ctx, b)
 		if !mrr.NextResult() { // the scope statement
 			return closeErr(mrr, fmt.Errorf("tenants: no result for the scope statement"))
@@ -73,12 +89,16 @@ func QueryPG(ctx context.Context, db *bun.DB, sql string, args []any, scan func(
 		if _, err := mrr.ResultReader().Close(); err != nil {
 			return closeErr(mrr, err)
 		}
-		if !mrr.NextResult() {
-			return closeErr(mrr, fmt.Errorf("tenants: no result for the query"))
+		for _, q := range queries {
+			if !mrr.NextResult() {
+				return closeErr(mrr, fmt.Errorf("tenants: no result for the query"))
+			}
+			rows := pgx.RowsFromResultReader(m, mrr.ResultReader())
+			if err := eachRow(rows, q.Scan); err != nil {
+				return closeErr(mrr, err)
+			}
 		}
-		rows := pgx.RowsFromResultReader(m, mrr.ResultReader())
-		err = eachRow(rows, scan)
-		return closeErr(mrr, err)
+		return closeErr(mrr, nil)
 	})
 }
 

@@ -280,7 +280,7 @@ func (s *Service) markAbsent(ctx context.Context, tx bun.IDB, apps []Application
 // applicationQueryOf checks an application list's filter and cursor and makes the store query of its
 // page in the tenant; the caller names the batch or the candidate.
 func applicationQueryOf(tenantID uuid.UUID, req platform.PageRequest, f ApplicationFilter) (applicationPageQuery, error) {
-	pq := applicationPageQuery{TenantID: tenantID, Status: f.Status, Desc: req.Desc, Limit: req.Fetch()}
+	pq := applicationPageQuery{TenantID: tenantID, Status: f.Status, Search: f.Search, Desc: req.Desc, Limit: req.Fetch()}
 	if err := f.Validate(); err != nil {
 		return pq, err
 	}

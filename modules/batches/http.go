@@ -36,7 +36,8 @@ var (
 				string(StatusFinalized), string(StatusCancelled)}}},
 	}
 	applicationList = &httpx.List{
-		Sorts: []string{SortCreatedAt},
+		Sorts:  []string{SortCreatedAt},
+		Search: "a part of the candidate's name or, exactly, an ID number",
 		Filters: []httpx.Filter{{Name: "status", Description: "only applications in this state",
 			Enum: []string{string(AppEligible), string(AppIneligible), string(AppPendingReview), string(AppApproved),
 				string(AppRejected)}}},
@@ -346,7 +347,8 @@ func (h *Handler) apply(c *fiber.Ctx) error {
 // parseApplicationList reads an application list's page and filter.
 func parseApplicationList(c *fiber.Ctx) (platform.PageRequest, ApplicationFilter, error) {
 	req, err := applicationList.Parse(c)
-	return req, ApplicationFilter{Status: ApplicationStatus(strings.Clone(c.Query("status")))}, err
+	return req, ApplicationFilter{Status: ApplicationStatus(strings.Clone(c.Query("status"))),
+		Search: strings.TrimSpace(strings.Clone(c.Query("q")))}, err
 }
 
 // sendApplication sends one application with its full eligibility decision.

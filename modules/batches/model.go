@@ -194,6 +194,7 @@ const (
 	maxTitleLen          = 200
 	maxVenueLen          = 500
 	maxReasonLen         = 2000
+	maxSearchLen         = 100
 )
 
 // RequiresComprehensiveReview reports whether level needs the comprehensive review method (DOMAIN.md:
@@ -543,10 +544,15 @@ func (f BatchFilter) Validate() error {
 // ApplicationFilter narrows an application list.
 type ApplicationFilter struct {
 	Status ApplicationStatus // "" for any
+	// Search narrows to a name containing it or, exactly, an ID number ("" for any).
+	Search string
 }
 
 // Validate checks the filter (400 invalid_filter for an unknown status).
 func (f ApplicationFilter) Validate() error {
+	if utf8.RuneCountInString(f.Search) > maxSearchLen {
+		return platform.E(platform.KindInvalid, "invalid_filter", fmt.Sprintf("q is at most %d characters", maxSearchLen))
+	}
 	switch f.Status {
 	case "", AppEligible, AppIneligible, AppPendingReview, AppApproved, AppRejected:
 		return nil

@@ -186,6 +186,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Batch, error) {
 	if err != nil {
 		return Batch{}, err
 	}
+	if _, only := evaluatorOnly(ctx); !only && tenants.CanQueryPG(ctx, s.db) {
+		return getBatchPG(ctx, s.db, sc.TenantID, id) // one round trip (progress.go)
+	}
 	var b Batch
 	err = tenants.ReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkEvaluates(ctx, tx, sc.TenantID, id, ErrBatchNotFound); err != nil {

@@ -316,6 +316,9 @@ func seatsTaken(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) (i
 	return int(n), err
 }
 
+// likeEscape escapes LIKE's wildcards so a search for "50%" means the characters.
+var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // appKey is the keyset position of an application list.
 type appKey struct {
 	CreatedAt time.Time
@@ -378,6 +381,7 @@ type applicationPageQuery struct {
 	Batch     *uuid.UUID
 	Candidate *uuid.UUID
 	Status    ApplicationStatus
+	Search    string // a part of the name, or the whole ID number
 	Desc      bool
 	After     *appKey
 	Limit     int // rows to read
@@ -396,6 +400,9 @@ func listApplications(ctx context.Context, db bun.IDB, pq applicationPageQuery) 
 	}
 	if pq.Status != "" {
 		q = q.Where("status = ?", string(pq.Status))
+	}
+	if pq.Search != "" {
+		q = q.Where(`(candidate_name LIKE ? ESCAPE '\' OR id_number = ?)`, "%"+likeEscape.Replace(pq.Search)+"%", pq.Search)
 	}
 	op, dir := pq.order()
 	if pq.After != nil {
@@ -439,6 +446,10 @@ func (pq applicationPageQuery) sql() (string, []any) {
 	if pq.Status != "" {
 		b.WriteString(" AND status = " + param(string(pq.Status)))
 	}
+	if pq.Search != "" {
+		b.WriteString(` AND (candidate_name LIKE ` + param("%"+likeEscape.Replace(pq.Search)+"%") + ` ESCAPE '\' OR id_number = ` +
+			param(pq.Search) + ")")
+	}
 	op, dir := pq.order()
 	if pq.After != nil {
 		b.WriteString(" AND (created_at, id) " + op + " (" + param(pq.After.CreatedAt) + ", " + param(pq.After.ID) + ")")
@@ -449,6 +460,13 @@ func (pq applicationPageQuery) sql() (string, []any) {
 
 // listApplicationsPG is listApplications in one round trip on PostgreSQL (see tenants.QueryPG).
 func listApplicationsPG(ctx context.Context, db *bun.DB, pq applicationPageQuery) ([]Application, error) {
+	q, out := applicationsPGQuery(pq)
+	err := tenants.QueryPGMany(ctx, db, q)
+	return *out, err
+}
+
+// applicationsPGQuery is the page's query for tenants.QueryPGMany and where its rows land.
+func applicationsPGQuery(pq applicationPageQuery) (tenants.PGQuery, *[]Application) {
 	query, args := pq.sql()
 	out := make([]Application, 0, pq.Limit)
 	var r applicationRow
@@ -456,15 +474,14 @@ func listApplicationsPG(ctx context.Context, db *bun.DB, pq applicationPageQuery
 	for i, f := range listFields {
 		dests[i] = f.dest(&r)
 	}
-	err := tenants.QueryPG(ctx, db, query, args, func(rows pgx.Rows) error {
+	return tenants.PGQuery{SQL: query, Args: args, Scan: func(rows pgx.Rows) error {
 		r = applicationRow{}
 		if err := rows.Scan(dests...); err != nil {
 			return err
 		}
 		out = append(out, r.application())
 		return nil
-	})
-	return out, err
+	}}, &out
 }
 
 // applicationsOfBatch reads every application of a batch in the given statuses (results, finalize),

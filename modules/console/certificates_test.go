@@ -151,16 +151,6 @@ func (r *taskRecorder) take() []recordedTask {
 	return out
 }
 
-// signIn opens a console session for username of org.
-func signIn(t *testing.T, k *testkit.Kit, org *testkit.Org, username string) *browser {
-	t.Helper()
-	b := newBrowser(t, k)
-	if p := b.login(org.Tenant.Slug, username, testkit.Password); p.status != http.StatusSeeOther {
-		t.Fatalf("login %s: %d\n%s", username, p.status, p.body)
-	}
-	return b
-}
-
 func wantStatus(t *testing.T, what string, p page, status int) {
 	t.Helper()
 	if p.status != status {
@@ -196,8 +186,8 @@ func TestConsoleCertificates(t *testing.T) {
 		byName[c.HolderName] = c
 	}
 	zhang := byName["张伟"]
-	admin := signIn(t, k, org, "admin")
-	staff := signIn(t, k, org, org.Users["staff"].Username)
+	admin := signedIn(t, k, org, "admin")
+	staff := signedIn(t, k, org, org.Users["staff"].Username)
 
 	t.Run("menu entry and list with status, filters and the batch's ZIP", func(t *testing.T) {
 		home := admin.do("GET", "/", nil)
@@ -382,7 +372,7 @@ func TestConsoleCertificateProgress(t *testing.T) {
 	ci := newCertIssuer(t, k)
 	reg := k.Tenant(t, tenants.KindRegulator, "110000")
 	org := ci.institution(t, reg)
-	admin := signIn(t, k, org, "admin")
+	admin := signedIn(t, k, org, "admin")
 
 	done := ci.finalize(t, org, 4, "赵敏", "钱进", "孙丽")
 	ci.run(t)
@@ -472,7 +462,7 @@ func TestConsoleCertificateProgress(t *testing.T) {
 
 	t.Run("progress needs the list permission", func(t *testing.T) {
 		cand := k.Tenant(t, tenants.KindEnterprise, "110105", "evaluator")
-		b := signIn(t, k, cand, cand.Users["evaluator"].Username)
+		b := signedIn(t, k, cand, cand.Users["evaluator"].Username)
 		if p := b.do("GET", "/certificates/batches/"+done.String()+"/progress", nil); p.status != http.StatusForbidden {
 			t.Errorf("evaluator progress: %d, want 403", p.status)
 		}

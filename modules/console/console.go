@@ -87,6 +87,10 @@ type Deps struct {
 	CandidateApplications CandidateApplications
 	Todos                 Todos     // the 工作台's counts (page_home_todos.go)
 	Decisions             Decisions // regulators' decisions about the institution (page_decisions.go)
+	// Batches runs the 批次 pages (page_batches.go); FilingScope gives the new-batch form the approved
+	// filing scope (nil: the form offers no choices and the service still checks the scope).
+	Batches     Batches
+	FilingScope FilingScope
 	// RolesFor lists the roles a tenant of a kind may hand out (policies.RolesFor).
 	RolesFor func(tenants.Kind) []string
 	Health   Health // nil: no banner
@@ -113,6 +117,9 @@ type Console struct {
 	tmpl    *templates
 	i18n    *catalog
 	routes  []Route
+	// examSteps inserts the exam administration steps (考场编排, 准考证) into a batch's flow; set by
+	// examPages (page_exams.go), nil until then.
+	examSteps stepSource
 }
 
 // New builds the console: parses its templates and message catalogs (failing on any error, so a

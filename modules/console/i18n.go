@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,12 +35,18 @@ var localeFS embed.FS
 type catalog struct {
 	bundle *i18n.Bundle
 	keys   map[string]map[string]bool // language → message ids, for the completeness test
+	// plain caches messages asked for without template data, per language (go-i18n matches the
+	// language and looks the message up on every call; a page asks for dozens).
+	plain map[language.Tag]*sync.Map
 }
 
 func loadCatalog() (*catalog, error) {
 	b := i18n.NewBundle(langZH)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	cat := &catalog{bundle: b, keys: map[string]map[string]bool{}}
+	cat := &catalog{bundle: b, keys: map[string]map[string]bool{}, plain: map[language.Tag]*sync.Map{}}
+	for _, tag := range languages {
+		cat.plain[tag] = new(sync.Map)
+	}
 	files, err := fs.Glob(localeFS, "locales/*.json")
 	if err != nil {
 		return nil, err
@@ -74,10 +81,11 @@ type loc struct {
 	local *i18n.Localizer
 	// missing records message ids asked for but absent, so tests can fail on them.
 	missing func(id string)
+	plain   *sync.Map // the catalog's cache of this language's messages without data
 }
 
 func (cat *catalog) localizer(tag language.Tag) *loc {
-	return &loc{tag: tag, local: i18n.NewLocalizer(cat.bundle, tag.String())}
+	return &loc{tag: tag, local: i18n.NewLocalizer(cat.bundle, tag.String()), plain: cat.plain[tag]}
 }
 
 // Lang is the BCP 47 tag of the page (<html lang>).
@@ -89,7 +97,23 @@ func (l *loc) Lang() string {
 }
 
 // T is the message id in the request's language.
-func (l *loc) T(id string) string { return l.Tf(id) }
+func (l *loc) T(id string) string {
+	if l.plain == nil {
+		return l.Tf(id)
+	}
+	if s, ok := l.plain.Load(id); ok {
+		return s.(string)
+	}
+	s, err := l.local.Localize(&i18n.LocalizeConfig{MessageID: id})
+	if err != nil {
+		if l.missing != nil {
+			l.missing(id)
+		}
+		return id
+	}
+	l.plain.Store(id, s) // only ids that exist: the cache is bounded by the catalog
+	return s
+}
 
 // Tf is the message id with template data given as name, value pairs.
 func (l *loc) Tf(id string, pairs ...any) string {

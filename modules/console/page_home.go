@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/skillcert/skillcert/modules/audit"
+	"github.com/skillcert/skillcert/modules/batches"
 	"github.com/skillcert/skillcert/modules/candidates"
 	cat "github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/certificates"
@@ -30,6 +31,7 @@ var menu = []navItem{
 	{Path: "/", Key: "nav.home"},
 	{Path: "/filings", Key: "nav.filings", Permission: filings.PermFilingList},
 	{Path: "/evaluation-norms", Key: "nav.norms", Permission: cat.PermNormList, Kinds: []tenants.Kind{tenants.KindEnterprise}},
+	{Path: "/batches", Key: "nav.batches", Permission: batches.PermBatchList},
 	{Path: "/candidates", Key: "nav.candidates", Permission: candidates.PermCandidateList},
 	{Path: "/certificates", Key: "nav.certificates", Permission: certificates.PermCertificateList},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},

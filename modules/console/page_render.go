@@ -119,13 +119,20 @@ func (c *Console) render(fc *fiber.Ctx, name string, page any) error {
 		return fmt.Errorf("console: no template %q", name)
 	}
 	v := c.viewFor(fc, page)
-	var buf bytes.Buffer
-	if err := set.ExecuteTemplate(&buf, "layout", v); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer renderBuffers.Put(buf)
+	buf.Reset()
+	if err := set.ExecuteTemplate(buf, "layout", v); err != nil {
 		return fmt.Errorf("console: rendering %s: %w", name, err)
 	}
 	fc.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return fc.Send(buf.Bytes())
+	fc.Response().SetBody(buf.Bytes()) // a copy: the buffer goes back to the pool
+	return nil
 }
+
+// renderBuffers keeps the buffers pages are rendered into (a page is rendered whole before it is
+// sent, so that a template error never leaves half a page): a list page is tens of kilobytes.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // loc is the request's localizer (for handlers that write messages outside a template: exports).
 func (c *Console) loc(fc *fiber.Ctx) *loc { return c.i18n.localizer(requestLanguage(fc)) }

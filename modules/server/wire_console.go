@@ -19,6 +19,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Audit:                 s.Audit,
 		Filings:               s.Lifecycle.Filings,
 		Catalog:               s.Lifecycle.Catalog,
+		Batches:               s.Lifecycle.Batches,
+		FilingScope:           s.Lifecycle.Filings,
 		Candidates:            s.Lifecycle.Candidates,
 		CandidateApplications: s.Lifecycle.Batches,
 		Certificates:          s.Certificates.Service,
