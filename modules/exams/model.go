@@ -383,8 +383,8 @@ func TicketKey(platformSecret []byte) []byte {
 // application and ticket number — about 62 characters, short enough for a small QR code, and
 // unforgeable and bound to its tenant and batch without carrying them.
 func SignTicket(key []byte, c TicketClaims) string {
-	return tokenPrefix + c.TicketNumber + "." + base64.RawURLEncoding.EncodeToString(c.ApplicationID[:]) + "." +
-		base64.RawURLEncoding.EncodeToString(ticketMAC(key, c))
+	return tokenPrefix + c.TicketNumber + "." + tokenEncoding.EncodeToString(c.ApplicationID[:]) + "." +
+		tokenEncoding.EncodeToString(ticketMAC(key, c))
 }
 
 func ticketMAC(key []byte, c TicketClaims) []byte {
@@ -407,8 +407,10 @@ func VerifyTicket(key []byte, tenantID, batchID uuid.UUID, token string) (Ticket
 	if len(parts) != 3 || parts[0] == "" || len(parts[0]) > 20 {
 		return TicketClaims{}, ErrInvalidTicket
 	}
-	app, err1 := base64.RawURLEncoding.DecodeString(parts[1])
-	mac, err2 := base64.RawURLEncoding.DecodeString(parts[2])
+	// Strict: a token differing only in a last character's unused bits must not decode to the same
+	// bytes (one token, one spelling).
+	app, err1 := tokenEncoding.DecodeString(parts[1])
+	mac, err2 := tokenEncoding.DecodeString(parts[2])
 	if err1 != nil || err2 != nil || len(app) != 16 || len(mac) != 16 {
 		return TicketClaims{}, ErrInvalidTicket
 	}
@@ -474,3 +476,6 @@ var (
 	ErrCheckedIn       = platform.Conflict("checked_in", "candidates are checked in to the session")
 	ErrNotSupervisor   = platform.Forbidden("only supervisors assigned to the batch may check candidates in")
 )
+
+// tokenEncoding is base64url without padding, decoding strictly.
+var tokenEncoding = base64.RawURLEncoding.Strict()
