@@ -452,7 +452,7 @@ const (
 	PermTicketReadOwn    = "ticket:read_own"      // a candidate's own tickets
 	PermCheckIn          = "check_in:write"       // check candidates in (supervisors: batches assigned)
 	PermAttendanceRead   = "attendance:read"      // a session's attendance
-	PermOverseeExams     = "exam:oversight_read"  // regulators read arrangement and attendance
+	PermOverseeExams     = "oversight:exam_read"  // regulators read arrangement and attendance
 	PermPhotoBulkImport  = "candidate_photo:bulk" // bulk photos
 	PermArchiveRead      = "exam_archive:read"    // the batch archive
 	PermSignInSheetsRead = "sign_in_sheet:read"   // sign-in sheets
