@@ -1,18 +1,13 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"html"
-	"html/template"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -918,27 +913,48 @@ func (c *Console) resolveObjection(fc *fiber.Ctx) error {
 // Applications of a batch: GET /api/v1/batches/{id}/applications, review, mark paid.
 
 type applicationsPage struct {
-	Batch     batches.BatchView
-	Rows      []appRow
-	List      listView
-	Statuses  []string
-	Tab       string // "", "todo" (pending_review), "done" (approved or rejected: two statuses)
-	CanReview bool
-	CanPay    bool
-	Back      string // this page's address, for the forms to return to
-	Methods   []string
-	// Body is the page's content, written once in Go (appsPageHTML): through html/template's
-	// reflection a page of 50 rows cost several times the JSON API's whole page.
-	Body template.HTML
+	Batch         batches.BatchView
+	Rows          []appRowView
+	List          listView
+	Base          string // /batches/{id}
+	Tabs          []appTab
+	StatusOptions []appOption
+	Heads         []string // the table's column heads before the sortable date
+	Actions       bool     // the actions column: the user may review or mark paid
+	Empty         string   // the empty table's words
+	Back          string   // this page's address, for the forms to return to
+	Labels        *appLabels
 }
 
-// appRow is one application as the table shows it: its view and its eligibility in plain words.
-type appRow struct {
-	batches.ApplicationView
-	Reasons  []string // in the page's language
-	Outcome  string   // pass, fail or "" while scores are incomplete
-	Scores   []scoreCell
-	Awaiting bool // pending review
+// appLabels are the page's words, each looked up once per page (not once per row).
+type appLabels struct {
+	Tabs, Search, SearchHint, Status, AllStatuses, SearchButton, Reset, Caption, Actions  string
+	Held, PaidYes, PaidNo, Exempt, Approve, Reject, RejectReason, MarkPaid, ReviewConfirm string
+}
+
+type appTab struct {
+	Status, Label string
+	Current       bool
+}
+
+type appOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// appRowView is one application as the table shows it, every cell ready to print: the template's loop
+// only writes fields.
+type appRowView struct {
+	ID, Name, IDNumber   string
+	Status, StatusWord   string
+	Held, Paid, Awaiting bool
+	Reasons              []string // the eligibility in plain words, in the page's language
+	ReviewNote           string   // "审核意见：…" when the review gave a reason
+	Scores               []scoreCell
+	Result               string // 合格 / 不合格, "" while scores are incomplete
+	Created              string
+	Review, Pay          bool   // the row's review forms / mark-paid form are shown
+	PaidConfirm          string // the mark-paid form's confirmation
 }
 
 type scoreCell struct {
@@ -997,18 +1013,33 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := applicationsPage{Batch: batches.NewBatchView(b), List: lv.WithNext(page.NextCursor), Statuses: appStatuses,
-		CanReview: c.d.Authorizer.Can(ctx, batches.PermApplicationReview) && (b.Status == batches.StatusOpen || b.Status == batches.StatusClosed),
-		CanPay:    c.d.Authorizer.Can(ctx, batches.PermApplicationMarkPaid),
-		Back:      string(fc.Request().URI().RequestURI())}
-	switch f.Status {
-	case batches.AppPendingReview:
-		p.Tab = "todo"
-	case batches.AppApproved, batches.AppRejected:
-		p.Tab = "done"
+	canReview := c.d.Authorizer.Can(ctx, batches.PermApplicationReview) && (b.Status == batches.StatusOpen || b.Status == batches.StatusClosed)
+	canPay := c.d.Authorizer.Can(ctx, batches.PermApplicationMarkPaid)
+	lv = lv.WithNext(page.NextCursor)
+	p := applicationsPage{Batch: batches.NewBatchView(b), List: lv, Base: "/batches/" + id.String(),
+		Actions: canReview || canPay, Back: string(fc.Request().URI().RequestURI()), Labels: appPageLabels(l)}
+	status := lv.Value("status")
+	for _, tab := range []struct{ status, key string }{{"", "apps.tab_all"}, {string(batches.AppPendingReview), "apps.tab_todo"},
+		{string(batches.AppApproved), "apps.tab_done_approved"}, {string(batches.AppRejected), "apps.tab_done_rejected"}} {
+		p.Tabs = append(p.Tabs, appTab{Status: tab.status, Label: l.T(tab.key), Current: status == tab.status})
 	}
+	words := make(map[batches.ApplicationStatus]string, len(appStatuses))
+	for _, s := range appStatuses {
+		words[batches.ApplicationStatus(s)] = l.T("app_status." + s)
+		p.StatusOptions = append(p.StatusOptions, appOption{Value: s, Label: words[batches.ApplicationStatus(s)], Selected: s == status})
+	}
+	p.Heads = []string{l.T("apps.name"), l.T("apps.id_number"), l.T("apps.status"), l.T("apps.reasons"), l.T("apps.paid")}
 	for _, m := range b.Methods {
-		p.Methods = append(p.Methods, string(m))
+		p.Heads = append(p.Heads, l.T("batch_method."+string(m)))
+	}
+	p.Heads = append(p.Heads, l.T("apps.result"))
+	switch {
+	case lv.Filtered():
+		p.Empty = l.T("list.no_match")
+	case b.Status == batches.StatusDraft:
+		p.Empty = l.T("apps.empty_draft")
+	default:
+		p.Empty = l.T("apps.empty")
 	}
 	// Reasons in plain words: a passed path as the rule set words it (no read), a failure's clauses
 	// from the full decisions of this page's failed rows (one read for the page, none when all passed).
@@ -1024,16 +1055,30 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 	}
 	zh := l.tag == langZH
 	paths := map[string]string{}
-	p.Rows = make([]appRow, len(page.Items))
+	results := map[batches.Result]string{"pass": l.T("app_result.pass"), "fail": l.T("app_result.fail")}
+	// Messages with data, localized once with a marker the row's value replaces.
+	reviewNote, paidConfirm := l.Tf("apps.review_reason_is", "Reason", "\x00"), l.Tf("apps.paid_confirm", "Name", "\x00")
+	p.Rows = make([]appRowView, len(page.Items))
 	for i, a := range page.Items {
 		if d, ok := decisions[a.ID]; ok {
 			a.Decision = d
 		}
-		row := appRow{ApplicationView: batches.NewApplicationView(a, false), Awaiting: a.Status == batches.AppPendingReview}
+		awaiting := a.Status == batches.AppPendingReview
+		row := appRowView{ID: a.ID.String(), Name: a.CandidateName, IDNumber: a.IDNumber, Status: string(a.Status),
+			StatusWord: words[a.Status], Held: a.Held, Paid: a.PaidAt != nil, Awaiting: awaiting,
+			Scores: scoreCells(b, a), Result: results[a.Result], Created: l.Date(a.CreatedAt),
+			Review: canReview && awaiting, Pay: canPay && a.PaidAt == nil}
+		if row.Pay {
+			row.PaidConfirm = strings.Replace(paidConfirm, "\x00", a.CandidateName, 1)
+		}
+		if a.ReviewDecision != "" && a.ReviewReason != "" {
+			row.ReviewNote = strings.Replace(reviewNote, "\x00", a.ReviewReason, 1)
+		}
 		if a.Decision.Outcome == eligibility.OutcomeIneligible {
-			row.Reasons = row.Eligibility.Reasons
+			ev := batches.NewEligibilityView(a.Decision, false)
+			row.Reasons = ev.Reasons
 			if !zh {
-				row.Reasons = row.Eligibility.ReasonsEN
+				row.Reasons = ev.ReasonsEN
 			}
 		} else if a.Decision.PassedPath != "" {
 			text, ok := paths[a.Decision.PassedPath]
@@ -1049,17 +1094,19 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 				row.Reasons = []string{text}
 			}
 		}
-		row.Scores, row.Outcome = scoreCells(b, a), string(a.Result)
 		p.Rows[i] = row
 	}
-	buf := contentBuffers.Get().(*bytes.Buffer)
-	defer contentBuffers.Put(buf)
-	buf.Reset()
-	appsPageHTML(buf, l, &p, c.csrfToken(fc))
-	// The content is read only while the page renders (render copies the page into the response),
-	// so it may point into the pooled buffer rather than be copied once more.
-	p.Body = template.HTML(unsafe.String(unsafe.SliceData(buf.Bytes()), buf.Len())) //nolint:gosec // escaped as written
 	return c.render(fc, "batches_applications", p)
+}
+
+// appPageLabels are the applications page's words in the request's language.
+func appPageLabels(l *loc) *appLabels {
+	return &appLabels{Tabs: l.T("apps.tabs"), Search: l.T("apps.search"), SearchHint: l.T("apps.search_hint"),
+		Status: l.T("apps.status"), AllStatuses: l.T("apps.all_statuses"), SearchButton: l.T("list.search"),
+		Reset: l.T("list.reset"), Caption: l.T("apps.caption"), Actions: l.T("list.actions"),
+		Held: l.T("apps.held"), PaidYes: l.T("apps.paid_yes"), PaidNo: l.T("apps.paid_no"), Exempt: l.T("apps.exempt"),
+		Approve: l.T("apps.approve"), Reject: l.T("apps.reject"), RejectReason: l.T("apps.reject_reason"),
+		MarkPaid: l.T("apps.mark_paid"), ReviewConfirm: l.T("apps.review_confirm")}
 }
 
 // scoreCells are an application's scores in the batch's method order.
@@ -1167,188 +1214,4 @@ func (c *Console) markPaid(fc *fiber.Ctx) error {
 		return c.renderApplication(fc, err)
 	}
 	return fc.Redirect(safeNext(fc.FormValue("next")), fiber.StatusSeeOther)
-}
-
-// appsPageHTML writes the content of the applications page — the batch's head and tabs, the search
-// form, the table and the pager — as the templates of the other batch pages would, every value
-// escaped, each label localized once per page rather than once per row.
-func appsPageHTML(b *bytes.Buffer, l *loc, p *applicationsPage, csrf string) {
-	esc := html.EscapeString
-	t := func(id string) string { return esc(l.T(id)) }
-	bv := p.Batch
-	base := "/batches/" + bv.ID.String()
-	b.Grow(8192 + len(p.Rows)*1600)
-	// The head (as templates/_batches.html's batch_head).
-	b.WriteString(`<nav class="crumbs"><a href="/batches">` + t("batches.title") + `</a> › ` + esc(bv.Title) + `</nav>` + "\n")
-	b.WriteString(`<h1>` + esc(bv.Title) + ` <span class="tag s-` + esc(string(bv.Status)) + `">` + t("batch_status."+string(bv.Status)) + `</span></h1>` + "\n")
-	b.WriteString(`<p class="lead">` + esc(bv.OccupationName) + ` <small>` + esc(bv.OccupationCode) + `</small>`)
-	if bv.Subtype != "--" {
-		b.WriteString(` · ` + esc(bv.Subtype))
-	}
-	b.WriteString(` · ` + t(fmt.Sprintf("batch_level.%d", bv.Level)) + ` · ` + esc(l.Tf("batch.exam_on", "At", l.Date(bv.ExamStart))) + ` · ` + esc(bv.Venue) + "</p>\n")
-	b.WriteString(`<nav class="tabs" aria-label="` + t("batch.tabs") + `"><a href="` + base + `">` + t("batch.tab_flow") + `</a><a href="` + base +
-		`/applications" aria-current="page">` + t("batch.tab_applications") + "</a></nav>\n")
-	// The 待办 / 已办 tabs: filters of the list.
-	status := p.List.Value("status")
-	b.WriteString(`<nav class="tabs sub" aria-label="` + t("apps.tabs") + `">`)
-	for _, tab := range []struct{ status, key string }{{"", "apps.tab_all"}, {string(batches.AppPendingReview), "apps.tab_todo"},
-		{string(batches.AppApproved), "apps.tab_done_approved"}, {string(batches.AppRejected), "apps.tab_done_rejected"}} {
-		href := base + "/applications"
-		if tab.status != "" {
-			href += "?status=" + tab.status
-		}
-		b.WriteString(`<a href="` + href + `"`)
-		if status == tab.status {
-			b.WriteString(` aria-current="page"`)
-		}
-		b.WriteString(`>` + t(tab.key) + `</a>`)
-	}
-	b.WriteString("</nav>\n")
-	// The search form.
-	b.WriteString(`<form class="toolbar" method="get" action="` + base + `/applications" role="search">` +
-		`<div class="field"><label for="q">` + t("apps.search") + `</label><input id="q" name="q" type="search" value="` + esc(p.List.Value("q")) +
-		`" placeholder="` + t("apps.search_hint") + `"></div><div class="field"><label for="status">` + t("apps.status") +
-		`</label><select id="status" name="status"><option value="">` + t("apps.all_statuses") + `</option>`)
-	for _, s := range p.Statuses {
-		b.WriteString(`<option value="` + s + `"`)
-		if s == status {
-			b.WriteString(` selected`)
-		}
-		b.WriteString(`>` + t("app_status."+s) + `</option>`)
-	}
-	b.WriteString(`</select></div>`)
-	if v := p.List.Value("sort"); v != "" {
-		b.WriteString(`<input type="hidden" name="sort" value="` + esc(v) + `">`)
-	}
-	b.WriteString(`<button>` + t("list.search") + `</button>`)
-	if p.List.Filtered() {
-		b.WriteString(`<a class="button" href="` + base + `/applications">` + t("list.reset") + `</a>`)
-	}
-	b.WriteString(`<span class="spacer"></span><a class="button" href="` + esc(p.List.ExportURL()) + `" download>` + t("list.export") + "</a></form>\n")
-	// The table's head.
-	b.WriteString(`<section class="card"><table class="apps"><caption class="muted">` + t("apps.caption") + `</caption><thead><tr>`)
-	for _, k := range []string{"apps.name", "apps.id_number", "apps.status", "apps.reasons", "apps.paid"} {
-		b.WriteString(`<th scope="col">` + t(k) + `</th>`)
-	}
-	for _, m := range p.Methods {
-		b.WriteString(`<th scope="col">` + t("batch_method."+m) + `</th>`)
-	}
-	b.WriteString(`<th scope="col">` + t("apps.result") + `</th>`)
-	mark := map[string]string{"ascending": "▲", "descending": "▼", "none": "↕"}
-	state := p.List.SortState(batches.SortCreatedAt)
-	b.WriteString(`<th scope="col" aria-sort="` + state + `"><a class="sort" href="` + esc(p.List.SortURL(batches.SortCreatedAt)) + `">` +
-		t("apps.created_at") + `<span class="sort-mark" aria-hidden="true">` + mark[state] + `</span></a></th>`)
-	if p.CanReview || p.CanPay {
-		b.WriteString(`<th scope="col">` + t("list.actions") + `</th>`)
-	}
-	b.WriteString("</tr></thead>\n<tbody>\n")
-	if len(p.Rows) == 0 {
-		empty := "apps.empty"
-		switch {
-		case p.List.Filtered():
-			empty = "list.no_match"
-		case bv.Status == batches.StatusDraft:
-			empty = "apps.empty_draft"
-		}
-		b.WriteString(`<tr><td colspan="12" class="empty">` + t(empty) + "</td></tr>\n")
-	}
-	appRows(b, l, p, csrf)
-	b.WriteString("</tbody></table>\n")
-	// The pager (as templates/_list.html's pager).
-	if first, next := p.List.FirstURL(), p.List.NextURL(); first != "" || next != "" {
-		b.WriteString(`<nav class="pager" aria-label="` + t("list.pages") + `">`)
-		if first != "" {
-			b.WriteString(`<a href="` + esc(first) + `">` + t("list.first") + `</a>`)
-		}
-		if next != "" {
-			b.WriteString(`<a href="` + esc(next) + `" rel="next">` + t("list.next") + `</a>`)
-		}
-		b.WriteString(`</nav>`)
-	}
-	b.WriteString("</section>\n")
-}
-
-// contentBuffers keeps the buffers the applications page's content is written into.
-var contentBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// appRows writes the rows of the applications table.
-func appRows(b *bytes.Buffer, l *loc, p *applicationsPage, csrf string) {
-	esc := html.EscapeString
-	w := func(parts ...string) {
-		for _, s := range parts {
-			b.WriteString(s)
-		}
-	}
-	status := map[batches.ApplicationStatus]string{}
-	for _, s := range appStatuses {
-		status[batches.ApplicationStatus(s)] = esc(l.T("app_status." + s))
-	}
-	result := map[string]string{"pass": esc(l.T("app_result.pass")), "fail": esc(l.T("app_result.fail"))}
-	var (
-		held, paidYes, paidNo = esc(l.T("apps.held")), esc(l.T("apps.paid_yes")), esc(l.T("apps.paid_no"))
-		exempt, approve       = esc(l.T("apps.exempt")), esc(l.T("apps.approve"))
-		reject, rejectReason  = esc(l.T("apps.reject")), esc(l.T("apps.reject_reason"))
-		markPaid              = esc(l.T("apps.mark_paid"))
-		reviewConfirm         = esc(l.T("apps.review_confirm"))
-		reviewNote            = l.Tf("apps.review_reason_is", "Reason", "\x00")
-		paidConfirm           = l.Tf("apps.paid_confirm", "Name", "\x00")
-		hidden                = `<input type="hidden" name="_csrf" value="` + esc(csrf) + `"><input type="hidden" name="next" value="` + esc(p.Back) + `">`
-		actions               = p.CanReview || p.CanPay
-	)
-	for i := range p.Rows {
-		r := &p.Rows[i]
-		id := r.ID.String()
-		if r.Awaiting {
-			w(`<tr class="todo">`)
-		} else {
-			w(`<tr>`)
-		}
-		w(`<td><a href="/applications/`, id, `">`, esc(r.CandidateName), `</a></td><td><code>`, esc(r.IDNumber), `</code></td>`)
-		w(`<td><span class="tag a-`, esc(string(r.Status)), `">`, status[r.Status], `</span>`)
-		if r.Held {
-			w(` <span class="tag a-held">`, held, `</span>`)
-		}
-		w(`</td><td class="reasons">`)
-		for _, reason := range r.Reasons {
-			w(`<div>`, esc(reason), `</div>`)
-		}
-		if r.Review != nil && r.Review.Reason != "" {
-			w(`<div class="muted">`, esc(strings.Replace(reviewNote, "\x00", r.Review.Reason, 1)), `</div>`)
-		}
-		w(`</td><td>`)
-		if r.Paid {
-			w(paidYes)
-		} else {
-			w(`<span class="muted">`, paidNo, `</span>`)
-		}
-		w(`</td>`)
-		for _, s := range r.Scores {
-			switch {
-			case s.Exempt:
-				w(`<td><span class="muted">`, exempt, `</span></td>`)
-			case s.Score != "":
-				w(`<td>`, esc(s.Score), `</td>`)
-			default:
-				w(`<td><span class="muted">—</span></td>`)
-			}
-		}
-		if t, ok := result[r.Outcome]; ok {
-			w(`<td>`, t, `</td>`)
-		} else {
-			w(`<td><span class="muted">—</span></td>`)
-		}
-		w(`<td>`, esc(l.Date(r.CreatedAt)), `</td>`)
-		if actions {
-			w(`<td class="acts">`)
-			if p.CanReview && r.Awaiting {
-				w(`<form method="post" action="/applications/`, id, `/review" data-confirm="`, reviewConfirm, `">`, hidden, `<input type="hidden" name="decision" value="approve"><button class="primary">`, approve, `</button></form>`)
-				w(`<form method="post" action="/applications/`, id, `/review" class="reject" data-confirm="`, reviewConfirm, `">`, hidden, `<input type="hidden" name="decision" value="reject"><label class="sr" for="reason-`, id, `">`, rejectReason, `</label><input id="reason-`, id, `" name="reason" required placeholder="`, rejectReason, `"><button class="danger">`, reject, `</button></form>`)
-			}
-			if p.CanPay && !r.Paid {
-				w(`<form method="post" action="/applications/`, id, `/paid" data-confirm="`, esc(strings.Replace(paidConfirm, "\x00", r.CandidateName, 1)), `">`, hidden, `<button>`, markPaid, `</button></form>`)
-			}
-			w(`</td>`)
-		}
-		w("</tr>\n")
-	}
 }
