@@ -126,6 +126,18 @@ func TestConsoleExamPages(t *testing.T) {
 		!strings.Contains(arranged.body, "王小明") || !strings.Contains(arranged.body, "待签到") {
 		t.Fatalf("arranged %d:\n%s", arranged.status, arranged.body)
 	}
+	sel := func(id string) string {
+		m := regexp.MustCompile(`id="` + id + `" name="[a-z_]+">\s*<option value="([0-9a-f-]{36})"`).FindStringSubmatch(arranged.body)
+		if m == nil {
+			t.Fatalf("no %s choice:\n%s", id, arranged.body)
+		}
+		return m[1]
+	}
+	moved := post(b, base+"/exam/seats", url.Values{"_csrf": {b.csrf(exam)}, "application_id": {sel("mv-app")}, "session_id": {sel("mv-session")},
+		"room_id": {sel("mv-room")}, "seat": {"7"}})
+	if moved.status != http.StatusOK || !strings.Contains(moved.body, "座位已调整") || !strings.Contains(moved.body, "<td>7</td>") {
+		t.Fatalf("moved %d:\n%s", moved.status, moved.body)
+	}
 	issued := post(b, base+"/exam/tickets", url.Values{"_csrf": {b.csrf(exam)}})
 	if issued.status != http.StatusOK || !strings.Contains(issued.body, "已提交生成准考证") || !strings.Contains(issued.body, "删除准考证") {
 		t.Fatalf("issued %d:\n%s", issued.status, issued.body)
