@@ -195,6 +195,11 @@ func TestBrowserExamArrange(t *testing.T) {
 		t.Logf("exam (phone, en): %s", c.screenshot("exam-phone-en"))
 		c.do("desktop", chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`table.seats`)))
 		t.Logf("exam (desktop, en): %s", c.screenshot("exam-desktop-en"))
+		c.do("site", chromedp.Navigate(c.base+"/exam-sites"), chromedp.Click(chromedp.CSS(`main table a`)), chromedp.WaitVisible(chromedp.CSS(`#rooms`)))
+		t.Logf("site (desktop, en): %s", c.screenshot("site-desktop-en"))
+		c.do("site phone", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#rooms`)))
+		t.Logf("site (phone, en): %s", c.screenshot("site-phone-en"))
+		c.do("back", chromedp.EmulateViewport(1280, 900))
 	}
 	c.do("check-in", chromedp.Navigate(base+"/check-in"), chromedp.WaitVisible(chromedp.CSS(`#ticket`)),
 		chromedp.SendKeys(chromedp.CSS(`#ticket`), idNumber+"\n"), chromedp.WaitVisible(chromedp.CSS(`.checkin-result`)))
