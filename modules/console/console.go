@@ -99,7 +99,9 @@ type Deps struct {
 	CertificateBatches CertificateBatches
 	// Exams is exam administration (check-in at the door).
 	Exams ExamDesk
-	Log   *slog.Logger
+	// ExamDocuments renders tickets, sign-in sheets and the archive (nil: those links are not shown).
+	ExamDocuments ExamDocuments
+	Log           *slog.Logger
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
 	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it

@@ -10,6 +10,7 @@ import (
 	"github.com/skillcert/skillcert/modules/candidates"
 	cat "github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/certificates"
+	"github.com/skillcert/skillcert/modules/exams"
 	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/identity"
 	"github.com/skillcert/skillcert/modules/oversight"
@@ -32,6 +33,7 @@ var menu = []navItem{
 	{Path: "/filings", Key: "nav.filings", Permission: filings.PermFilingList},
 	{Path: "/evaluation-norms", Key: "nav.norms", Permission: cat.PermNormList, Kinds: []tenants.Kind{tenants.KindEnterprise}},
 	{Path: "/batches", Key: "nav.batches", Permission: batches.PermBatchList},
+	{Path: "/exam-sites", Key: "nav.exam_sites", Permission: exams.PermSiteRead},
 	{Path: "/candidates", Key: "nav.candidates", Permission: candidates.PermCandidateList},
 	{Path: "/certificates", Key: "nav.certificates", Permission: certificates.PermCertificateList},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},

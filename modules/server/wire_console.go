@@ -29,6 +29,7 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Authorizer:            consoleAuthorizer{guard: s.Guard, authz: s.Authorizer},
 		Health:                s,
 		Exams:                 s.Exams.Exams,
+		ExamDocuments:         s.Exams.Documents,
 		Log:                   s.deps.Log,
 		PublicURL:             s.deps.Config.PublicURL,
 		Secret:                s.Oversight.secret,
