@@ -238,8 +238,13 @@ func TestBrowserJourney(t *testing.T) {
 	do("certificate", chromedp.Click(chromedp.CSS(`main a[href="/certificates?batch_id=`+batchID.String()+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`main tbody a[href^="/certificates/"]`)),
 		chromedp.Click(chromedp.CSS(`main tbody a[href^="/certificates/"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`main a[href$="/pdf"]`)),
-		chromedp.Click(chromedp.CSS(`main a[href$="/pdf"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`main a[href$="/pdf"]`)))
+	// The link shows the PDF in the browser; Alt+click saves it, as a person does to keep the file.
+	link, err := chromedp.Run(c.ctx, chromedp.Nodes(chromedp.CSS(`main a[href$="/pdf"]`)))
+	if err != nil || len(link) == 0 {
+		c.fail("download", "the PDF link: %v", err)
+	}
+	do("download", chromedp.MouseClickNode(link[0], chromedp.ButtonModifiers(chromedp.ModifierAlt)))
 	var pdf []byte
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		ents, _ := os.ReadDir(dl)
