@@ -152,8 +152,8 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`#import-file`), []string{file}),
 		chromedp.Click(chromedp.CSS(`form[action="/candidates/import"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#result`)))
-	if s := c.text("import", "#result"); !strings.Contains(s, "2") {
-		c.fail("import", "result %q", s)
+	if created, rejected := c.text("import", "#result li.ok .count"), c.text("import", "#result li:last-child .count"); created != "2" || rejected != "0" {
+		c.fail("import", "created %q rejected %q, want 2 and 0", created, rejected)
 	}
 	var found struct {
 		Items []struct {
@@ -185,7 +185,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(approve)),
 		chromedp.Click(chromedp.CSS(approve)),
 		chromedp.WaitNotPresent(chromedp.CSS(approve)))
-	confirmed("review", "")
+	confirmed("review", "审核结论提交后不可更改")
 	do("approved", chromedp.Navigate(c.base+base+"/applications?status=approved"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
 	if s := c.text("approved", "main table"); !strings.Contains(s, prefix+"乙") {
 		c.fail("approved", "approved list %q", s)
@@ -228,6 +228,9 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		c.fail("progress", "the certificates were not issued: %v", err)
 	}
+	if s := c.text("progress", ".progress-state"); s != "签发完成。" {
+		c.fail("progress", "state %q", s)
+	}
 
 	// Download a certificate's PDF from its page.
 	dl := t.TempDir()
@@ -236,7 +239,11 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	do("certificate", chromedp.Click(chromedp.CSS(`main a[href="/certificates?batch_id=`+batchID.String()+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`main tbody a[href^="/certificates/"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main tbody a[href^="/certificates/"]`)))
+	if rows := c.text("certificate", "main tbody"); !strings.Contains(rows, prefix+"甲") || !strings.Contains(rows, prefix+"乙") {
+		c.fail("certificate", "the batch's certificates %q lack 甲 and 乙", rows)
+	}
+	do("certificate page",
 		chromedp.Click(chromedp.CSS(`main tbody a[href^="/certificates/"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`main a[href$="/pdf"]`)))
 	// The link shows the PDF in the browser; Alt+click saves it, as a person does to keep the file.
@@ -257,7 +264,7 @@ func TestBrowserJourney(t *testing.T) {
 			break
 		}
 	}
-	if !bytes.HasPrefix(pdf, []byte("%PDF")) {
+	if !bytes.HasPrefix(pdf, []byte("%PDF")) || !bytes.Contains(pdf, []byte("%%EOF")) {
 		c.fail("download", "no PDF downloaded into %s (%d bytes)", dl, len(pdf))
 	}
 }
