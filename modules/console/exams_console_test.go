@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -141,6 +142,33 @@ func TestConsoleExamPages(t *testing.T) {
 	issued := post(b, base+"/exam/tickets", url.Values{"_csrf": {b.csrf(exam)}})
 	if issued.status != http.StatusOK || !strings.Contains(issued.body, "已提交生成准考证") || !strings.Contains(issued.body, "删除准考证") {
 		t.Fatalf("issued %d:\n%s", issued.status, issued.body)
+	}
+	// The candidate sees their ticket under 我的准考证 once their login is theirs: the number, every
+	// session with its place and seat; the PDF only once rendered (409 page before).
+	candUser := k.User(t, org, "wang-xiaoming", "candidate")
+	if _, err := k.DB.NewUpdate().Table("candidates").Set("user_id = ?", candUser.ID).
+		Where("tenant_id = ? AND name = ?", org.Tenant.ID, "王小明").Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cb := signedIn(t, k, org, "wang-xiaoming")
+	home := cb.do("GET", "/", nil)
+	if !strings.Contains(home.body, `href="/my/tickets"`) || strings.Contains(home.body, `href="/exam-sites"`) {
+		t.Fatalf("candidate's menu:\n%s", home.body)
+	}
+	mine := cb.do("GET", "/my/tickets", nil)
+	if mine.status != http.StatusOK || !strings.Contains(mine.body, "准考证号") || !strings.Contains(mine.body, "理论知识考试") ||
+		!strings.Contains(mine.body, "<td>7</td>") {
+		t.Fatalf("my tickets %d:\n%s", mine.status, mine.body)
+	}
+	if strings.Contains(mine.body, "准考证正在生成") {
+		if p := cb.do("GET", "/my/tickets/"+batch.String()+"/pdf", nil); p.status != http.StatusConflict {
+			t.Fatalf("pdf of a pending ticket: %d", p.status)
+		}
+	} else if p := cb.do("GET", "/my/tickets/"+batch.String()+"/pdf", nil); p.status != http.StatusOK || !strings.HasPrefix(p.body, "%PDF") {
+		t.Fatalf("pdf of a ready ticket: %d", p.status)
+	}
+	if p := b.do("GET", "/my/tickets", nil); p.status != http.StatusForbidden { // staff have no tickets of their own
+		t.Fatalf("admin on /my/tickets: %d", p.status)
 	}
 	flow := b.do("GET", base, nil)
 	if !strings.Contains(flow.body, "已编排 1 个座位") || !(strings.Contains(flow.body, "1 张准考证生成中") || strings.Contains(flow.body, "已生成 1/1")) {

@@ -47,6 +47,9 @@ type ExamDocuments interface {
 	WriteTicketsZip(ctx context.Context, batchID uuid.UUID, w io.Writer) error
 	WriteSignInSheets(ctx context.Context, batchID uuid.UUID, w io.Writer) error
 	WriteArchive(ctx context.Context, batchID uuid.UUID, w io.Writer) (archive.Manifest, error)
+	// A candidate's own admission tickets (GET /api/v1/me/tickets and its PDF).
+	OwnTickets(ctx context.Context) ([]exams.Ticket, error)
+	OwnTicketPDF(ctx context.Context, batchID uuid.UUID) (exams.Ticket, []byte, error)
 }
 
 // examPages registers the pages of 考务: exam sites and rooms, sessions, arrangement, tickets and check-in.
@@ -54,6 +57,44 @@ func (c *Console) examPages(r *router) {
 	r.get("/batches/:id/check-in", access{Permission: exams.PermCheckIn}, c.checkInPage)
 	r.post("/batches/:id/check-in", access{Permission: exams.PermCheckIn}, c.checkIn)
 	c.examAdminPages(r)
+	r.get("/my/tickets", access{Permission: exams.PermTicketReadOwn}, c.myTickets)
+	r.get("/my/tickets/:batch_id/pdf", access{Permission: exams.PermTicketReadOwn}, c.myTicketPDF)
+}
+
+// myTicketsPage is 我的准考证: a candidate's admission tickets once the exam is arranged, with every
+// session's time, place and seat, and the PDF to print.
+type myTicketsPage struct {
+	Tickets []exams.Ticket
+}
+
+func (c *Console) myTickets(fc *fiber.Ctx) error {
+	if c.d.ExamDocuments == nil {
+		return fiber.ErrNotFound
+	}
+	ts, err := c.d.ExamDocuments.OwnTickets(fc.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.render(fc, "my_tickets", myTicketsPage{Tickets: ts})
+}
+
+// myTicketPDF sends the candidate's own ticket of a batch (409 ticket_not_ready until rendered).
+func (c *Console) myTicketPDF(fc *fiber.Ctx) error {
+	if c.d.ExamDocuments == nil {
+		return fiber.ErrNotFound
+	}
+	id, err := httpx.UUIDParam(fc, "batch_id")
+	if err != nil {
+		return err
+	}
+	t, pdf, err := c.d.ExamDocuments.OwnTicketPDF(fc.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	fc.Set(fiber.HeaderContentType, "application/pdf")
+	fc.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.TicketNumber+`.pdf"`)
+	fc.Set(fiber.HeaderCacheControl, "private, no-store")
+	return fc.Send(pdf)
 }
 
 // checkInPage is 签到: pick the session, then one text field that takes a typed id number or a ticket

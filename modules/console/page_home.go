@@ -34,6 +34,7 @@ var menu = []navItem{
 	{Path: "/evaluation-norms", Key: "nav.norms", Permission: cat.PermNormList, Kinds: []tenants.Kind{tenants.KindEnterprise}},
 	{Path: "/batches", Key: "nav.batches", Permission: batches.PermBatchList},
 	{Path: "/exam-sites", Key: "nav.exam_sites", Permission: exams.PermSiteRead},
+	{Path: "/my/tickets", Key: "nav.my_tickets", Permission: exams.PermTicketReadOwn},
 	{Path: "/candidates", Key: "nav.candidates", Permission: candidates.PermCandidateList},
 	{Path: "/certificates", Key: "nav.certificates", Permission: certificates.PermCertificateList},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
