@@ -146,11 +146,14 @@ func TestConsoleExamPages(t *testing.T) {
 	// The candidate sees their ticket under 我的准考证 once their login is theirs: the number, every
 	// session with its place and seat; the PDF only once rendered (409 page before).
 	candUser := k.User(t, org, "wang-xiaoming", "candidate")
+	cb := signedIn(t, k, org, "wang-xiaoming")
+	if p := cb.do("GET", "/my/tickets", nil); p.status != http.StatusOK || !strings.Contains(p.body, "暂无准考证") {
+		t.Fatalf("my tickets before the login is linked to a candidate %d:\n%s", p.status, p.body)
+	}
 	if _, err := k.DB.NewUpdate().Table("candidates").Set("user_id = ?", candUser.ID).
 		Where("tenant_id = ? AND name = ?", org.Tenant.ID, "王小明").Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	cb := signedIn(t, k, org, "wang-xiaoming")
 	home := cb.do("GET", "/", nil)
 	if !strings.Contains(home.body, `href="/my/tickets"`) || strings.Contains(home.body, `href="/exam-sites"`) {
 		t.Fatalf("candidate's menu:\n%s", home.body)

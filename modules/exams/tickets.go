@@ -362,6 +362,9 @@ func (d *Documents) OwnTickets(ctx context.Context) ([]Ticket, error) {
 	var out []Ticket
 	err = tenants.ReadTx(ctx, d.db, func(ctx context.Context, tx bun.Tx) error {
 		cid, err := d.ownCandidate(ctx, tx)
+		if errors.Is(err, ErrTicketNotFound) {
+			return nil // a login with no candidate record yet has no tickets: an empty list, not a 404
+		}
 		if err != nil {
 			return err
 		}
