@@ -11,38 +11,15 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
-	"github.com/skillcert/skillcert/modules/candidates"
-	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/testkit"
-	"github.com/skillcert/skillcert/tenants"
 )
 
 // checkInScenario makes an institution with a closed batch of one candidate, seated in a theory
 // session running now; it returns the institution, the batch and the candidate's id number.
 func checkInScenario(t *testing.T, k *testkit.Kit) (*testkit.Org, uuid.UUID, string) {
 	t.Helper()
-	reg := k.Tenant(t, tenants.KindRegulator, "110000")
-	org := k.Tenant(t, tenants.KindEnterprise, "110105", "evaluator", "supervisor")
-	var f struct{ ID uuid.UUID }
-	k.Do(t, "POST", "/api/v1/filings", org.Admin, map[string]any{"scope": []map[string]any{{"occupation_code": "6-31-01-03", "levels": []int{4}}}}).
-		Want(t, http.StatusCreated).Decode(t, &f)
-	k.Do(t, "POST", "/api/v1/oversight/filings/"+f.ID.String()+"/decision", reg.Admin, map[string]any{"decision": "approve",
-		"evaluator_code": "0000", "site_serial": "000123", "valid_from": filings.Day(time.Now()).Format(time.DateOnly)}).Want(t, http.StatusOK)
-	start := time.Now().AddDate(0, 1, 0).UTC().Truncate(time.Second)
-	batch := k.Do(t, "POST", "/api/v1/batches", org.Admin, map[string]any{"occupation_code": "6-31-01-03", "level": 4, "title": "电工四级",
-		"methods": []string{"theory", "practical"}, "exam_start": start.Format(time.RFC3339), "application_deadline": start.AddDate(0, 0, -7).Format(time.RFC3339),
-		"venue": "朝阳", "fee_fen": 0, "capacity": 10}).Want(t, http.StatusCreated).ID(t)
+	org, batch, idNumber := examScenario(t, k)
 	path := "/api/v1/batches/" + batch.String()
-	k.Do(t, "POST", path+"/publish", org.Admin, nil).Want(t, http.StatusOK)
-	body := "110105199001011" + "23"
-	c, _ := candidates.ResidentIDCheckChar(body)
-	idNumber := body + string(c)
-	cand := k.Do(t, "POST", "/api/v1/candidates", org.Admin, map[string]any{"name": "王小明", "id_type": "resident_id", "id_number": idNumber,
-		"education": "senior_high", "occupation_years": 6, "current_level": 5, "current_level_obtained_on": "2020-06-01"}).Want(t, http.StatusCreated).ID(t)
-	k.Do(t, "POST", path+"/applications", org.Admin, map[string]any{"candidate_id": cand}).Want(t, http.StatusCreated)
-	k.Do(t, "POST", path+"/evaluators", org.Admin, map[string]any{"user_ids": []string{org.Users["evaluator"].ID.String()}}).Want(t, http.StatusOK)
-	k.Do(t, "POST", path+"/supervisors", org.Admin, map[string]any{"user_ids": []string{org.Users["supervisor"].ID.String()}}).Want(t, http.StatusOK)
-	k.Do(t, "POST", path+"/close", org.Admin, nil).Want(t, http.StatusOK)
 	site := k.Do(t, "POST", "/api/v1/exam-sites", org.Admin, map[string]any{"name": "朝阳考点", "address": "朝阳路1号",
 		"rooms": []map[string]any{{"name": "第1考场", "kind": "theory", "seats": 30}}}).Want(t, http.StatusCreated)
 	var s struct {
