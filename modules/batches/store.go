@@ -724,15 +724,7 @@ type passRow struct {
 }
 
 func insertPasses(ctx context.Context, db bun.IDB, rows []passRow) error {
-	for len(rows) > 0 {
-		n := min(len(rows), 1000)
-		chunk := rows[:n]
-		if _, err := db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+	return platform.InsertInChunks(ctx, db, rows, 1000)
 }
 
 // listPasses reads up to limit passes of a batch by application id, after the id after when given.

@@ -481,15 +481,7 @@ func upsertArrangement(ctx context.Context, db bun.IDB, r *arrangementRow) error
 
 // insertSeats writes seats with multi-row inserts (the PostgreSQL path COPYs instead, service.go).
 func insertSeats(ctx context.Context, db bun.IDB, rows []seatRow) error {
-	for len(rows) > 0 {
-		n := min(len(rows), 2000)
-		chunk := rows[:n]
-		if _, err := db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+	return platform.InsertInChunks(ctx, db, rows, 2000)
 }
 
 // ticketNumbers reads the ticket numbers of a batch's applications.
@@ -543,15 +535,7 @@ func saveBatchCode(ctx context.Context, db bun.IDB, r *batchCodeRow) error {
 }
 
 func insertTicketNumbers(ctx context.Context, db bun.IDB, rows []ticketNumberRow) error {
-	for len(rows) > 0 {
-		n := min(len(rows), 2000)
-		chunk := rows[:n]
-		if _, err := db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+	return platform.InsertInChunks(ctx, db, rows, 2000)
 }
 
 func getArrangementRow(ctx context.Context, db bun.IDB, tenantID, batchID uuid.UUID) (*arrangementRow, error) {

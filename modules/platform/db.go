@@ -123,3 +123,17 @@ func firstLine(err error) string {
 	}
 	return s
 }
+
+// InsertInChunks inserts rows (a slice of bun models) with multi-row INSERTs of at most size rows
+// each, keeping every statement under the drivers' bind-parameter limits.
+func InsertInChunks[T any](ctx context.Context, db bun.IDB, rows []T, size int) error {
+	for len(rows) > 0 {
+		n := min(len(rows), size)
+		chunk := rows[:n]
+		if _, err := db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
