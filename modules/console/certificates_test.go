@@ -20,7 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/skillcert/skillcert/jobs"
+	"github.com/skillcert/skillcert/jobs/jobstest"
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
@@ -39,14 +39,14 @@ const electrician = "6-31-01-03"
 type certIssuer struct {
 	k   *testkit.Kit
 	svc *certificates.Service
-	rec *taskRecorder
+	rec *jobstest.Recorder
 }
 
 var certRenderer = sync.OnceValues(func() (*render.Renderer, error) { return render.New(render.Options{}) })
 
 func newCertIssuer(t *testing.T, k *testkit.Kit) *certIssuer {
 	t.Helper()
-	rec := &taskRecorder{}
+	rec := &jobstest.Recorder{}
 	lc := &k.Server.Lifecycle
 	svc := certificates.NewService(certificates.Config{
 		DB: k.DB, Jobs: rec, Institutions: k.Server.Directory,
@@ -103,9 +103,9 @@ func (ci *certIssuer) finalize(t *testing.T, org *testkit.Org, level int, holder
 func (ci *certIssuer) run(t *testing.T) []error {
 	t.Helper()
 	var errs []error
-	for _, task := range ci.rec.take() {
+	for _, task := range ci.rec.Take() {
 		ctx := tenants.WithScope(tenants.WithActor(context.Background(), tenants.Actor{Name: "system:job"}), tenants.Scope{TenantID: task.TenantID})
-		if err := ci.svc.HandleIssueChunk(ctx, jobs.Task{Type: task.Type, TenantID: task.TenantID, Payload: task.Payload, MaxRetry: 10}); err != nil {
+		if err := ci.svc.HandleIssueChunk(ctx, task); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -119,36 +119,6 @@ func (ci *certIssuer) list(t *testing.T, org *testkit.Org, batchID uuid.UUID) []
 		t.Fatal(err)
 	}
 	return p.Items
-}
-
-type taskRecorder struct {
-	mu    sync.Mutex
-	tasks []recordedTask
-}
-
-type recordedTask struct {
-	Type     string
-	TenantID uuid.UUID
-	Payload  json.RawMessage
-}
-
-func (r *taskRecorder) Enqueue(_ context.Context, typ string, tenantID uuid.UUID, payload any, _ ...jobs.Option) error {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.tasks = append(r.tasks, recordedTask{Type: typ, TenantID: tenantID, Payload: b})
-	return nil
-}
-
-func (r *taskRecorder) take() []recordedTask {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.tasks
-	r.tasks = nil
-	return out
 }
 
 func wantStatus(t *testing.T, what string, p page, status int) {
@@ -381,7 +351,7 @@ func TestConsoleCertificateProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	running := ci.finalize(t, org, 3, "周杰", "吴娟") // queued, its task not run
-	ci.rec.take()
+	ci.rec.Take()
 	failing := ci.finalize(t, org, 2, "郑强", "冯涛") // level 2 is outside the filing
 	for _, err := range ci.run(t) {
 		if platform.CodeOf(err) != "out_of_scope" {

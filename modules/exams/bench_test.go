@@ -19,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
-	"github.com/skillcert/skillcert/jobs"
+	"github.com/skillcert/skillcert/jobs/jobstest"
 	"github.com/skillcert/skillcert/modules/certificates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
@@ -247,23 +247,6 @@ func serveApp(b *testing.B, k *testkit.Kit) string {
 	return servedURL
 }
 
-// recorder keeps the tasks a certificates service enqueues, to run them by hand.
-type recorder struct {
-	mu    sync.Mutex
-	tasks []jobs.Task
-}
-
-func (r *recorder) Enqueue(ctx context.Context, typ string, tenantID uuid.UUID, payload any, opts ...jobs.Option) error {
-	p, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.tasks = append(r.tasks, jobs.Task{Type: typ, TenantID: tenantID, Payload: p, MaxRetry: 10})
-	return nil
-}
-
 // issueOne issues one certificate to org the way the worker does and returns its number.
 func issueOne(b *testing.B, k *testkit.Kit, org *testkit.Org) string {
 	b.Helper()
@@ -272,7 +255,7 @@ func issueOne(b *testing.B, k *testkit.Kit, org *testkit.Org) string {
 		b.Fatal(err)
 	}
 	rnd := func() (*render.Renderer, error) { return render.New(render.Options{}) }
-	rec := &recorder{}
+	rec := &jobstest.Recorder{}
 	lc := &k.Server.Lifecycle
 	svc := certificates.NewService(certificates.Config{DB: k.DB, Jobs: rec, Institutions: k.Server.Directory,
 		Filings: certificates.FilingsFunc(func(ctx context.Context, tx bun.IDB, code string, level int, asOf time.Time) (certificates.ApprovedScope, error) {
@@ -288,7 +271,7 @@ func issueOne(b *testing.B, k *testkit.Kit, org *testkit.Org) string {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	for _, task := range rec.tasks {
+	for _, task := range rec.Take() {
 		if task.Type != certificates.TaskIssueChunk {
 			continue
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/skillcert/skillcert/jobs"
+	"github.com/skillcert/skillcert/jobs/jobstest"
 	"github.com/skillcert/skillcert/modules/candidates"
 	"github.com/skillcert/skillcert/modules/certificates/credential"
 	"github.com/skillcert/skillcert/modules/certificates/render"
@@ -41,31 +42,6 @@ func fontsOrSkip(t *testing.T) func() (*render.Renderer, error) {
 		t.Fatal(err)
 	}
 	return docRenderer
-}
-
-// taskRecorder keeps enqueued tasks for the test to run, lose or run twice.
-type taskRecorder struct {
-	mu    sync.Mutex
-	tasks []jobs.Task
-}
-
-func (r *taskRecorder) Enqueue(_ context.Context, typ string, tenantID uuid.UUID, payload any, _ ...jobs.Option) error {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.tasks = append(r.tasks, jobs.Task{Type: typ, TenantID: tenantID, Payload: b, MaxRetry: 10})
-	return nil
-}
-
-func (r *taskRecorder) take() []jobs.Task {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.tasks
-	r.tasks = nil
-	return out
 }
 
 func jobCtx(tenantID uuid.UUID) context.Context {
@@ -96,7 +72,7 @@ func TestTicketsExactlyOnceUnderKilledWorker(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now().UTC()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	rec := &taskRecorder{}
+	rec := &jobstest.Recorder{}
 	key := exams.TicketKey([]byte("exactly-once-test-secret"))
 	d := exams.NewDocuments(exams.DocumentsConfig{DB: k.DB, Jobs: rec, Photos: k.Server.Lifecycle.Candidates,
 		Renderer: fonts, TicketKey: key, Now: clock})
@@ -106,7 +82,7 @@ func TestTicketsExactlyOnceUnderKilledWorker(t *testing.T) {
 	if err != nil || queued != 7 {
 		t.Fatalf("issue: %d %v", queued, err)
 	}
-	first := rec.take()
+	first := rec.Take()
 	if len(first) != 1 || first[0].Type != exams.TaskRenderTickets {
 		t.Fatalf("tasks %+v", first)
 	}
@@ -140,7 +116,7 @@ func TestTicketsExactlyOnceUnderKilledWorker(t *testing.T) {
 	}
 
 	// While the lease lives, the reconciler leaves the chunk alone; once it expired, it re-enqueues it.
-	if n, err := d.ReconcileTickets(context.Background()); err != nil || countChunk(rec.take(), p.ChunkID) != 0 || n < 0 {
+	if n, err := d.ReconcileTickets(context.Background()); err != nil || countChunk(rec.Take(), p.ChunkID) != 0 || n < 0 {
 		t.Fatalf("reconciled a leased chunk: %v", err)
 	}
 	mu.Lock()
@@ -149,7 +125,7 @@ func TestTicketsExactlyOnceUnderKilledWorker(t *testing.T) {
 	if _, err := d.ReconcileTickets(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	again := rec.take()
+	again := rec.Take()
 	if countChunk(again, p.ChunkID) != 1 {
 		t.Fatalf("re-enqueued %+v", again)
 	}
@@ -189,7 +165,7 @@ func TestTicketsExactlyOnceUnderKilledWorker(t *testing.T) {
 		t.Fatalf("%d ready rows with a PDF, %d applications (%v)", rows, len(apps), err)
 	}
 	// Issuing again queues nothing: every ticket is there.
-	if queued, err := d.IssueTickets(ctx, e.batch); err != nil || queued != 0 || len(rec.take()) != 0 {
+	if queued, err := d.IssueTickets(ctx, e.batch); err != nil || queued != 0 || len(rec.Take()) != 0 {
 		t.Fatalf("issued again: %d %v", queued, err)
 	}
 }
@@ -438,14 +414,14 @@ func TestTicketsConcurrentTasksRenderOnce(t *testing.T) {
 	k := testkit.New(t)
 	fonts := fontsOrSkip(t)
 	e, _ := arrangedExam(t, k, 9)
-	rec := &taskRecorder{}
+	rec := &jobstest.Recorder{}
 	d := exams.NewDocuments(exams.DocumentsConfig{DB: k.DB, Jobs: rec, Photos: k.Server.Lifecycle.Candidates,
 		Renderer: fonts, TicketKey: exams.TicketKey([]byte("concurrent-test-secret"))})
 	ctx := e.org.Ctx(context.Background())
 	if _, err := d.IssueTickets(ctx, e.batch); err != nil {
 		t.Fatal(err)
 	}
-	tasks := rec.take()
+	tasks := rec.Take()
 	var p struct {
 		ChunkID uuid.UUID `json:"chunk_id"`
 	}
