@@ -122,6 +122,8 @@ type Console struct {
 	// examSteps inserts the exam administration steps (考场编排, 准考证) into a batch's flow; set by
 	// examPages (page_exams.go), nil until then.
 	examSteps stepSource
+	// appRows caches the applications table's rendered rows by their whole input (page_batches_rows.go).
+	appRows *appRowCache
 }
 
 // New builds the console: parses its templates and message catalogs (failing on any error, so a
@@ -142,6 +144,7 @@ func New(d Deps) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{d: d, tmpl: t, i18n: cat}
+	c.appRows = newAppRowCache()
 	if u, err := url.Parse(d.PublicURL); err == nil && u.Scheme == "https" {
 		c.secure = true
 	}

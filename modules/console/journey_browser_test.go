@@ -179,7 +179,7 @@ func TestBrowserJourney(t *testing.T) {
 	yi := apply("乙", map[string]any{"route": "direct_recognition", "evidence_file_ids": []string{"file-award"}})
 
 	// Review: 乙's direct recognition waits for a reviewer, who approves it on the applications page.
-	approve := `main form[action="/applications/` + yi.String() + `/review"] button.primary`
+	approve := `main button.primary[form="app-approve"][formaction="/applications/` + yi.String() + `/review"]`
 	do("applications", chromedp.Navigate(c.base+base), chromedp.WaitVisible(chromedp.CSS(`main a[href^="`+base+`/applications"]`)),
 		chromedp.Click(chromedp.CSS(`main a[href^="`+base+`/applications"]`)),
 		chromedp.WaitVisible(chromedp.CSS(approve)),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"slices"
 	"strconv"
 	"strings"
@@ -915,12 +916,15 @@ func (c *Console) resolveObjection(fc *fiber.Ctx) error {
 type applicationsPage struct {
 	Batch         batches.BatchView
 	Rows          []appRowView
+	RowsHTML      template.HTML // the rows as "app_row" renders them, cached (page_batches_rows.go)
 	List          listView
 	Base          string // /batches/{id}
 	Tabs          []appTab
 	StatusOptions []appOption
 	Heads         []string // the table's column heads before the sortable date
 	Actions       bool     // the actions column: the user may review or mark paid
+	CanReview     bool     // the page's shared approve and reject forms are there
+	CanPay        bool     // the page's shared mark-paid form is there
 	Empty         string   // the empty table's words
 	Back          string   // this page's address, for the forms to return to
 	Labels        *appLabels
@@ -928,8 +932,9 @@ type applicationsPage struct {
 
 // appLabels are the page's words, each looked up once per page (not once per row).
 type appLabels struct {
-	Tabs, Search, SearchHint, Status, AllStatuses, SearchButton, Reset, Caption, Actions  string
-	Held, PaidYes, PaidNo, Exempt, Approve, Reject, RejectReason, MarkPaid, ReviewConfirm string
+	Tabs, Search, SearchHint, Status, AllStatuses, SearchButton, Reset, Caption, Actions string
+	ReviewConfirm                                                                      string
+	Row                                                                                appRowLabels
 }
 
 type appTab struct {
@@ -1017,7 +1022,8 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 	canPay := c.d.Authorizer.Can(ctx, batches.PermApplicationMarkPaid)
 	lv = lv.WithNext(page.NextCursor)
 	p := applicationsPage{Batch: batches.NewBatchView(b), List: lv, Base: "/batches/" + id.String(),
-		Actions: canReview || canPay, Back: string(fc.Request().URI().RequestURI()), Labels: appPageLabels(l)}
+		Actions: canReview || canPay, CanReview: canReview, CanPay: canPay, Back: string(fc.Request().URI().RequestURI()),
+		Labels: appPageLabels(l)}
 	status := lv.Value("status")
 	for _, tab := range []struct{ status, key string }{{"", "apps.tab_all"}, {string(batches.AppPendingReview), "apps.tab_todo"},
 		{string(batches.AppApproved), "apps.tab_done_approved"}, {string(batches.AppRejected), "apps.tab_done_rejected"}} {
@@ -1096,6 +1102,9 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 		}
 		p.Rows[i] = row
 	}
+	if p.RowsHTML, err = c.appRowsHTML(c.tmpl.pages["batches_applications"], &p.Labels.Row, p.Actions, p.Rows); err != nil {
+		return err
+	}
 	return c.render(fc, "batches_applications", p)
 }
 
@@ -1104,9 +1113,10 @@ func appPageLabels(l *loc) *appLabels {
 	return &appLabels{Tabs: l.T("apps.tabs"), Search: l.T("apps.search"), SearchHint: l.T("apps.search_hint"),
 		Status: l.T("apps.status"), AllStatuses: l.T("apps.all_statuses"), SearchButton: l.T("list.search"),
 		Reset: l.T("list.reset"), Caption: l.T("apps.caption"), Actions: l.T("list.actions"),
-		Held: l.T("apps.held"), PaidYes: l.T("apps.paid_yes"), PaidNo: l.T("apps.paid_no"), Exempt: l.T("apps.exempt"),
-		Approve: l.T("apps.approve"), Reject: l.T("apps.reject"), RejectReason: l.T("apps.reject_reason"),
-		MarkPaid: l.T("apps.mark_paid"), ReviewConfirm: l.T("apps.review_confirm")}
+		ReviewConfirm: l.T("apps.review_confirm"),
+		Row: appRowLabels{Held: l.T("apps.held"), PaidYes: l.T("apps.paid_yes"), PaidNo: l.T("apps.paid_no"),
+			Exempt: l.T("apps.exempt"), Approve: l.T("apps.approve"), RejectAsk: l.T("apps.reject_ask"),
+			MarkPaid: l.T("apps.mark_paid")}}
 }
 
 // scoreCells are an application's scores in the batch's method order.
@@ -1132,6 +1142,8 @@ type applicationPage struct {
 	CanReview bool
 	CanPay    bool
 	Back      string
+	Decision  string // the review form's chosen decision: "reject" when the applications table's 不通过… led here
+	Reason    string // the reason a refused review posted
 	Error     string
 	Fields    map[string]string
 }
@@ -1163,6 +1175,19 @@ func (c *Console) renderApplication(fc *fiber.Ctx, refusal error) error {
 		CanReview: c.d.Authorizer.Can(ctx, batches.PermApplicationReview) && (b.Status == batches.StatusOpen || b.Status == batches.StatusClosed),
 		CanPay:    c.d.Authorizer.Can(ctx, batches.PermApplicationMarkPaid),
 		Back:      "/applications/" + a.ID.String(), Fields: map[string]string{}}
+	// The applications table's 不通过… opens this page with ?decision=reject&next=<the table's page>; a
+	// refused review comes back with what was posted.
+	decision, next := fc.Query("decision"), fc.Query("next")
+	if fc.Method() == fiber.MethodPost {
+		decision, next = fc.FormValue("decision"), fc.FormValue("next")
+		p.Reason = fc.FormValue("reason")
+	}
+	if decision == "approve" || decision == "reject" {
+		p.Decision = decision
+	}
+	if next != "" && safeNext(next) == next {
+		p.Back = next
+	}
 	for _, cl := range a.Decision.Clauses {
 		t := cl.ReasonZH
 		if !zh {

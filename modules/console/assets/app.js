@@ -4,7 +4,9 @@
   "use strict";
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
-    var msg = form.getAttribute("data-confirm");
+    // A button may carry its own prompt (a table's row buttons submitting a shared form with form=).
+    var by = ev.submitter;
+    var msg = (by && by.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) {
       ev.preventDefault();
     }
