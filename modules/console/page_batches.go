@@ -933,8 +933,8 @@ type applicationsPage struct {
 // appLabels are the page's words, each looked up once per page (not once per row).
 type appLabels struct {
 	Tabs, Search, SearchHint, Status, AllStatuses, SearchButton, Reset, Caption, Actions string
-	ReviewConfirm                                                                      string
-	Row                                                                                appRowLabels
+	ReviewConfirm                                                                        string
+	Row                                                                                  appRowLabels
 }
 
 type appTab struct {
