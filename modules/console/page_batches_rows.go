@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"html/template"
 	"strings"
 
@@ -35,29 +36,50 @@ type appRowLabels struct {
 // of 50 rows, the pages a few reviewers go back and forth between.
 const appRowCacheSize = 4096
 
-// appRowCache maps a row's input (its key) to its HTML, least recently used first out.
-type appRowCache = lru.Cache[string, template.HTML]
+// appRowCache maps a row's key, hashed, to the key itself and the row's HTML, least recently used first
+// out. A hit is checked against the whole key (two keys with one hash are a miss, then the newer row
+// takes the place), so a lookup needs no allocation and is still exact.
+type appRowCache struct {
+	seed maphash.Seed
+	rows *lru.Cache[uint64, appRowEntry]
+}
+
+type appRowEntry struct {
+	key  string
+	html template.HTML
+}
 
 func newAppRowCache() *appRowCache {
-	rows, err := lru.New[string, template.HTML](appRowCacheSize)
+	rows, err := lru.New[uint64, appRowEntry](appRowCacheSize)
 	if err != nil {
 		panic(err) // only for a size ≤ 0
 	}
-	return rows
+	return &appRowCache{seed: maphash.MakeSeed(), rows: rows}
+}
+
+// get is the HTML cached under key, if any.
+func (rc *appRowCache) get(key []byte) (template.HTML, uint64, bool) {
+	h := maphash.Bytes(rc.seed, key)
+	if e, ok := rc.rows.Get(h); ok && e.key == string(key) {
+		return e.html, h, true
+	}
+	return "", h, false
+}
+
+func (rc *appRowCache) add(h uint64, key []byte, html template.HTML) {
+	rc.rows.Add(h, appRowEntry{key: string(key), html: html})
 }
 
 // appRowsHTML renders the page's rows through the "app_row" template of set, taking each one from the
 // cache when the same input was rendered before; the rows' HTML, in order, for the page to print.
 func (c *Console) appRowsHTML(set *template.Template, labels *appRowLabels, actions bool, rows []appRowView) (template.HTML, error) {
-	var key, out strings.Builder
-	prefix := appRowKeyPrefix(labels, actions)
+	var out strings.Builder
+	key := appRowKeyPrefix(make([]byte, 0, 1024), labels, actions)
+	prefix := len(key)
 	var buf *bytes.Buffer
 	for i := range rows {
-		key.Reset()
-		key.WriteString(prefix)
-		appRowKey(&key, &rows[i])
-		k := key.String()
-		h, ok := c.appRows.Get(k)
+		key = appRowKey(key[:prefix], &rows[i])
+		html, hash, ok := c.appRows.get(key)
 		if !ok {
 			if buf == nil {
 				buf = renderBuffers.Get().(*bytes.Buffer)
@@ -67,62 +89,54 @@ func (c *Console) appRowsHTML(set *template.Template, labels *appRowLabels, acti
 			if err := set.ExecuteTemplate(buf, "app_row", appRowInput{Row: &rows[i], Labels: labels, Actions: actions}); err != nil {
 				return "", fmt.Errorf("console: rendering an application's row: %w", err)
 			}
-			h = template.HTML(buf.String()) // #nosec G203 -- html/template's own output
-			c.appRows.Add(k, h)
+			html = template.HTML(buf.String()) // #nosec G203 -- html/template's own output
+			c.appRows.add(hash, key, html)
 		}
 		if i == 0 {
-			out.Grow(len(h) * len(rows))
+			out.Grow(len(html) * len(rows) * 9 / 8)
 		}
-		out.WriteString(string(h))
+		out.WriteString(string(html))
 	}
 	return template.HTML(out.String()), nil // #nosec G203 -- html/template's output, row after row
 }
 
-// appRowKeyPrefix encodes the part of a row's input shared by the page's rows.
-func appRowKeyPrefix(l *appRowLabels, actions bool) string {
-	var b strings.Builder
+// appRowKeyPrefix appends the part of a row's input shared by the page's rows to a key.
+func appRowKeyPrefix(b []byte, l *appRowLabels, actions bool) []byte {
 	for _, s := range []string{l.Held, l.PaidYes, l.PaidNo, l.Exempt, l.Approve, l.RejectAsk, l.MarkPaid} {
-		keyString(&b, s)
+		b = keyString(b, s)
 	}
-	keyBool(&b, actions)
-	return b.String()
+	return keyBool(b, actions)
 }
 
 // appRowKey appends a row's view model to its key, every field, each length-prefixed so that no two
 // different rows share a key. TestAppRowKeyCoversEveryField fails when a field is added and not here.
-func appRowKey(b *strings.Builder, r *appRowView) {
-	for _, s := range []string{r.ID, r.Name, r.IDNumber, r.Status, r.StatusWord, r.ReviewNote, r.Result, r.Created, r.PaidConfirm} {
-		keyString(b, s)
+func appRowKey(b []byte, r *appRowView) []byte {
+	for _, s := range [...]string{r.ID, r.Name, r.IDNumber, r.Status, r.StatusWord, r.ReviewNote, r.Result, r.Created, r.PaidConfirm} {
+		b = keyString(b, s)
 	}
-	for _, v := range []bool{r.Held, r.Paid, r.Awaiting, r.Review, r.Pay} {
-		keyBool(b, v)
+	for _, v := range [...]bool{r.Held, r.Paid, r.Awaiting, r.Review, r.Pay} {
+		b = keyBool(b, v)
 	}
-	keyLen(b, len(r.Reasons))
+	b = binary.AppendUvarint(b, uint64(len(r.Reasons)))
 	for _, s := range r.Reasons {
-		keyString(b, s)
+		b = keyString(b, s)
 	}
-	keyLen(b, len(r.Scores))
+	b = binary.AppendUvarint(b, uint64(len(r.Scores)))
 	for _, s := range r.Scores {
-		keyString(b, s.Method)
-		keyString(b, s.Score)
-		keyBool(b, s.Exempt)
+		b = keyString(b, s.Method)
+		b = keyString(b, s.Score)
+		b = keyBool(b, s.Exempt)
 	}
+	return b
 }
 
-func keyLen(b *strings.Builder, n int) {
-	var v [binary.MaxVarintLen64]byte
-	b.Write(v[:binary.PutUvarint(v[:], uint64(n))])
+func keyString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-func keyString(b *strings.Builder, s string) {
-	keyLen(b, len(s))
-	b.WriteString(s)
-}
-
-func keyBool(b *strings.Builder, v bool) {
+func keyBool(b []byte, v bool) []byte {
 	if v {
-		b.WriteByte(1)
-	} else {
-		b.WriteByte(0)
+		return append(b, 1)
 	}
+	return append(b, 0)
 }

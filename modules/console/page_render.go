@@ -119,19 +119,20 @@ func (c *Console) render(fc *fiber.Ctx, name string, page any) error {
 		return fmt.Errorf("console: no template %q", name)
 	}
 	v := c.viewFor(fc, page)
-	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer renderBuffers.Put(buf)
-	buf.Reset()
-	if err := set.ExecuteTemplate(buf, "layout", v); err != nil {
+	// Straight into the response's body (fasthttp's pooled buffer, not sent before the handler returns):
+	// a template error empties it, so that it never leaves half a page.
+	res := fc.Response()
+	res.ResetBody()
+	if err := set.ExecuteTemplate(res.BodyWriter(), "layout", v); err != nil {
+		res.ResetBody()
 		return fmt.Errorf("console: rendering %s: %w", name, err)
 	}
 	fc.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	fc.Response().SetBody(buf.Bytes()) // a copy: the buffer goes back to the pool
 	return nil
 }
 
-// renderBuffers keeps the buffers pages are rendered into (a page is rendered whole before it is
-// sent, so that a template error never leaves half a page): a list page is tens of kilobytes.
+// renderBuffers keeps buffers for parts of pages rendered on their own (a list page is tens of
+// kilobytes).
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // loc is the request's localizer (for handlers that write messages outside a template: exports).
