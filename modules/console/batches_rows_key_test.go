@@ -1,8 +1,11 @@
 package console
 
 import (
+	"net/url"
 	"reflect"
 	"testing"
+
+	"github.com/skillcert/skillcert/modules/platform/httpx"
 )
 
 // TestAppRowKeyCoversEveryField guards the applications table's row cache (page_batches_rows.go): the
@@ -63,5 +66,35 @@ func TestAppRowKeyCoversEveryField(t *testing.T) {
 	b.Name, b.IDNumber = "a", "bc"
 	if key(labels, true, a) == key(labels, true, b) {
 		t.Errorf("two rows differing in where a field ends share a key")
+	}
+}
+
+// TestListStateKeyCoversEveryField guards the cache of the applications page's head: the list's state in
+// its key changes with every field of listView.
+func TestListStateKeyCoversEveryField(t *testing.T) {
+	base := listView{path: "/p", query: url.Values{"q": {"a"}}, spec: applicationList, Sort: "created_at", Cursor: "c", Next: "n", format: "html"}
+	want := listStateKey(base)
+	changes := map[string]func(*listView){
+		"path":   func(l *listView) { l.path = "/q" },
+		"query":  func(l *listView) { l.query = url.Values{"q": {"b"}} },
+		"spec":   func(l *listView) { l.spec = &httpx.List{Sorts: []string{"other"}} },
+		"Sort":   func(l *listView) { l.Sort = "name" },
+		"Desc":   func(l *listView) { l.Desc = true },
+		"Cursor": func(l *listView) { l.Cursor = "d" },
+		"Next":   func(l *listView) { l.Next = "m" },
+		"format": func(l *listView) { l.format = "xlsx" },
+	}
+	fields := reflect.TypeFor[listView]()
+	for i := range fields.NumField() {
+		change, ok := changes[fields.Field(i).Name]
+		if !ok {
+			t.Errorf("listView.%s: not known to this test (nor, likely, to listStateKey)", fields.Field(i).Name)
+			continue
+		}
+		l := base
+		change(&l)
+		if listStateKey(l) == want {
+			t.Errorf("listView.%s is not in the list's state key", fields.Field(i).Name)
+		}
 	}
 }

@@ -917,6 +917,7 @@ type applicationsPage struct {
 	Batch         batches.BatchView
 	Rows          []appRowView
 	RowsHTML      template.HTML // the rows as "app_row" renders them, cached (page_batches_rows.go)
+	TopHTML       template.HTML // the page down to the table's body, as "apps_top" renders it, cached
 	List          listView
 	Base          string // /batches/{id}
 	Tabs          []appTab
@@ -1102,7 +1103,12 @@ func (c *Console) applicationsPage(fc *fiber.Ctx) error {
 		}
 		p.Rows[i] = row
 	}
-	if p.RowsHTML, err = c.appRowsHTML(c.tmpl.pages["batches_applications"], &p.Labels.Row, p.Actions, p.Rows); err != nil {
+	set := c.tmpl.pages["batches_applications"]
+	if p.RowsHTML, err = c.appRowsHTML(set, &p.Labels.Row, p.Actions, p.Rows); err != nil {
+		return err
+	}
+	if p.TopHTML, err = c.appTopHTML(set, appTopInput{L: l, Batch: p.Batch, List: p.List, Base: p.Base, Tabs: p.Tabs,
+		StatusOptions: p.StatusOptions, Heads: p.Heads, Actions: p.Actions, Labels: p.Labels}); err != nil {
 		return err
 	}
 	return c.render(fc, "batches_applications", p)

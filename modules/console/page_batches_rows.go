@@ -3,12 +3,15 @@ package console
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"html/template"
 	"strings"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/skillcert/skillcert/modules/batches"
 )
 
 // The applications table's rows, rendered once and reused (docs/benchmarks.md, "Console: applications
@@ -32,42 +35,105 @@ type appRowLabels struct {
 	Held, PaidYes, PaidNo, Exempt, Approve, RejectAsk, MarkPaid string
 }
 
-// appRowCacheSize bounds the cache: a row's HTML and key are about 2 KB, so at most some 8 MB — 80 pages
-// of 50 rows, the pages a few reviewers go back and forth between.
-const appRowCacheSize = 4096
+// appRowCacheSize bounds the rows' cache: a row's HTML and key are about 2 KB, so at most some 8 MB — 80
+// pages of 50 rows, the pages a few reviewers go back and forth between. appTopCacheSize bounds the
+// pages' heads (some 6 KB each with the key: at most 3 MB).
+const (
+	appRowCacheSize = 4096
+	appTopCacheSize = 512
+)
 
-// appRowCache maps a row's key, hashed, to the key itself and the row's HTML, least recently used first
-// out. A hit is checked against the whole key (two keys with one hash are a miss, then the newer row
-// takes the place), so a lookup needs no allocation and is still exact.
+// appRowCache holds the applications page's rendered fragments: its rows and its heads.
 type appRowCache struct {
-	seed maphash.Seed
-	rows *lru.Cache[uint64, appRowEntry]
+	rows, tops *fragments
 }
 
-type appRowEntry struct {
+func newAppRowCache() *appRowCache {
+	return &appRowCache{rows: newFragments(appRowCacheSize), tops: newFragments(appTopCacheSize)}
+}
+
+// fragments maps a fragment's key, hashed, to the key itself and the fragment's HTML, least recently used
+// first out. A hit is checked against the whole key (two keys with one hash are a miss, then the newer
+// fragment takes the place), so a lookup needs no allocation and is still exact.
+type fragments struct {
+	seed maphash.Seed
+	lru  *lru.Cache[uint64, fragment]
+}
+
+type fragment struct {
 	key  string
 	html template.HTML
 }
 
-func newAppRowCache() *appRowCache {
-	rows, err := lru.New[uint64, appRowEntry](appRowCacheSize)
+func newFragments(size int) *fragments {
+	c, err := lru.New[uint64, fragment](size)
 	if err != nil {
 		panic(err) // only for a size ≤ 0
 	}
-	return &appRowCache{seed: maphash.MakeSeed(), rows: rows}
+	return &fragments{seed: maphash.MakeSeed(), lru: c}
 }
 
 // get is the HTML cached under key, if any.
-func (rc *appRowCache) get(key []byte) (template.HTML, uint64, bool) {
-	h := maphash.Bytes(rc.seed, key)
-	if e, ok := rc.rows.Get(h); ok && e.key == string(key) {
+func (f *fragments) get(key []byte) (template.HTML, uint64, bool) {
+	h := maphash.Bytes(f.seed, key)
+	if e, ok := f.lru.Get(h); ok && e.key == string(key) {
 		return e.html, h, true
 	}
 	return "", h, false
 }
 
-func (rc *appRowCache) add(h uint64, key []byte, html template.HTML) {
-	rc.rows.Add(h, appRowEntry{key: string(key), html: html})
+func (f *fragments) add(h uint64, key []byte, html template.HTML) {
+	f.lru.Add(h, fragment{key: string(key), html: html})
+}
+
+// appTopInput is everything the "apps_top" template reads: the page down to the table's body.
+type appTopInput struct {
+	L             *loc `json:"-"` // in the key as Lang
+	Lang          string
+	Batch         batches.BatchView
+	List          listView `json:"-"` // in the key as ListState
+	ListState     string
+	Base          string
+	Tabs          []appTab
+	StatusOptions []appOption
+	Heads         []string
+	Actions       bool
+	Labels        *appLabels
+}
+
+// appTopHTML renders the page's head through "apps_top", or takes it from the cache. Its key is the
+// input as JSON: every exported field (the batch whole, its updated_at included), with the language and
+// the list's state (listStateKey) standing for the localizer and the list.
+func (c *Console) appTopHTML(set *template.Template, in appTopInput) (template.HTML, error) {
+	in.Lang, in.ListState = in.L.Lang(), listStateKey(in.List)
+	key, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	html, h, ok := c.appRows.tops.get(key)
+	if ok {
+		return html, nil
+	}
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer renderBuffers.Put(buf)
+	buf.Reset()
+	if err := set.ExecuteTemplate(buf, "apps_top", in); err != nil {
+		return "", fmt.Errorf("console: rendering the applications page's head: %w", err)
+	}
+	html = template.HTML(buf.String()) // #nosec G203 -- html/template's own output
+	c.appRows.tops.add(h, key, html)
+	return html, nil
+}
+
+// listStateKey is a list's whole state, what its methods (Value, Filtered, SortURL, SortState, Sortable,
+// NextURL, FirstURL, ExportURL) read. TestListStateKeyCoversEveryField fails when listView gains a field.
+func listStateKey(l listView) string {
+	var sorts []string
+	if l.spec != nil {
+		sorts = l.spec.Sorts
+	}
+	b, _ := json.Marshal([]any{l.path, l.query.Encode(), sorts, l.Sort, l.Desc, l.Cursor, l.Next, l.format})
+	return string(b)
 }
 
 // appRowsHTML renders the page's rows through the "app_row" template of set, taking each one from the
@@ -79,7 +145,7 @@ func (c *Console) appRowsHTML(set *template.Template, labels *appRowLabels, acti
 	var buf *bytes.Buffer
 	for i := range rows {
 		key = appRowKey(key[:prefix], &rows[i])
-		html, hash, ok := c.appRows.get(key)
+		html, hash, ok := c.appRows.rows.get(key)
 		if !ok {
 			if buf == nil {
 				buf = renderBuffers.Get().(*bytes.Buffer)
@@ -90,7 +156,7 @@ func (c *Console) appRowsHTML(set *template.Template, labels *appRowLabels, acti
 				return "", fmt.Errorf("console: rendering an application's row: %w", err)
 			}
 			html = template.HTML(buf.String()) // #nosec G203 -- html/template's own output
-			c.appRows.add(hash, key, html)
+			c.appRows.rows.add(hash, key, html)
 		}
 		if i == 0 {
 			out.Grow(len(html) * len(rows) * 9 / 8)
