@@ -30,12 +30,17 @@ CREATE FUNCTION skillcert_audit_canonical_value(j jsonb) RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
 BEGIN
   CASE jsonb_typeof(j)
+  -- Scalar members are written in place (no call per member): a flat object costs one query.
   WHEN 'object' THEN
-    RETURN '{' || coalesce((SELECT string_agg(skillcert_audit_json_string(k) || ':' || skillcert_audit_canonical_value(v), ','
-      ORDER BY k COLLATE "C") FROM jsonb_each(j) AS e(k, v)), '') || '}';
+    RETURN '{' || coalesce((SELECT string_agg(skillcert_audit_json_string(k) || ':' || CASE jsonb_typeof(v)
+        WHEN 'string' THEN skillcert_audit_json_string(v #>> '{}')
+        WHEN 'object' THEN skillcert_audit_canonical_value(v) WHEN 'array' THEN skillcert_audit_canonical_value(v)
+        ELSE v::text END, ',' ORDER BY k COLLATE "C") FROM jsonb_each(j) AS e(k, v)), '') || '}';
   WHEN 'array' THEN
-    RETURN '[' || coalesce((SELECT string_agg(skillcert_audit_canonical_value(v), ',' ORDER BY n)
-      FROM jsonb_array_elements(j) WITH ORDINALITY AS e(v, n)), '') || ']';
+    RETURN '[' || coalesce((SELECT string_agg(CASE jsonb_typeof(v)
+        WHEN 'string' THEN skillcert_audit_json_string(v #>> '{}')
+        WHEN 'object' THEN skillcert_audit_canonical_value(v) WHEN 'array' THEN skillcert_audit_canonical_value(v)
+        ELSE v::text END, ',' ORDER BY n) FROM jsonb_array_elements(j) WITH ORDINALITY AS e(v, n)), '') || ']';
   WHEN 'string' THEN
     RETURN skillcert_audit_json_string(j #>> '{}');
   ELSE
@@ -65,10 +70,16 @@ DECLARE
   v_before jsonb := CASE WHEN jsonb_typeof(p_before) = 'null' THEN NULL ELSE p_before END;
   v_after  jsonb := CASE WHEN jsonb_typeof(p_after) = 'null' THEN NULL ELSE p_after END;
 BEGIN
-  INSERT INTO audit_heads (tenant_id, seq, hash)
-  VALUES (p_tenant, 1, '0000000000000000000000000000000000000000000000000000000000000000')
-  ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + 1
-  RETURNING seq, hash INTO v_seq, v_prev;
+  -- The head's row lock serialises appenders of one tenant until commit (as Record's upsert does); the
+  -- head is then written once, with the new entry's number and hash.
+  SELECT seq, hash INTO v_seq, v_prev FROM audit_heads WHERE tenant_id = p_tenant FOR UPDATE;
+  IF NOT FOUND THEN -- the tenant's first entry
+    INSERT INTO audit_heads (tenant_id, seq, hash)
+    VALUES (p_tenant, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+    ON CONFLICT (tenant_id) DO NOTHING;
+    SELECT seq, hash INTO STRICT v_seq, v_prev FROM audit_heads WHERE tenant_id = p_tenant FOR UPDATE;
+  END IF;
+  v_seq := v_seq + 1;
   v_frac := rtrim(to_char(v_at, 'US'), '0');
   v_hash := encode(sha256(convert_to(
     skillcert_audit_field(v_prev) || skillcert_audit_field(p_tenant::text) || skillcert_audit_field(v_seq::text) ||
@@ -83,7 +94,7 @@ BEGIN
   VALUES (p_tenant, v_seq, p_id, v_at AT TIME ZONE 'UTC', p_actor_id, coalesce(p_actor_name, ''), p_action,
     coalesce(p_outcome, 'ok'), coalesce(p_target_type, ''), coalesce(p_target_id, ''), v_before, v_after,
     coalesce(p_request_id, ''), v_prev, v_hash);
-  UPDATE audit_heads SET hash = v_hash WHERE tenant_id = p_tenant;
+  UPDATE audit_heads SET seq = v_seq, hash = v_hash WHERE tenant_id = p_tenant;
   RETURN v_seq;
 END
 $fn$;

@@ -136,4 +136,26 @@ func TestAppendFuncKeepsTheChain(t *testing.T) {
 	if res := verify(t, k, o); !res.OK {
 		t.Fatalf("chain at the end: %+v", res)
 	}
+
+	// A tenant's first entry appended in SQL starts the chain from the genesis hash.
+	fresh := uuid.New()
+	if _, err := k.DB.NewRaw("INSERT INTO tenants (id, slug, name, kind) VALUES (?, ?, 'fresh', 'enterprise')",
+		fresh, testkit.Slug("fresh")).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fctx := tenants.WithScope(context.Background(), tenants.Scope{TenantID: fresh, Kind: tenants.KindEnterprise})
+	for i := range 3 {
+		if seq, err := appendSQL(fctx, k.DB, time.Time{}, "test.sql", "f", nil, map[string]any{"i": i}); err != nil || seq != int64(i+1) {
+			t.Fatalf("fresh chain append %d: seq %d, %v", i, seq, err)
+		}
+	}
+	if err := tenants.ReadTx(fctx, k.DB, func(ctx context.Context, tx bun.Tx) error {
+		res, err := audit.VerifyChain(ctx, tx, fresh, nil)
+		if err == nil && (!res.OK || res.Entries != 3) {
+			err = fmt.Errorf("fresh chain: %+v", res)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
