@@ -40,6 +40,21 @@ type PGQuery struct {
 // round trip for a page that needs two reads (a batch and a page of its applications). The queries
 // run in order in one implicit transaction, so they see the same snapshot.
 func QueryPGMany(ctx context.Context, db *bun.DB, queries ...PGQuery) error {
+	return pipelinePG(ctx, db, queries)
+}
+
+// WritePG is QueryPGMany for a change: statements that write (INSERT … RETURNING, a CTE that inserts
+// and calls skillcert_audit_append, set_config of a transaction setting), pipelined behind the scope
+// statement and one Sync, so the whole change is one round trip. PostgreSQL runs them as one implicit
+// transaction under the tenant's row-level security, exactly as WithTx would: it commits at the Sync when
+// every statement succeeded, and an error in any of them rolls all of them back (the ones after it are
+// not run). A statement's Scan sees its RETURNING rows (Scan may be nil for a statement with no rows).
+// Like QueryPG it cannot join an open transaction: callers check CanQueryPG and use WithTx otherwise.
+func WritePG(ctx context.Context, db *bun.DB, statements ...PGQuery) error {
+	return pipelinePG(ctx, db, statements)
+}
+
+func pipelinePG(ctx context.Context, db *bun.DB, queries []PGQuery) error {
 	s, ok := FromContext(ctx)
 	if !ok {
 		return ErrNoScope
@@ -104,6 +119,9 @@ func QueryPGMany(ctx context.Context, db *bun.DB, queries ...PGQuery) error {
 
 func eachRow(rows pgx.Rows, scan func(pgx.Rows) error) error {
 	defer rows.Close()
+	if scan == nil {
+		scan = func(pgx.Rows) error { return nil }
+	}
 	for rows.Next() {
 		if err := scan(rows); err != nil {
 			return err

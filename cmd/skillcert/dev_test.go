@@ -122,6 +122,28 @@ func TestDevModeSeedsOnceAndKeepsData(t *testing.T) {
 	if len(page.Items) != 1 || page.Items[0].Status != "open" {
 		t.Fatalf("public batches of the demo social organization: %+v", page.Items)
 	}
+	// The demo candidate login has an admission ticket of the arranged demo batch (我的准考证).
+	cand, status := login(t, base, "acme", "candidate", demoPassword)
+	if status != 200 {
+		t.Fatalf("demo candidate login: %d", status)
+	}
+	req, _ = http.NewRequest("GET", base+"/api/v1/me/tickets", nil)
+	req.Header.Set("Authorization", "Bearer "+cand)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tickets struct {
+		Items []struct {
+			TicketNumber string `json:"ticket_number"`
+			Sessions     []any  `json:"sessions"`
+		}
+	}
+	_ = json.NewDecoder(res.Body).Decode(&tickets)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(tickets.Items) != 1 || tickets.Items[0].TicketNumber == "" || len(tickets.Items[0].Sessions) != 2 {
+		t.Fatalf("the demo candidate's tickets: %d %+v", res.StatusCode, tickets.Items)
+	}
 	stop()
 
 	base, out, stop = startDev(t, dir)

@@ -17,7 +17,8 @@ import (
 // seedDemoExams gives the demo enterprise an arranged exam (考务): a closed batch of eight
 // candidates, an exam site with two theory rooms and a practical room, a theory and a practical
 // session, a shuffled seat arrangement (seed 2026, reproducible) and its admission tickets, which the
-// dev worker renders once it starts (with a CJK font installed).
+// dev worker renders once it starts (with a CJK font installed). The demo login "candidate" is the
+// first of them (李娜), so her portal's 我的准考证 shows her ticket.
 func seedDemoExams(ctx context.Context, r *runtime) error {
 	lc := r.srv.Lifecycle
 	t, err := r.srv.Directory.BySlug(ctx, "acme")
@@ -59,6 +60,11 @@ func seedDemoExams(ctx context.Context, r *runtime) error {
 		}
 		if _, err := lc.Batches.Apply(ictx, b.ID, batches.NewApplication{CandidateID: c.ID}); err != nil {
 			return fmt.Errorf("demo application of %s: %w", name, err)
+		}
+		if j == 0 { // the demo login "candidate" is 李娜: 我的准考证 shows her ticket
+			if err := lc.Candidates.LinkLogin(ictx, c.ID, byName["candidate"]); err != nil {
+				return fmt.Errorf("linking the demo candidate login to %s: %w", name, err)
+			}
 		}
 	}
 	if _, err := lc.Batches.AssignEvaluators(ictx, b.ID, []uuid.UUID{byName["evaluator"]}, nil); err != nil {

@@ -193,22 +193,33 @@ func BenchmarkCheckInLatency(b *testing.B) {
 		req, _ := http.NewRequest(http.MethodGet, appURL+"/api/v1/public/certificates/"+number, nil)
 		return do(b, client, req, http.StatusOK)
 	}
+	// Not a target, a floor: GET /api/v1/me is authentication alone (the same one pipelined round trip
+	// the check-in's bearer costs) and nothing else, so (check-in − me) is what the check-in adds.
+	me := func() time.Duration {
+		req, _ := http.NewRequest(http.MethodGet, appURL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+org.Tokens["staff"])
+		return do(b, client, req, http.StatusOK)
+	}
 	for i := range 50 { // warm: connections, pools, prepared statements
 		checkIn(apps[n-1-i])
 		lookup()
+		me()
 	}
-	var got, ref []time.Duration
+	var got, ref, auth []time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		got = append(got, checkIn(apps[i]))
 		ref = append(ref, lookup())
+		auth = append(auth, me())
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(median(got))/float64(time.Microsecond), "check-in-p50-µs")
 	b.ReportMetric(float64(median(ref))/float64(time.Microsecond), "lookup-p50-µs")
+	b.ReportMetric(float64(median(auth))/float64(time.Microsecond), "me-p50-µs")
 	b.ReportMetric(float64(median(got))/float64(median(ref)), "ratio")
-	b.Logf("n=%d check-in p50 %.0f µs, public lookup p50 %.0f µs, ratio %.2f", len(got),
-		float64(median(got))/1e3, float64(median(ref))/1e3, float64(median(got))/float64(median(ref)))
+	b.Logf("n=%d check-in p50 %.0f µs, public lookup p50 %.0f µs, ratio %.2f; GET /me (authentication alone) p50 %.0f µs, %.2f× the lookup",
+		len(got), float64(median(got))/1e3, float64(median(ref))/1e3, float64(median(got))/float64(median(ref)),
+		float64(median(auth))/1e3, float64(median(auth))/float64(median(ref)))
 }
 
 func do(b *testing.B, c *http.Client, req *http.Request, want int) time.Duration {

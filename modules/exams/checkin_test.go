@@ -129,6 +129,28 @@ func TestCheckIn(t *testing.T) {
 	if actor != "admin" {
 		t.Fatalf("check-in audited as %q", actor)
 	}
+	// The entry (appended in SQL on the one-round-trip path) carries where and when, and the chain holds.
+	var raw string
+	if err := k.DB.NewSelect().Table("audit_log").ColumnExpr("after::text").
+		Where("tenant_id = ? AND action = 'exam.check_in' AND target_id = ?", org.Tenant.ID, e.apps[1].String()).Scan(context.Background(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var after map[string]any
+	if err := json.Unmarshal([]byte(raw), &after); err != nil {
+		t.Fatal(err)
+	}
+	if after["seat"] != float64(2) || after["room_id"] != s.Rooms[0].ID.String() || after["via"] != "id_number" ||
+		after["session_id"] != live.ID.String() || after["batch_id"] != e.batch.String() || after["checked_in_at"] != viaID.CheckedInAt.Format(time.RFC3339Nano) {
+		t.Fatalf("check-in audited with %v (check-in %+v)", after, viaID)
+	}
+	var chain struct {
+		OK      bool  `json:"ok"`
+		Entries int64 `json:"entries"`
+	}
+	k.Do(t, "GET", "/api/v1/audit/verify", org.Admin, nil).Want(t, http.StatusOK).Decode(t, &chain)
+	if !chain.OK || chain.Entries == 0 {
+		t.Fatalf("audit chain after check-ins: %+v", chain)
+	}
 
 	// Refusals.
 	otherBatch := closedBatch(t, k, org, 1, false)

@@ -12,16 +12,6 @@ import (
 // SetRenderHook makes RenderChunk call f before each ticket (tests: a worker dying mid-chunk).
 func (d *Documents) SetRenderHook(f func(appID uuid.UUID) error) { d.renderHook = f }
 
-// TakeLease writes a chunk's lease as a task starting on it does, and never releases it (a worker
-// killed while it holds the lease).
-func (d *Documents) TakeLease(ctx context.Context, chunkID uuid.UUID) error {
-	scope, _ := tenants.FromContext(ctx)
-	until := d.clock().Add(ticketLease)
-	return tenants.WithTx(ctx, d.db, func(ctx context.Context, tx bun.Tx) error {
-		return leaseTicketChunk(ctx, tx, scope.TenantID, chunkID, &until)
-	})
-}
-
 // RenderBatch renders every chunk of a batch at once (tests without a worker).
 func (d *Documents) RenderBatch(ctx context.Context, batchID uuid.UUID) (int, error) {
 	scope, _ := tenants.FromContext(ctx)

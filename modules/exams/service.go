@@ -842,8 +842,18 @@ func (s *Service) CheckIn(ctx context.Context, batchID uuid.UUID, in CheckInInpu
 		ticketErr = err
 		appID = &claims.ApplicationID // uuid.Nil when invalid: no seat matches
 	}
+	if tenants.CanQueryPG(ctx, s.db) {
+		return s.checkInPG(ctx, sc.TenantID, batchID, in, appID, ticketErr, via)
+	}
+	return s.checkInTx(ctx, sc.TenantID, batchID, in, appID, ticketErr, via)
+}
+
+// checkInTx is CheckIn in a transaction of bun's (SQLite in dev mode, a check-in inside an open
+// transaction, or the rare race checkInPG hands back): the same reads, rules and writes as checkInPG,
+// statement by statement, with audit.Record.
+func (s *Service) checkInTx(ctx context.Context, tenantID, batchID uuid.UUID, in CheckInInput, appID *uuid.UUID, ticketErr error, via Via) (CheckIn, error) {
 	var out CheckIn
-	err = tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
 		if platform.IsPostgres(tx) {
 			// A check-in commits without waiting for the WAL flush (its fsync is most of a write's
 			// latency at the door). PostgreSQL keeps it atomic with its audit entry and in order; a
@@ -853,7 +863,7 @@ func (s *Service) CheckIn(ctx context.Context, batchID uuid.UUID, in CheckInInpu
 				return err
 			}
 		}
-		door, err := atTheDoor(ctx, tx, sc.TenantID, batchID, in.SessionID, appID, in.IDNumber)
+		door, err := atTheDoor(ctx, tx, tenantID, batchID, in.SessionID, appID, in.IDNumber)
 		if err != nil {
 			return err
 		}
@@ -868,14 +878,14 @@ func (s *Service) CheckIn(ctx context.Context, batchID uuid.UUID, in CheckInInpu
 		if door.ApplicationID == nil || door.Seat == nil {
 			return ErrInvalidTicket
 		}
-		r := &checkInRow{TenantID: sc.TenantID, BatchID: batchID, SessionID: in.SessionID, ApplicationID: *door.ApplicationID,
+		r := &checkInRow{TenantID: tenantID, BatchID: batchID, SessionID: in.SessionID, ApplicationID: *door.ApplicationID,
 			Via: string(via), CheckedInBy: actorID(ctx), CheckedInAt: now}
 		created, err := insertCheckIn(ctx, tx, r)
 		if err != nil {
 			return err
 		}
 		if !created {
-			if r, err = getCheckIn(ctx, tx, sc.TenantID, in.SessionID, *door.ApplicationID); err != nil {
+			if r, err = getCheckIn(ctx, tx, tenantID, in.SessionID, *door.ApplicationID); err != nil {
 				return err
 			}
 		}
