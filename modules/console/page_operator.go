@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,11 +195,24 @@ func (c *Console) operHealthPage(fc *fiber.Ctx) error {
 	ctx := fc.UserContext()
 	p := operHealthPage{HealthReport: c.d.Operator.Health.PlatformHealth(ctx), CanAudit: c.d.Authorizer.Can(ctx, audit.PermAuditList)}
 	if p.CanAudit && c.d.Audit != nil {
-		page, err := c.d.Audit.List(ctx, platform.PageRequest{Limit: 10, Sort: "seq", Desc: true}, audit.Filter{})
-		if err != nil {
-			return err
+		// The log pages oldest first: walk the last week's entries and keep the latest ten, newest first.
+		req := platform.PageRequest{Limit: 100}
+		f := audit.Filter{Since: c.d.Now().Add(-7 * 24 * time.Hour)}
+		for i := 0; i < 50; i++ {
+			page, err := c.d.Audit.List(ctx, req, f)
+			if err != nil {
+				return err
+			}
+			p.Actions = append(p.Actions, page.Items...)
+			if len(p.Actions) > 10 {
+				p.Actions = p.Actions[len(p.Actions)-10:]
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			req.Cursor = page.NextCursor
 		}
-		p.Actions = page.Items
+		slices.Reverse(p.Actions)
 	}
 	return c.render(fc, "operator_health", p)
 }

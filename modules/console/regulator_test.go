@@ -35,7 +35,6 @@ func regFieldError(t *testing.T, p page, field, message string) {
 		if strings.HasPrefix(chunk, ` invalid"`) && m != nil && m[1] != "" && strings.Contains(m[1], message) {
 			return
 		}
-		break
 	}
 	t.Fatalf("no error %q next to %s (status %d):\n%s", message, field, p.status, p.body)
 }
