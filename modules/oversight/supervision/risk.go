@@ -1,6 +1,7 @@
 package supervision
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -101,26 +102,30 @@ const RiskSamplingAlgorithm = "risk-weighted/es-chacha8/v1: " +
 // each with its key; drawn the first n. The members' order in the input does not matter.
 func WeightedDraw(seed string, members []SamplingMember, n int) (keyed, drawn []SamplingMember) {
 	keyed = append([]SamplingMember(nil), members...)
-	sort.Slice(keyed, func(i, j int) bool { return keyed[i].ID.String() < keyed[j].ID.String() })
+	// Sorting ids as bytes is sorting them as lower-case canonical strings (hex keeps the order).
+	sort.Slice(keyed, func(i, j int) bool { return bytes.Compare(keyed[i].ID[:], keyed[j].ID[:]) < 0 })
 	rng := mrand.New(mrand.NewChaCha8(sha256.Sum256([]byte(seed))))
-	keys := make(map[uuid.UUID]float64, len(keyed))
+	keys := make([]float64, len(keyed))
 	for i := range keyed {
 		u := (float64(rng.Uint64()>>11) + 0.5) / (1 << 53)
 		w := keyed[i].Weight
 		if w <= 0 || math.IsNaN(w) {
 			w = math.SmallestNonzeroFloat64 // never happens under RiskWeight's floor; keeps the key finite-ordered
 		}
-		k := math.Log(u) / w
-		keys[keyed[i].ID] = k
-		keyed[i].Key = strconv.FormatFloat(k, 'g', 17, 64)
+		keys[i] = math.Log(u) / w
+		keyed[i].Key = strconv.FormatFloat(keys[i], 'g', 17, 64)
 	}
-	sort.SliceStable(keyed, func(i, j int) bool {
-		ki, kj := keys[keyed[i].ID], keys[keyed[j].ID]
-		if ki != kj {
-			return ki > kj
-		}
-		return keyed[i].ID.String() < keyed[j].ID.String()
-	})
+	order := make([]int, len(keyed))
+	for i := range order {
+		order[i] = i
+	}
+	// Largest key first; equal keys keep the id order of the stable sort.
+	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]] > keys[order[b]] })
+	out := make([]SamplingMember, len(keyed))
+	for i, o := range order {
+		out[i] = keyed[o]
+	}
+	keyed = out
 	return keyed, append([]SamplingMember(nil), keyed[:min(max(n, 0), len(keyed))]...)
 }
 
