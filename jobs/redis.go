@@ -103,3 +103,11 @@ func (d *DevRedis) Close() {
 		d.m.Close()
 	})
 }
+
+// RedisOf returns the queues' Redis that the go-redis client c talks to (the server's own client:
+// the console's health page inspects the queues on it).
+func RedisOf(c *redis.Client) Redis {
+	o := c.Options()
+	return Redis{opt: asynq.RedisClientOpt{Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB,
+		DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, TLSConfig: o.TLSConfig}}
+}

@@ -109,6 +109,10 @@ type Deps struct {
 	Secret []byte
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Regulator serves the regulator's work pages (page_regulator.go); Operator the platform
+	// operator's console (page_operator.go).
+	Regulator Regulator
+	Operator  Operator
 }
 
 // Console is the mounted web console.

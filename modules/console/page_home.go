@@ -10,6 +10,7 @@ import (
 	"github.com/skillcert/skillcert/modules/candidates"
 	cat "github.com/skillcert/skillcert/modules/catalog"
 	"github.com/skillcert/skillcert/modules/certificates"
+	"github.com/skillcert/skillcert/modules/directory"
 	"github.com/skillcert/skillcert/modules/exams"
 	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/identity"
@@ -40,6 +41,17 @@ var menu = []navItem{
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
 	{Path: "/decisions", Key: "nav.decisions", Permission: oversight.PermDecisionList},
+	// The regulator's work pages (page_regulator.go) and the platform operator's (page_operator.go).
+	{Path: "/oversight/filings", Key: "reg.nav.filings", Permission: filings.PermOversightFilingList},
+	{Path: "/oversight/inspections", Key: "reg.nav.inspections", Permission: oversight.PermRead},
+	{Path: "/oversight/sampling", Key: "reg.nav.sampling", Permission: oversight.PermRead},
+	{Path: "/oversight/complaints", Key: "reg.nav.complaints", Permission: oversight.PermRead},
+	{Path: "/oversight/decisions", Key: "reg.nav.decisions", Permission: oversight.PermRead},
+	{Path: "/oversight/flags", Key: "reg.nav.flags", Permission: oversight.PermRead},
+	{Path: "/oversight/reconciliation", Key: "reg.nav.reconciliation", Permission: oversight.PermRead},
+	{Path: "/oversight/sync", Key: "reg.nav.sync", Permission: oversight.PermRead},
+	{Path: "/platform/tenants", Key: "oper.nav.tenants", Permission: directory.PermTenantList},
+	{Path: "/platform/health", Key: "oper.nav.health", Permission: directory.PermTenantList},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {

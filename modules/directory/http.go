@@ -35,7 +35,12 @@ type createTenantRequest struct {
 var tenantList = &httpx.List{Sorts: []string{SortCreatedAt}, Filters: []httpx.Filter{
 	{Name: "kind", Description: "only tenants of this kind",
 		Enum: []string{"enterprise", "social_org", "school", "regulator", "platform"}},
+	{Name: "region_code", Description: "only tenants in this region (a province's or city's code covers its districts)"},
 }}
+
+type statusRequest struct {
+	Reason string `json:"reason" required:"true"`
+}
 
 // Routes registers the register's operations.
 func (h *Handler) Routes(r *httpx.Router) {
@@ -43,6 +48,25 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Permission: PermTenantCreate, Request: new(createTenantRequest), Response: new(TenantView), Status: 201}, h.create)
 	r.Get("/tenants", httpx.Op{Summary: "List tenants", Tag: "tenants", Permission: PermTenantList,
 		List: tenantList, Response: new(platform.Page[TenantView])}, h.list)
+	r.Post("/tenants/:id/suspend", httpx.Op{Summary: "Suspend a tenant (its users can no longer work in it), with a reason", Tag: "tenants",
+		Permission: PermTenantStatus, Request: new(statusRequest), Response: new(TenantView)}, h.setStatus(tenants.StatusSuspended))
+	r.Post("/tenants/:id/reinstate", httpx.Op{Summary: "Reinstate a suspended tenant, with a reason", Tag: "tenants",
+		Permission: PermTenantStatus, Request: new(statusRequest), Response: new(TenantView)}, h.setStatus(tenants.StatusActive))
+}
+
+func (h *Handler) setStatus(status tenants.Status) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var req statusRequest
+		id, err := httpx.BindWithID(c, "id", &req)
+		if err != nil {
+			return err
+		}
+		t, err := h.svc.SetTenantStatus(c.UserContext(), id, status, req.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(NewTenantView(t))
+	}
 }
 
 func (h *Handler) create(c *fiber.Ctx) error {
@@ -64,7 +88,7 @@ func (h *Handler) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.svc.List(c.UserContext(), req, Filter{Kind: tenants.Kind(c.Query("kind"))})
+	page, err := h.svc.List(c.UserContext(), req, Filter{Kind: tenants.Kind(c.Query("kind")), RegionCode: c.Query("region_code")})
 	if err != nil {
 		return err
 	}

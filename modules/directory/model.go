@@ -15,6 +15,7 @@ import (
 const (
 	PermTenantCreate = "tenant:create" // register a tenant with its first administrator
 	PermTenantList   = "tenant:list"   // list the register
+	PermTenantStatus = "tenant:status" // suspend or reinstate a tenant (the platform operator)
 )
 
 // SortCreatedAt is the sort key of List (the only one: the register lists in order of creation).
@@ -23,6 +24,8 @@ const SortCreatedAt = "created_at"
 // Filter narrows List; the zero value lists every tenant.
 type Filter struct {
 	Kind tenants.Kind // only tenants of this kind ("" for all)
+	// RegionCode narrows to tenants whose region lies in it (its jurisdiction prefix: 460000 → "46").
+	RegionCode string
 }
 
 // NewTenant is the input to create a tenant.

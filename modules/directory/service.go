@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -165,6 +166,53 @@ func (s *Service) SetStatus(ctx context.Context, tx bun.Tx, id uuid.UUID, status
 		return audit.Record(ctx, tx, audit.Event{Action: "tenant.status", TargetType: "tenant", TargetID: id.String(),
 			Before: map[string]any{"status": t.Status}, After: map[string]any{"status": status, "reason": reason}})
 	})
+}
+
+// ErrOwnTenant refuses to suspend the platform's own tenant (the operator would lock itself out).
+var ErrOwnTenant = platform.Unprocessable("own_tenant", "the platform's own tenant cannot be suspended")
+
+// SetTenantStatus suspends (tenants.StatusSuspended) or reinstates (tenants.StatusActive) a tenant on
+// the platform operator's decision, with a reason, audited in the platform's log (tenant.suspend,
+// tenant.reinstate) and in the tenant's (tenant.status). Only the platform tenant may call it.
+func (s *Service) SetTenantStatus(ctx context.Context, id uuid.UUID, status tenants.Status, reason string) (tenants.Tenant, error) {
+	if _, err := tenants.RequireKind(ctx, tenants.KindPlatform); err != nil {
+		return tenants.Tenant{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	var v platform.Validation
+	v.Check(status == tenants.StatusSuspended || status == tenants.StatusActive, "status", "invalid", "status must be suspended or active")
+	v.Check(reason != "" && len([]rune(reason)) <= 500, "reason", "required", "a reason of 1–500 characters is required")
+	if err := v.Err(); err != nil {
+		return tenants.Tenant{}, err
+	}
+	var out tenants.Tenant
+	err := tenants.WithTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+		t, err := tenantWhere(ctx, tx, "id = ?", id)
+		if err != nil {
+			return err
+		}
+		if t.Kind == tenants.KindPlatform {
+			return ErrOwnTenant
+		}
+		if t.Status == tenants.StatusDisabled {
+			return platform.E(platform.KindConflict, "invalid_state", "a disabled tenant cannot change status")
+		}
+		action := "tenant.suspend"
+		if status == tenants.StatusActive {
+			action = "tenant.reinstate"
+		}
+		if err := audit.Record(ctx, tx, audit.Event{Action: action, TargetType: "tenant", TargetID: id.String(),
+			Before: map[string]any{"status": t.Status, "slug": t.Slug}, After: map[string]any{"status": status, "reason": reason}}); err != nil {
+			return err
+		}
+		if err := s.SetStatus(ctx, tx, id, status, reason); err != nil {
+			return err
+		}
+		t.Status = status
+		out = t
+		return nil
+	})
+	return out, err
 }
 
 func scopeOf(t tenants.Tenant) tenants.Scope {

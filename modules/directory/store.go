@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/regions"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -86,6 +87,9 @@ func listTenants(ctx context.Context, db bun.IDB, f Filter, desc bool, after ten
 	q := db.NewSelect().Model(&rows)
 	if f.Kind != "" {
 		q = q.Where("kind = ?", string(f.Kind))
+	}
+	if f.RegionCode != "" {
+		q = q.Where("region_code LIKE ?", regions.JurisdictionPrefix(f.RegionCode)+"%")
 	}
 	op, dir := ">", "ASC"
 	if desc {

@@ -58,6 +58,13 @@ var pinnedColumns = []struct{ table, column, typ string }{
 	{"batches", "created_at", "timestamp with time zone"},
 	{"batch_supervisors", "tenant_id", "uuid"},
 	{"batch_supervisors", "batch_id", "uuid"},
+	// Risk-weighted sampling's signals (Records.Objections, Records.EvaluatorOverlap).
+	{"batch_supervisors", "user_id", "uuid"},
+	{"batch_evaluators", "tenant_id", "uuid"},
+	{"batch_evaluators", "batch_id", "uuid"},
+	{"batch_evaluators", "user_id", "uuid"},
+	{"objections", "tenant_id", "uuid"},
+	{"objections", "created_at", "timestamp with time zone"},
 
 	// Applications (Records.OpenApplications, joined with batches).
 	{"applications", "id", "uuid"},

@@ -138,7 +138,7 @@ func New(db *bun.DB, deps Deps, opts Options) (*Service, error) {
 		Inbox:        in,
 		Delivery:     send,
 		Stats:        stats.New(base),
-		Supervision:  supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec}),
+		Supervision:  supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec, Risks: records}),
 		Decisions:    decisions.New(base, decisions.Deps{Tenants: deps.Directory, Revoker: deps.Revoker}),
 		CrossCheck:   crosscheck.New(base, crosscheck.Deps{Facts: keeper, Applications: records}),
 		Reconcile:    rec,

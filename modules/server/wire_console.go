@@ -37,6 +37,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Todos: console.Todos{Batches: s.Lifecycle.Batches, Certificates: s.Certificates.Service,
 			Filings: s.Lifecycle.Filings, Decisions: s.Oversight.Oversight.Decisions},
 		Decisions: s.Oversight.Oversight.Decisions,
+		Regulator: s.consoleRegulator(),
+		Operator:  s.consoleOperator(),
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)

@@ -123,3 +123,45 @@ func (Records) OpenApplications(ctx context.Context, tx bun.IDB, fn func(Applica
 	}
 	return rows.Err()
 }
+
+// Objections counts, per institution, the objections raised in publicity since since (a signal of
+// risk-weighted sampling).
+func (Records) Objections(ctx context.Context, tx bun.IDB, institutionIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int, error) {
+	out := map[uuid.UUID]int{}
+	if len(institutionIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		TenantID uuid.UUID `bun:"tenant_id,type:uuid"`
+		N        int       `bun:"n"`
+	}
+	err := tx.NewSelect().TableExpr("objections").ColumnExpr("tenant_id, count(*) AS n").
+		Where("tenant_id IN (?)", bun.In(institutionIDs)).Where("created_at >= ?", since).
+		GroupExpr("tenant_id").Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.TenantID] = r.N
+	}
+	return out, err
+}
+
+// EvaluatorOverlap counts, per institution, the batches whose exam started since since in which
+// one user both evaluates and is the internal quality supervisor — who then supervises themself (a
+// signal of risk-weighted sampling).
+func (Records) EvaluatorOverlap(ctx context.Context, tx bun.IDB, institutionIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int, error) {
+	out := map[uuid.UUID]int{}
+	if len(institutionIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		TenantID uuid.UUID `bun:"tenant_id,type:uuid"`
+		N        int       `bun:"n"`
+	}
+	err := tx.NewSelect().TableExpr("batches AS b").ColumnExpr("b.tenant_id, count(*) AS n").
+		Where("b.tenant_id IN (?)", bun.In(institutionIDs)).Where("b.exam_start >= ?", since).
+		Where("EXISTS (SELECT 1 FROM batch_evaluators e JOIN batch_supervisors s ON s.tenant_id = e.tenant_id AND s.batch_id = e.batch_id AND s.user_id = e.user_id WHERE e.tenant_id = b.tenant_id AND e.batch_id = b.id)").
+		GroupExpr("b.tenant_id").Scan(ctx, &rows)
+	for _, r := range rows {
+		out[r.TenantID] = r.N
+	}
+	return out, err
+}

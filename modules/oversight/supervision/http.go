@@ -55,6 +55,7 @@ type (
 		Institutions int    `json:"institutions" required:"true"`
 		Inspectors   int    `json:"inspectors" required:"true"`
 		Seed         string `json:"seed,omitempty"`
+		Method       string `json:"method,omitempty" enum:"random,risk_weighted"`
 		Kind         string `json:"kind,omitempty" enum:"routine,special,annual"`
 		Title        string `json:"title,omitempty"`
 	}
@@ -111,6 +112,10 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Permission: core.PermInspect, Request: new(samplingRequest), Response: new(Sampling), Status: 201}, h.sample)
 	r.Get("/oversight/sampling", httpx.Op{Summary: "Your draws, newest first", Tag: tag, Permission: core.PermRead,
 		List: samplingList, Response: new(platform.Page[Sampling])}, h.samplings)
+	r.Get("/oversight/sampling/:id", httpx.Op{Summary: "One of your draws: seed, method, weights and the signals behind them, results", Tag: tag,
+		Permission: core.PermRead, Response: new(Sampling)}, h.sampling)
+	r.Get("/oversight/sampling/:id/reproduce", httpx.Op{Summary: "Repeat a draw from its recorded seed, weights and population and compare",
+		Tag: tag, Permission: core.PermRead, Response: new(Reproduction)}, h.reproduce)
 
 	r.Get("/oversight/complaints", httpx.Op{Summary: "Public complaints about institutions in your jurisdiction (?status=&institution_id=)",
 		Tag: tag, Permission: core.PermRead, List: complaintList, Response: new(platform.Page[Complaint])}, h.complaints)
@@ -294,7 +299,7 @@ func (h *Handler) sample(c *fiber.Ctx) error {
 		return err
 	}
 	s, err := h.svc.Sample(c.UserContext(), SamplingInput{Institutions: req.Institutions, Inspectors: req.Inspectors, Seed: req.Seed,
-		Kind: req.Kind, Title: req.Title})
+		Method: req.Method, Kind: req.Kind, Title: req.Title})
 	if err != nil {
 		return err
 	}
@@ -364,4 +369,28 @@ func (h *Handler) publicSampling(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(s)
+}
+
+func (h *Handler) sampling(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	s, err := h.svc.Sampling(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s)
+}
+
+func (h *Handler) reproduce(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := h.svc.Reproduce(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
 }

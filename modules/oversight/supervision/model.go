@@ -170,6 +170,7 @@ type SamplingInput struct {
 	Institutions int
 	Inspectors   int
 	Seed         string // empty: a random seed is drawn and recorded
+	Method       string // random (default) or risk_weighted
 	Kind         string // the kind of the inspections created; default routine
 	Title        string
 }
@@ -183,6 +184,10 @@ func (in *SamplingInput) Validate() error {
 	if in.Kind == "" {
 		in.Kind = InspectionRoutine
 	}
+	if in.Method == "" {
+		in.Method = MethodRandom
+	}
+	v.Check(in.Method == MethodRandom || in.Method == MethodRiskWeighted, "method", "invalid", "method must be random or risk_weighted")
 	v.Check(validInspectionKind(in.Kind), "kind", "invalid", "kind must be routine, special or annual")
 	return v.Err()
 }

@@ -31,6 +31,22 @@ func (s *Service) Sample(ctx context.Context, in SamplingInput) (Sampling, error
 		}
 		in.Seed = hex.EncodeToString(b[:])
 	}
+	// A risk-weighted draw first reads the signals in the oversight transaction (the institutions'
+	// records are readable only there); the weights are recorded with the draw, so the draw is
+	// reproducible from what is recorded whatever the signals become later.
+	var risks map[uuid.UUID]map[string]int
+	var params *RiskParameters
+	if in.Method == MethodRiskWeighted {
+		p := DefaultRiskParameters()
+		err := s.base.Oversee(ctx, func(ctx context.Context, tx bun.Tx, j core.Jurisdiction) (err error) {
+			risks, p.Window, err = s.riskCounts(ctx, tx, j)
+			return err
+		})
+		if err != nil {
+			return Sampling{}, err
+		}
+		params = &p
+	}
 	var out Sampling
 	err := s.base.RegulatorWrite(ctx, func(ctx context.Context, tx bun.Tx, j core.Jurisdiction) error {
 		names, err := core.Tenants(ctx, tx, j.IDs)
@@ -40,7 +56,11 @@ func (s *Service) Sample(ctx context.Context, in SamplingInput) (Sampling, error
 		var instPop []SamplingMember
 		for _, id := range j.IDs {
 			if t := names[id]; t.Status != tenants.StatusDisabled {
-				instPop = append(instPop, SamplingMember{ID: id, Name: t.Name})
+				m := SamplingMember{ID: id, Name: t.Name}
+				if params != nil {
+					m.Weight, m.Signals = RiskWeight(*params, risks[id])
+				}
+				instPop = append(instPop, m)
 			}
 		}
 		inspPop, err := inspectors(ctx, tx, j.Regulator.TenantID)
@@ -55,7 +75,14 @@ func (s *Service) Sample(ctx context.Context, in SamplingInput) (Sampling, error
 		if err := v.Err(); err != nil {
 			return err
 		}
-		keyedInst, drawnInst := Draw(in.Seed, "institution", instPop, in.Institutions)
+		algorithm := SamplingAlgorithm
+		var keyedInst, drawnInst []SamplingMember
+		if params != nil {
+			algorithm = RiskSamplingAlgorithm
+			keyedInst, drawnInst = WeightedDraw(in.Seed, instPop, in.Institutions)
+		} else {
+			keyedInst, drawnInst = Draw(in.Seed, "institution", instPop, in.Institutions)
+		}
 		keyedInsp, drawnInsp := Draw(in.Seed, "inspector", inspPop, in.Inspectors)
 		now := s.base.Now()
 		id := uuid.New()
@@ -81,7 +108,11 @@ func (s *Service) Sample(ctx context.Context, in SamplingInput) (Sampling, error
 		ip, _ := json.Marshal(keyedInst)
 		sp, _ := json.Marshal(keyedInsp)
 		rs, _ := json.Marshal(res)
-		row := &samplingRow{TenantID: j.Regulator.TenantID, ID: id, Seed: in.Seed, Algorithm: SamplingAlgorithm,
+		var pp json.RawMessage
+		if params != nil {
+			pp, _ = json.Marshal(params)
+		}
+		row := &samplingRow{TenantID: j.Regulator.TenantID, ID: id, Seed: in.Seed, Method: in.Method, Parameters: pp, Algorithm: algorithm,
 			InstitutionsRequested: in.Institutions, InspectorsRequested: in.Inspectors, InstitutionPopulation: ip,
 			InspectorPopulation: sp, Result: rs, CreatedBy: core.ActorID(ctx), CreatedAt: now}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
@@ -89,7 +120,7 @@ func (s *Service) Sample(ctx context.Context, in SamplingInput) (Sampling, error
 		}
 		out = row.sampling()
 		return audit.Record(ctx, tx, audit.Event{Action: "oversight.sampling.draw", TargetType: "sampling", TargetID: id.String(),
-			After: map[string]any{"seed": in.Seed, "institutions": in.Institutions, "inspectors": in.Inspectors, "result": res}})
+			After: map[string]any{"seed": in.Seed, "method": in.Method, "institutions": in.Institutions, "inspectors": in.Inspectors, "result": res}})
 	})
 	return out, err
 }
@@ -124,6 +155,12 @@ func (s *Service) PublicSampling(ctx context.Context, id uuid.UUID) (Sampling, e
 			return err
 		}
 		out = row.sampling()
+		// The public sees the weights (enough to repeat the draw), not the signals behind them.
+		for _, list := range [][]SamplingMember{out.InstitutionPopulation, out.Institutions} {
+			for i := range list {
+				list[i].Signals = nil
+			}
+		}
 		reg, err := core.GetTenant(ctx, tx, row.TenantID)
 		if err != nil {
 			return err
@@ -155,4 +192,66 @@ func (s *Service) PublicSampling(ctx context.Context, id uuid.UUID) (Sampling, e
 		return nil
 	})
 	return out, err
+}
+
+// Sampling returns one of the regulator's draws with everything recorded: seed, method, parameters,
+// populations (with each institution's weight and signals), results.
+func (s *Service) Sampling(ctx context.Context, id uuid.UUID) (Sampling, error) {
+	var out Sampling
+	err := s.base.ReadPage(ctx, "", tenants.RegulatorScope, func(ctx context.Context, tx bun.Tx, tenantID uuid.UUID, _ core.TimeKey) error {
+		row := new(samplingRow)
+		if err := tx.NewSelect().Model(row).Where("tenant_id = ?", tenantID).Where("id = ?", id).Scan(ctx); err != nil {
+			if tenants.IsNoRows(err) {
+				return ErrSamplingNotFound
+			}
+			return err
+		}
+		out = row.sampling()
+		return nil
+	})
+	return out, err
+}
+
+// Reproduce repeats one of the regulator's draws from what was recorded — seed, method, the
+// population with its weights, the numbers asked for — and compares the result with the recorded
+// one: anyone holding the published record gets the same.
+func (s *Service) Reproduce(ctx context.Context, id uuid.UUID) (Reproduction, error) {
+	sm, err := s.Sampling(ctx, id)
+	if err != nil {
+		return Reproduction{}, err
+	}
+	return ReproduceDraw(sm), nil
+}
+
+// ReproduceDraw repeats a recorded draw from its recorded inputs alone.
+func ReproduceDraw(sm Sampling) Reproduction {
+	pop := make([]SamplingMember, len(sm.InstitutionPopulation))
+	for i, m := range sm.InstitutionPopulation {
+		pop[i] = SamplingMember{ID: m.ID, Name: m.Name, Weight: m.Weight, Signals: m.Signals}
+	}
+	var drawn []SamplingMember
+	if sm.Method == MethodRiskWeighted {
+		_, drawn = WeightedDraw(sm.Seed, pop, sm.InstitutionsRequested)
+	} else {
+		_, drawn = Draw(sm.Seed, "institution", pop, sm.InstitutionsRequested)
+	}
+	insp := make([]SamplingMember, len(sm.InspectorPopulation))
+	for i, m := range sm.InspectorPopulation {
+		insp[i] = SamplingMember{ID: m.ID, Name: m.Name}
+	}
+	_, drawnInsp := Draw(sm.Seed, "inspector", insp, sm.InspectorsRequested)
+	same := func(a, b []SamplingMember) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if a[i].ID != b[i].ID || a[i].Key != b[i].Key {
+				return false
+			}
+		}
+		return true
+	}
+	return Reproduction{SamplingID: sm.ID, Seed: sm.Seed, Method: sm.Method, Algorithm: sm.Algorithm,
+		Identical: same(drawn, sm.Institutions) && same(drawnInsp, sm.Inspectors), Recorded: sm.Institutions, Recomputed: drawn,
+		Inspectors: same(drawnInsp, sm.Inspectors)}
 }

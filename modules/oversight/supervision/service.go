@@ -36,6 +36,8 @@ type Deps struct {
 	Tenants     Tenants
 	Supervisors Supervisors
 	Differences Differences
+	// Risks reads objections and evaluator overlap for risk-weighted draws (nil: those signals count 0).
+	Risks RiskSource
 }
 
 // Service keeps the regulator's supervision records and computes monitoring scores.

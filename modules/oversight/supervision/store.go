@@ -68,6 +68,8 @@ type samplingRow struct {
 	TenantID              uuid.UUID       `bun:"tenant_id,pk,type:uuid"`
 	ID                    uuid.UUID       `bun:"id,pk,type:uuid"`
 	Seed                  string          `bun:"seed"`
+	Method                string          `bun:"method"`
+	Parameters            json.RawMessage `bun:"parameters,type:jsonb,nullzero"`
 	Algorithm             string          `bun:"algorithm"`
 	InstitutionsRequested int             `bun:"institutions_requested"`
 	InspectorsRequested   int             `bun:"inspectors_requested"`
@@ -85,8 +87,15 @@ type samplingResult struct {
 }
 
 func (r *samplingRow) sampling() Sampling {
-	out := Sampling{ID: r.ID, RegulatorID: r.TenantID, Seed: r.Seed, Algorithm: r.Algorithm, InstitutionsRequested: r.InstitutionsRequested,
+	out := Sampling{ID: r.ID, RegulatorID: r.TenantID, Seed: r.Seed, Method: r.Method, Algorithm: r.Algorithm, InstitutionsRequested: r.InstitutionsRequested,
 		InspectorsRequested: r.InspectorsRequested, CreatedAt: r.CreatedAt.UTC()}
+	if out.Method == "" {
+		out.Method = MethodRandom
+	}
+	if len(r.Parameters) > 0 && string(r.Parameters) != "null" {
+		out.Parameters = new(RiskParameters)
+		_ = json.Unmarshal(r.Parameters, out.Parameters)
+	}
 	_ = json.Unmarshal(r.InstitutionPopulation, &out.InstitutionPopulation)
 	_ = json.Unmarshal(r.InspectorPopulation, &out.InspectorPopulation)
 	var res samplingResult

@@ -60,7 +60,10 @@ type ComplaintReceipt struct {
 type SamplingMember struct {
 	ID   uuid.UUID `json:"id"`
 	Name string    `json:"name"`
-	Key  string    `json:"key"` // hex HMAC-SHA256(seed, "<kind>:<id>"): members are drawn in key order
+	Key  string    `json:"key"` // hex HMAC-SHA256(seed, "<kind>:<id>"), or the weighted key: members are drawn in key order
+	// Weight and Signals: a risk-weighted draw's weight of the institution and the signals behind it.
+	Weight  float64      `json:"weight,omitempty"`
+	Signals []RiskSignal `json:"signals,omitempty"`
 }
 
 // SamplingAssignment is one drawn institution with the inspectors assigned to it.
@@ -77,11 +80,14 @@ type SamplingAssignment struct {
 
 // Sampling is a recorded double-random draw.
 type Sampling struct {
-	ID                    uuid.UUID            `json:"id"`
-	RegulatorID           uuid.UUID            `json:"regulator_id"`
-	RegulatorName         string               `json:"regulator_name,omitempty"`
-	Seed                  string               `json:"seed"`
-	Algorithm             string               `json:"algorithm"`
+	ID            uuid.UUID `json:"id"`
+	RegulatorID   uuid.UUID `json:"regulator_id"`
+	RegulatorName string    `json:"regulator_name,omitempty"`
+	Seed          string    `json:"seed"`
+	Method        string    `json:"method"` // random or risk_weighted
+	Algorithm     string    `json:"algorithm"`
+	// Parameters: a risk-weighted draw's floor, maximum weight and rules (nil for a random draw).
+	Parameters            *RiskParameters      `json:"parameters,omitempty"`
 	InstitutionsRequested int                  `json:"institutions_requested"`
 	InspectorsRequested   int                  `json:"inspectors_requested"`
 	InstitutionPopulation []SamplingMember     `json:"institution_population"`
@@ -112,4 +118,17 @@ type Score struct {
 	Signals       []Signal  `json:"signals"`
 	Explanation   string    `json:"explanation"`
 	Window        string    `json:"window"`
+}
+
+// Reproduction is a recorded draw repeated from its recorded seed, method, parameters and
+// population, side by side with what was recorded.
+type Reproduction struct {
+	SamplingID uuid.UUID        `json:"sampling_id"`
+	Seed       string           `json:"seed"`
+	Method     string           `json:"method"`
+	Algorithm  string           `json:"algorithm"`
+	Identical  bool             `json:"identical"` // the same members drawn, in the same order, with the same keys
+	Recorded   []SamplingMember `json:"recorded"`
+	Recomputed []SamplingMember `json:"recomputed"`
+	Inspectors bool             `json:"inspectors_identical"`
 }
