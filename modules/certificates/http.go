@@ -114,11 +114,11 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Access: httpx.Public, Produces: "application/json"}, h.statusList)
 }
 
-// Pages mounts the public non-API documents on the app: the JWKS, the verification page and the
-// issuer ids (page_issuer.go).
+// Pages mounts the public non-API documents on the app: the JWKS and the issuer ids
+// (page_issuer.go). The verification page (/verify/{number}) is the web console's, in its design, over
+// the same service and limiter (modules/console/page_public.go).
 func (h *Handler) Pages(app fiber.Router) {
 	app.Get("/.well-known/skillcert/keys", h.jwks)
-	app.Get("/verify/:number", h.page)
 	h.issuerPages(app)
 }
 

@@ -101,6 +101,9 @@ type Deps struct {
 	Exams ExamDesk
 	// ExamDocuments renders tickets, sign-in sheets and the archive (nil: those links are not shown).
 	ExamDocuments ExamDocuments
+	// Public serves the public pages (page_public.go); without its Batches and Certificates they are
+	// not mounted.
+	Public Public
 	Log           *slog.Logger
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
@@ -122,6 +125,8 @@ type Console struct {
 	// examSteps inserts the exam administration steps (考场编排, 准考证) into a batch's flow; set by
 	// examPages (page_exams.go), nil until then.
 	examSteps stepSource
+	// evidence caches what the public verification page shows behind a certificate (page_public.go).
+	evidence *evidenceCache
 }
 
 // New builds the console: parses its templates and message catalogs (failing on any error, so a
