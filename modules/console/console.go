@@ -101,9 +101,6 @@ type Deps struct {
 	Exams ExamDesk
 	// ExamDocuments renders tickets, sign-in sheets and the archive (nil: those links are not shown).
 	ExamDocuments ExamDocuments
-	// Public serves the public pages (page_public.go); without its Batches and Certificates they are
-	// not mounted.
-	Public Public
 	Log           *slog.Logger
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
@@ -112,6 +109,10 @@ type Deps struct {
 	Secret []byte
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+
+	// Public serves the public pages (page_public.go); without its Batches and Certificates they are
+	// not mounted.
+	Public Public
 }
 
 // Console is the mounted web console.

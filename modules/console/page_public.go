@@ -139,10 +139,13 @@ type announcement struct {
 	SeatsLeft int
 	Slug      string
 	Open      bool // applications accepted now
+	// SelfRegistration: people apply themselves on the public page (social organisations); an
+	// enterprise's or a school's batches take applications through the institution.
+	SelfRegistration bool
 }
 
-func newAnnouncement(slug string, b batches.Batch, left int, now time.Time) announcement {
-	return announcement{B: b, SeatsLeft: left, Slug: slug,
+func newAnnouncement(t tenants.Tenant, b batches.Batch, left int, now time.Time) announcement {
+	return announcement{B: b, SeatsLeft: left, Slug: t.Slug, SelfRegistration: t.Kind == tenants.KindSocialOrg,
 		Open: b.Status == batches.StatusOpen && now.Before(b.ApplicationDeadline) && left > 0}
 }
 
@@ -165,7 +168,7 @@ func (c *Console) publicInstitution(fc *fiber.Ctx) error {
 	p := publicInstitutionPage{Tenant: t}
 	now := c.d.Now()
 	for _, b := range page.Items {
-		p.Items = append(p.Items, newAnnouncement(t.Slug, b, left[b.ID], now))
+		p.Items = append(p.Items, newAnnouncement(t, b, left[b.ID], now))
 	}
 	if page.NextCursor != "" {
 		p.Next = "/i/" + url.PathEscape(t.Slug) + "?cursor=" + url.QueryEscape(page.NextCursor)
@@ -190,7 +193,7 @@ func (c *Console) publicAnnouncement(fc *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.renderPublic(fc, "public_batch", publicAnnouncementPage{Tenant: t, A: newAnnouncement(t.Slug, b, left, c.d.Now())})
+	return c.renderPublic(fc, "public_batch", publicAnnouncementPage{Tenant: t, A: newAnnouncement(t, b, left, c.d.Now())})
 }
 
 // objectionForm is the publicity page's objection form; its fields are named as the API's body.
@@ -407,7 +410,8 @@ type verifyPage struct {
 	Missing bool // a number was given and no certificate has it
 	Found   bool
 	Valid   bool
-	Matched *bool // nil: no name given
+	NameChecked bool // a name was given
+	NameOK      bool // and it is the holder's
 	L       certificates.LookupView
 	Ev      *evidence
 	// The credential form.
@@ -466,7 +470,10 @@ func (c *Console) publicVerify(fc *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Found, p.Valid, p.L, p.Matched, p.Number = true, l.Valid, certificates.NewLookupView(l), l.NameMatches, l.Number
+	p.Found, p.Valid, p.L, p.Number = true, l.Valid, certificates.NewLookupView(l), l.Number
+	if l.NameMatches != nil {
+		p.NameChecked, p.NameOK = true, *l.NameMatches
+	}
 	p.Ev, err = c.evidenceOf(ctx, l.Number, l.Valid)
 	if err != nil {
 		c.d.Log.WarnContext(ctx, "console: certificate evidence unavailable", "number", l.Number, "err", err)
