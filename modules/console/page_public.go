@@ -404,16 +404,16 @@ func (c *Console) publicComplain(fc *fiber.Ctx) error {
 
 // verifyPage is /verify and /verify/{number}: the form, and the evidence once a number is given.
 type verifyPage struct {
-	Number  string
-	Name    string
-	Limited bool
-	Missing bool // a number was given and no certificate has it
-	Found   bool
-	Valid   bool
+	Number      string
+	Name        string
+	Limited     bool
+	Missing     bool // a number was given and no certificate has it
+	Found       bool
+	Valid       bool
 	NameChecked bool // a name was given
 	NameOK      bool // and it is the holder's
-	L       certificates.LookupView
-	Ev      *evidence
+	L           certificates.LookupView
+	Ev          *evidence
 	// The credential form.
 	Cred       string
 	CredResult *credential.Result
