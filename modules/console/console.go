@@ -126,8 +126,8 @@ type Console struct {
 	// examSteps inserts the exam administration steps (考场编排, 准考证) into a batch's flow; set by
 	// examPages (page_exams.go), nil until then.
 	examSteps stepSource
-	// evidence caches what the public verification page shows behind a certificate (page_public.go).
-	evidence *evidenceCache
+	// public holds the public verification page's caches (page_public.go).
+	public *publicCaches
 }
 
 // New builds the console: parses its templates and message catalogs (failing on any error, so a

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -93,7 +94,7 @@ func (c *Console) publicPages(r *router) {
 	if c.d.Public.Batches == nil || c.d.Public.Certificates == nil {
 		return
 	}
-	c.evidence = newEvidenceCache(evidenceTTL, evidenceMax)
+	c.public = &publicCaches{evidence: newTTLCache[*evidence](evidenceTTL, evidenceMax), pages: newTTLCache[[]byte](evidenceTTL, pageMax)}
 	pub := access{Public: true}
 	r.get("/i/:slug", pub, c.publicInstitution)
 	r.get("/i/:slug/batches/:id", pub, c.publicAnnouncement)
@@ -108,11 +109,17 @@ func (c *Console) publicPages(r *router) {
 
 // renderPublic renders a public page: the layout without the staff menu or banners, whoever visits.
 func (c *Console) renderPublic(fc *fiber.Ctx, name string, page any) error {
+	return c.executePublic(fc, name, page, c.csrfToken(fc), func(b []byte) { fc.Response().SetBody(b) })
+}
+
+// executePublic renders a public page with the given CSRF token and hands the bytes (valid during the
+// call only) to out.
+func (c *Console) executePublic(fc *fiber.Ctx, name string, page any, csrf string, out func([]byte)) error {
 	set, ok := c.tmpl.pages[name]
 	if !ok {
 		return fmt.Errorf("console: no template %q", name)
 	}
-	v := view{L: c.i18n.localizer(requestLanguage(fc)), CSRF: c.csrfToken(fc), Path: fc.Path(), Page: page}
+	v := view{L: c.i18n.localizer(requestLanguage(fc)), CSRF: csrf, Path: fc.Path(), Page: page}
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer renderBuffers.Put(buf)
 	buf.Reset()
@@ -120,9 +127,22 @@ func (c *Console) renderPublic(fc *fiber.Ctx, name string, page any) error {
 		return fmt.Errorf("console: rendering %s: %w", name, err)
 	}
 	fc.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	fc.Response().SetBody(buf.Bytes())
+	out(buf.Bytes())
 	return nil
 }
+
+// publicCaches are the verification page's caches (the console's public field).
+type publicCaches struct {
+	evidence *ttlCache[*evidence]
+	// pages keeps the rendered page of a number, by status and language, with csrfSlot where the
+	// visitor's CSRF token goes: for a number without a name to check, the page is the same for
+	// everyone until the certificate's status changes, and the status is read on every request.
+	pages *ttlCache[[]byte]
+}
+
+// csrfSlot stands for the CSRF token in a cached page (a token is base64url: the slot can't occur
+// in one, nor does html/template escape it).
+const csrfSlot = "CSRF-SLOT-8d1f0c2b"
 
 // publicNotFound answers an unknown institution, batch or page of the public with a 404 page that
 // leads back to verification.
@@ -474,17 +494,40 @@ func (c *Console) publicVerify(fc *fiber.Ctx) error {
 	if l.NameMatches != nil {
 		p.NameChecked, p.NameOK = true, *l.NameMatches
 	}
-	p.Ev, err = c.evidenceOf(ctx, l.Number, l.Valid)
+	if p.Name != "" {
+		p.Ev = c.evidenceOrNil(ctx, l)
+		return c.renderPublic(fc, "public_verify", p)
+	}
+	key := l.Number + "|" + strconv.FormatBool(l.Valid) + "|" + requestLanguage(fc).String() + "|" + fc.Path()
+	token := c.csrfToken(fc)
+	if b, ok := c.public.pages.get(key, c.d.Now()); ok {
+		fc.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		fc.Response().SetBody(bytes.ReplaceAll(b, []byte(csrfSlot), []byte(token)))
+		return nil
+	}
+	p.Ev = c.evidenceOrNil(ctx, l)
+	return c.executePublic(fc, "public_verify", p, csrfSlot, func(b []byte) {
+		if p.Ev != nil { // a page without its evidence (unavailable for now) is not kept
+			c.public.pages.put(key, bytes.Clone(b), c.d.Now())
+		}
+		fc.Response().SetBody(bytes.ReplaceAll(b, []byte(csrfSlot), []byte(token)))
+	})
+}
+
+// evidenceOrNil is the evidence of a certificate, or nil (logged) when it can't be read now: the
+// page still shows the live lookup.
+func (c *Console) evidenceOrNil(ctx context.Context, l certificates.Lookup) *evidence {
+	ev, err := c.evidenceOf(ctx, l.Number, l.Valid)
 	if err != nil {
 		c.d.Log.WarnContext(ctx, "console: certificate evidence unavailable", "number", l.Number, "err", err)
 	}
-	return c.renderPublic(fc, "public_verify", p)
+	return ev
 }
 
 // evidenceOf returns the evidence of a certificate from the cache, reading it on a miss.
 func (c *Console) evidenceOf(ctx context.Context, number string, valid bool) (*evidence, error) {
-	key := number + "|" + fmt.Sprint(valid)
-	if ev, ok := c.evidence.get(key, c.d.Now()); ok {
+	key := number + "|" + strconv.FormatBool(valid)
+	if ev, ok := c.public.evidence.get(key, c.d.Now()); ok {
 		return ev, nil
 	}
 	e, err := c.d.Public.Certificates.Evidence(ctx, number)
@@ -514,7 +557,7 @@ func (c *Console) evidenceOf(ctx context.Context, number string, valid bool) (*e
 			return nil, err
 		}
 	}
-	c.evidence.put(key, ev, c.d.Now())
+	c.public.evidence.put(key, ev, c.d.Now())
 	return ev, nil
 }
 
@@ -572,41 +615,44 @@ func (c *Console) publicVerifyCredential(fc *fiber.Ctx) error {
 	return c.renderPublic(fc, "public_verify", p)
 }
 
-// The evidence cache: bounded, with a time to live so that what could still change (a filing's
-// validity) shows within minutes.
+// The caches of the verification page: bounded, with a time to live so that what could still change
+// (a filing's validity) shows within minutes.
 
 const (
 	evidenceTTL = 5 * time.Minute
 	evidenceMax = 10_000
+	// pageMax bounds the rendered pages kept (about 10 KB each).
+	pageMax = 2_000
 )
 
-type evidenceCache struct {
+type ttlCache[V any] struct {
 	mu  sync.RWMutex
-	m   map[string]evidenceEntry
+	m   map[string]ttlEntry[V]
 	ttl time.Duration
 	max int
 }
 
-type evidenceEntry struct {
-	ev      *evidence
+type ttlEntry[V any] struct {
+	v       V
 	expires time.Time
 }
 
-func newEvidenceCache(ttl time.Duration, max int) *evidenceCache {
-	return &evidenceCache{m: map[string]evidenceEntry{}, ttl: ttl, max: max}
+func newTTLCache[V any](ttl time.Duration, max int) *ttlCache[V] {
+	return &ttlCache[V]{m: map[string]ttlEntry[V]{}, ttl: ttl, max: max}
 }
 
-func (c *evidenceCache) get(key string, now time.Time) (*evidence, bool) {
+func (c *ttlCache[V]) get(key string, now time.Time) (V, bool) {
 	c.mu.RLock()
 	e, ok := c.m[key]
 	c.mu.RUnlock()
 	if !ok || now.After(e.expires) {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	return e.ev, true
+	return e.v, true
 }
 
-func (c *evidenceCache) put(key string, ev *evidence, now time.Time) {
+func (c *ttlCache[V]) put(key string, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
@@ -620,5 +666,5 @@ func (c *evidenceCache) put(key string, ev *evidence, now time.Time) {
 			clear(c.m)
 		}
 	}
-	c.m[key] = evidenceEntry{ev: ev, expires: now.Add(c.ttl)}
+	c.m[key] = ttlEntry[V]{v: v, expires: now.Add(c.ttl)}
 }
