@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -396,6 +395,3 @@ func (h *Handler) jwks(c *fiber.Ctx) error {
 	}
 	return c.Send(b)
 }
-
-// number normalises a path parameter for lookups.
-func number(c *fiber.Ctx) string { return strings.ToUpper(strings.TrimSpace(c.Params("number"))) }

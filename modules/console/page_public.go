@@ -94,7 +94,7 @@ func (c *Console) publicPages(r *router) {
 	if c.d.Public.Batches == nil || c.d.Public.Certificates == nil {
 		return
 	}
-	c.public = &publicCaches{evidence: newTTLCache[*evidence](evidenceTTL, evidenceMax), pages: newTTLCache[[]byte](evidenceTTL, pageMax)}
+	c.public = &publicCaches{evidence: newTTLCache[*evidence](evidenceTTL, evidenceMax), pages: newTTLCache[[][]byte](evidenceTTL, pageMax)}
 	pub := access{Public: true}
 	r.get("/i/:slug", pub, c.publicInstitution)
 	r.get("/i/:slug/batches/:id", pub, c.publicAnnouncement)
@@ -137,7 +137,7 @@ type publicCaches struct {
 	// pages keeps the rendered page of a number, by status and language, with csrfSlot where the
 	// visitor's CSRF token goes: for a number without a name to check, the page is the same for
 	// everyone until the certificate's status changes, and the status is read on every request.
-	pages *ttlCache[[]byte]
+	pages *ttlCache[[][]byte]
 }
 
 // csrfSlot stands for the CSRF token in a cached page (a token is base64url: the slot can't occur
@@ -500,18 +500,32 @@ func (c *Console) publicVerify(fc *fiber.Ctx) error {
 	}
 	key := l.Number + "|" + strconv.FormatBool(l.Valid) + "|" + requestLanguage(fc).String() + "|" + fc.Path()
 	token := c.csrfToken(fc)
-	if b, ok := c.public.pages.get(key, c.d.Now()); ok {
+	if parts, ok := c.public.pages.get(key, c.d.Now()); ok {
 		fc.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		fc.Response().SetBody(bytes.ReplaceAll(b, []byte(csrfSlot), []byte(token)))
+		writeWithToken(fc, parts, token)
 		return nil
 	}
 	p.Ev = c.evidenceOrNil(ctx, l)
 	return c.executePublic(fc, "public_verify", p, csrfSlot, func(b []byte) {
+		parts := bytes.Split(bytes.Clone(b), []byte(csrfSlot))
 		if p.Ev != nil { // a page without its evidence (unavailable for now) is not kept
-			c.public.pages.put(key, bytes.Clone(b), c.d.Now())
+			c.public.pages.put(key, parts, c.d.Now())
 		}
-		fc.Response().SetBody(bytes.ReplaceAll(b, []byte(csrfSlot), []byte(token)))
+		writeWithToken(fc, parts, token)
 	})
+}
+
+// writeWithToken writes a cached page's parts with the token between them into the response's
+// (pooled) body buffer.
+func writeWithToken(fc *fiber.Ctx, parts [][]byte, token string) {
+	res := fc.Response()
+	res.ResetBody()
+	for i, part := range parts {
+		if i > 0 {
+			res.AppendBodyString(token)
+		}
+		res.AppendBody(part)
+	}
 }
 
 // evidenceOrNil is the evidence of a certificate, or nil (logged) when it can't be read now: the
