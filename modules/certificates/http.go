@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -114,11 +113,11 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Access: httpx.Public, Produces: "application/json"}, h.statusList)
 }
 
-// Pages mounts the public non-API documents on the app: the JWKS, the verification page and the
-// issuer ids (page_issuer.go).
+// Pages mounts the public non-API documents on the app: the JWKS and the issuer ids
+// (page_issuer.go). The verification page (/verify/{number}) is the web console's, in its design, over
+// the same service and limiter (modules/console/page_public.go).
 func (h *Handler) Pages(app fiber.Router) {
 	app.Get("/.well-known/skillcert/keys", h.jwks)
-	app.Get("/verify/:number", h.page)
 	h.issuerPages(app)
 }
 
@@ -396,6 +395,3 @@ func (h *Handler) jwks(c *fiber.Ctx) error {
 	}
 	return c.Send(b)
 }
-
-// number normalises a path parameter for lookups.
-func number(c *fiber.Ctx) string { return strings.ToUpper(strings.TrimSpace(c.Params("number"))) }

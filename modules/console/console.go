@@ -113,6 +113,10 @@ type Deps struct {
 	// operator's console (page_operator.go).
 	Regulator Regulator
 	Operator  Operator
+
+	// Public serves the public pages (page_public.go); without its Batches and Certificates they are
+	// not mounted.
+	Public Public
 }
 
 // Console is the mounted web console.
@@ -128,6 +132,8 @@ type Console struct {
 	examSteps stepSource
 	// appRows caches the applications table's rendered rows by their whole input (page_batches_rows.go).
 	appRows *appRowCache
+	// public holds the public verification page's caches (page_public.go).
+	public *publicCaches
 }
 
 // New builds the console: parses its templates and message catalogs (failing on any error, so a

@@ -33,6 +33,7 @@ func (c *Console) pages(r *router) {
 	c.examPages(r)
 	c.regulatorPages(r)
 	c.operatorPages(r)
+	c.publicPages(r)
 }
 
 // loginForm is the login page's form; its fields are named as POST /api/v1/auth/login's body.

@@ -86,6 +86,9 @@ var publicRoutes = []string{
 	"GET /api/v1/public/status-lists/:id",
 	"POST /api/v1/public/complaints",
 	"GET /api/v1/public/sampling/:id",
+	// The console's public pages (page_public.go), twins of the public API above.
+	"GET /i/:slug", "GET /i/:slug/batches/:id", "GET /i/:slug/batches/:id/publicity", "POST /i/:slug/batches/:id/publicity",
+	"GET /complaints", "POST /complaints", "GET /verify", "POST /verify/credential", "GET /verify/:number",
 }
 
 func routeKey(r httpx.Route) string { return r.Method + " " + r.Path }

@@ -39,6 +39,10 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Decisions: s.Oversight.Oversight.Decisions,
 		Regulator: s.consoleRegulator(),
 		Operator:  s.consoleOperator(),
+		// The public pages share the public API's services and limiters.
+		Public: console.Public{Batches: s.Lifecycle.Batches, Filings: s.Lifecycle.Filings, Certificates: s.Certificates.Service,
+			Complaints: s.Oversight.Oversight.Supervision, Lookups: s.Certificates.PublicLimiter,
+			Objections: s.Lifecycle.objections, ComplaintsRL: s.Oversight.complaints},
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
