@@ -48,6 +48,7 @@ var menu = []navItem{
 	{Path: "/oversight/complaints", Key: "reg.nav.complaints", Permission: oversight.PermRead},
 	{Path: "/oversight/decisions", Key: "reg.nav.decisions", Permission: oversight.PermRead},
 	{Path: "/oversight/flags", Key: "reg.nav.flags", Permission: oversight.PermRead},
+	{Path: "/oversight/reports", Key: "reg.nav.reports", Permission: oversight.PermRead},
 	{Path: "/oversight/reconciliation", Key: "reg.nav.reconciliation", Permission: oversight.PermRead},
 	{Path: "/oversight/sync", Key: "reg.nav.sync", Permission: oversight.PermRead},
 	{Path: "/platform/tenants", Key: "oper.nav.tenants", Permission: directory.PermTenantList},

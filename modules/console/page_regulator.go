@@ -16,6 +16,7 @@ import (
 	"github.com/skillcert/skillcert/modules/oversight/crosscheck"
 	"github.com/skillcert/skillcert/modules/oversight/decisions"
 	"github.com/skillcert/skillcert/modules/oversight/delivery"
+	"github.com/skillcert/skillcert/modules/oversight/inbox"
 	"github.com/skillcert/skillcert/modules/oversight/reconcile"
 	"github.com/skillcert/skillcert/modules/oversight/supervision"
 	"github.com/skillcert/skillcert/modules/platform"
@@ -78,6 +79,13 @@ type CrossChecks interface {
 	Flags(ctx context.Context, f crosscheck.Filter, req platform.PageRequest) (platform.Page[crosscheck.Flag], error)
 }
 
+// ReportStore is what the reports page needs (*inbox.Service; API twins GET /api/v1/oversight/reports
+// and …/reports/verify).
+type ReportStore interface {
+	Reports(ctx context.Context, f inbox.Filter, req platform.PageRequest) (platform.Page[inbox.Report], error)
+	Verify(ctx context.Context) (inbox.ChainCheck, error)
+}
+
 // Jurisdiction lists the institutions a regulator oversees, for names and pickers
 // (*institutions.Service).
 type Jurisdiction interface {
@@ -92,6 +100,7 @@ type Regulator struct {
 	Sync         SyncEndpoint
 	Reconcile    Reconciliation
 	CrossCheck   CrossChecks
+	Reports      ReportStore
 	Institutions Jurisdiction
 }
 
@@ -131,6 +140,9 @@ func (c *Console) regulatorPages(r *router) {
 	}
 	if g.Reconcile != nil && g.Institutions != nil {
 		r.get("/oversight/reconciliation", access{Permission: oversight.PermRead}, c.regReconciliationPage)
+	}
+	if g.Reports != nil && g.Institutions != nil {
+		r.get("/oversight/reports", access{Permission: oversight.PermRead}, c.regReportsPage)
 	}
 	if g.CrossCheck != nil && g.Institutions != nil {
 		r.get("/oversight/flags", access{Permission: oversight.PermRead}, c.regFlagsPage)
@@ -882,4 +894,49 @@ func (c *Console) regFlagsPage(fc *fiber.Ctx) error {
 		return err
 	}
 	return c.render(fc, "regulator_flags", regFlagsPage{Flags: page.Items, Names: names, List: lv.WithNext(page.NextCursor), Open: open})
+}
+
+// ---- 上报数据 ----
+
+var regReportList = &httpx.List{Sorts: []string{"seq"}}
+
+type regReportsPage struct {
+	Reports []inbox.Report
+	Names   map[uuid.UUID]core.Institution
+	List    listView
+	Since   string // YYYY-MM-DD, China's calendar
+	Chain   inbox.ChainCheck
+	Fields  map[string]string
+}
+
+// regReportsPage lists the reports received since a day (default: a week ago), oldest first, as
+// received (immutable copies), with the check of the store's hash chain.
+func (c *Console) regReportsPage(fc *fiber.Ctx) error {
+	ctx := fc.UserContext()
+	req, lv, err := c.parseList(fc, regReportList)
+	if err != nil {
+		return err
+	}
+	p := regReportsPage{Since: strings.TrimSpace(fc.Query("since"))}
+	if p.Since == "" {
+		p.Since = c.d.Now().In(core.CST).AddDate(0, 0, -7).Format(time.DateOnly)
+	}
+	since, perr := time.ParseInLocation(time.DateOnly, p.Since, core.CST)
+	if perr != nil {
+		p.Fields = map[string]string{"since": "field.format"}
+		fc.Status(fiber.StatusUnprocessableEntity)
+		since = c.d.Now().AddDate(0, 0, -7)
+	}
+	page, err := c.d.Regulator.Reports.Reports(ctx, inbox.Filter{Since: since}, req)
+	if err != nil {
+		return err
+	}
+	if p.Chain, err = c.d.Regulator.Reports.Verify(ctx); err != nil {
+		return err
+	}
+	if p.Names, _, err = c.regNames(ctx); err != nil {
+		return err
+	}
+	p.Reports, p.List = page.Items, lv.WithNext(page.NextCursor)
+	return c.render(fc, "regulator_reports", p)
 }

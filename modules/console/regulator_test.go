@@ -233,6 +233,10 @@ func TestRegWorkPages(t *testing.T) {
 	}
 	wantPage(t, b.do("GET", "/oversight/flags", nil), http.StatusOK, "没有预警")
 	wantPage(t, b.do("GET", "/oversight/reconciliation", nil), http.StatusOK, "对账差异")
+	wantPage(t, b.do("GET", "/oversight/reports", nil), http.StatusOK, "哈希链完整")
+	if p := b.do("GET", "/oversight/reports?since=yesterday", nil); p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("reports since a bad day: %d", p.status)
+	}
 	// English.
 	b.lang = "en"
 	wantPage(t, b.do("GET", "/oversight/inspections", nil), http.StatusOK, "Inspections", "Closed")

@@ -13,7 +13,7 @@ import (
 func (s *Server) consoleRegulator() console.Regulator {
 	o := s.Oversight.Oversight
 	return console.Regulator{Filings: s.Lifecycle.Filings, Supervision: o.Supervision, Decisions: o.Decisions, Sync: o.Delivery,
-		Reconcile: o.Reconcile, CrossCheck: o.CrossCheck, Institutions: o.Institutions}
+		Reconcile: o.Reconcile, CrossCheck: o.CrossCheck, Reports: o.Inbox, Institutions: o.Institutions}
 }
 
 // consoleOperator gives the operator's console the register and the platform's health.
