@@ -37,6 +37,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Todos: console.Todos{Batches: s.Lifecycle.Batches, Certificates: s.Certificates.Service,
 			Filings: s.Lifecycle.Filings, Decisions: s.Oversight.Oversight.Decisions},
 		Decisions: s.Oversight.Oversight.Decisions,
+		Portal: console.Portal{Candidates: s.Lifecycle.Candidates, Batches: s.Lifecycle.Batches,
+			Certificates: s.Certificates.Service, Limiter: s.Lifecycle.selfRegistrations},
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
