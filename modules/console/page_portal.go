@@ -171,14 +171,11 @@ func (c *Console) portalRegister(fc *fiber.Ctx) error {
 		return c.render(fc, "portal_apply", c.portalApplyView(t, b, f))
 	}
 	// The checks the service makes, all at once (it repeats them; nothing is decided here).
-	login := identity.NewUser{Username: f.Username, Password: password}
-	checks := []error{v.Err(), login.Validate(t.Kind, t.Slug, func(tenants.Kind, string) bool { return true })}
-	if len(v.Fields) == 0 {
-		norm := in
-		norm.Normalize()
-		checks = append(checks, norm.Validate(t.Kind, c.d.Now()))
-	}
-	for _, e := range checks {
+	login := identity.NewUser{Username: f.Username, Password: password, Roles: []string{candidates.RoleCandidate}}
+	norm := in
+	norm.Normalize()
+	for _, e := range []error{v.Err(), login.Validate(t.Kind, t.Slug, func(tenants.Kind, string) bool { return true }),
+		norm.Validate(t.Kind, c.d.Now())} {
 		portalFieldErrors(f.Fields, e)
 	}
 	if len(f.Fields) > 0 {
@@ -258,6 +255,7 @@ type portalApp struct {
 	Reasons   []string // the eligibility reasons in the page's language
 	Methods   []portalScore
 	FeeYuan   string
+	Result    string // pass, fail, absent; "" while scores are incomplete
 }
 
 // portalScore is one method's score beside its pass mark.
@@ -303,6 +301,9 @@ func (c *Console) portalAppOf(fc *fiber.Ctx, a batches.Application, cache map[uu
 	v := batches.NewApplicationView(a, false)
 	pa := portalApp{App: v, Batch: b, Reasons: v.Eligibility.Reasons, FeeYuan: yuan(a.FeeFen),
 		Published: b.Status == batches.StatusPublicity || b.Status == batches.StatusFinalized}
+	if v.Result != nil {
+		pa.Result = string(*v.Result)
+	}
 	if requestLanguage(fc) == langEN {
 		pa.Reasons = v.Eligibility.ReasonsEN
 	}
