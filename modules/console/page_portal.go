@@ -171,6 +171,12 @@ func (c *Console) portalRegister(fc *fiber.Ctx) error {
 		return c.render(fc, "portal_apply", c.portalApplyView(t, b, f))
 	}
 	// The checks the service makes, all at once (it repeats them; nothing is decided here).
+	if f.Username == "" {
+		f.Fields["username"] = "form.required"
+	}
+	if password == "" {
+		f.Fields["password"] = "form.required"
+	}
 	login := identity.NewUser{Username: f.Username, Password: password, Roles: []string{candidates.RoleCandidate}}
 	norm := in
 	norm.Normalize()

@@ -1,8 +1,12 @@
 package console_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -345,9 +349,81 @@ func TestPortalPhoto(t *testing.T) {
 	// The API twin serves the same photo to the candidate.
 	k.Do(t, "GET", "/api/v1/me/photo", k.Login(t, org.Tenant.Slug, "photo1"), nil).Want(t, http.StatusOK)
 	// Staff see it on the candidate's record.
-	var list struct{ Items []struct{ HasPhoto bool `json:"has_photo"` } }
+	var list struct {
+		Items []struct {
+			HasPhoto bool `json:"has_photo"`
+		}
+	}
 	k.Do(t, "GET", "/api/v1/candidates?q="+residentID(t, 601), org.Admin, nil).Want(t, http.StatusOK).Decode(t, &list)
 	if len(list.Items) != 1 || !list.Items[0].HasPhoto {
 		t.Errorf("staff's view of the candidate %+v", list.Items)
+	}
+}
+
+// portalMaxPageGzip is the budget of a candidate page with its assets (issue 14: ≤ 60 KB gzip): the
+// HTML, the stylesheet, the script and the images it loads, each gzipped as sent (or as it would be).
+const portalMaxPageGzip = 60 * 1024
+
+var portalAssetRef = regexp.MustCompile(`<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src|img[^>]+src)="([^"]+)"`)
+
+// portalGzipSize fetches path in b the way a browser does and returns its bytes on the wire,
+// gzipped (what the server sends gzipped is counted as sent; the rest is gzipped here).
+func portalGzipSize(t *testing.T, b *browser, path string) (int, page) {
+	t.Helper()
+	req := httptest.NewRequest("GET", strings.ReplaceAll(path, "&amp;", "&"), nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	for n, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: n, Value: v})
+	}
+	res, err := b.k.Server.App.Test(req, 30_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d", path, res.StatusCode)
+	}
+	if res.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		return len(raw), page{status: res.StatusCode, header: res.Header, body: string(plain)}
+	}
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
+	_, _ = zw.Write(raw)
+	_ = zw.Close()
+	return z.Len(), page{status: res.StatusCode, header: res.Header, body: string(raw)}
+}
+
+// TestPortalPageWeight: every candidate page, with everything it loads, is within 60 KB gzipped.
+func TestPortalPageWeight(t *testing.T) {
+	k := testkit.New(t)
+	org, batch := portalSocialOrg(t, k)
+	b, app := portalRegistered(t, k, org, batch, "light", "吴九", 801)
+	pages := map[string]*browser{portalApplyPath(org, batch): newBrowser(t, k)}
+	for _, p := range []string{"/my/applications", "/my/applications/" + app.ID.String(), "/my/tickets", "/my/certificates", "/my/photo"} {
+		pages[p] = b
+	}
+	for path, br := range pages {
+		t.Run(path, func(t *testing.T) {
+			total, p := portalGzipSize(t, br, path)
+			html := total
+			refs := portalAssetRef.FindAllStringSubmatch(p.body, -1)
+			if len(refs) < 2 {
+				t.Fatalf("found %d assets, want at least the stylesheet and the script", len(refs))
+			}
+			for _, m := range refs {
+				n, _ := portalGzipSize(t, br, m[1])
+				total += n
+			}
+			t.Logf("%s: HTML %d B + %d assets = %d B gzipped (budget %d)", path, html, len(refs), total, portalMaxPageGzip)
+			if total > portalMaxPageGzip {
+				t.Fatalf("%s weighs %d bytes gzipped with its assets, over %d", path, total, portalMaxPageGzip)
+			}
+		})
 	}
 }

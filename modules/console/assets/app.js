@@ -199,6 +199,7 @@
     }
     input.addEventListener("input", check);
     if (type) { type.addEventListener("change", check); }
-    if (input.value) { check(); }
+    // After a refused submit the server's message stands next to the field; the check starts on typing.
+    if (input.value && !document.getElementById(input.id + "-err")) { check(); }
   });
 })();
