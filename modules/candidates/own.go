@@ -9,11 +9,6 @@ import (
 	"github.com/skillcert/skillcert/tenants"
 )
 
-// PermCandidatePhotoOwn lets a candidate-role user read and replace their own certificate photo
-// (GET/PUT /me/photo and the portal's 我的照片): the only candidate data a candidate changes
-// themselves; everything else staff correct, because eligibility was decided on it.
-const PermCandidatePhotoOwn = "candidate:photo_own"
-
 // ownCandidateTx returns the candidate record of the user acting in ctx (404 not_found without one:
 // a login that is not a candidate has no own photo).
 func (s *Service) ownCandidateTx(ctx context.Context, tx bun.IDB) (Candidate, error) {

@@ -86,6 +86,8 @@ var publicRoutes = []string{
 	"GET /api/v1/public/status-lists/:id",
 	"POST /api/v1/public/complaints",
 	"GET /api/v1/public/sampling/:id",
+	"GET /i/:slug/batches/:id/apply",  // the candidates' portal: self-registration to an open batch
+	"POST /i/:slug/batches/:id/apply", // and its form (the console twin of the public applications)
 }
 
 func routeKey(r httpx.Route) string { return r.Method + " " + r.Path }
