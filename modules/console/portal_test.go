@@ -346,8 +346,14 @@ func TestPortalPhoto(t *testing.T) {
 	if img := b.do("GET", "/my/photo/image", nil); img.status != http.StatusOK || !strings.HasPrefix(img.body, "\x89PNG") {
 		t.Errorf("own photo: %d", img.status)
 	}
-	// The API twin serves the same photo to the candidate.
-	k.Do(t, "GET", "/api/v1/me/photo", k.Login(t, org.Tenant.Slug, "photo1"), nil).Want(t, http.StatusOK)
+	// The API twin serves and replaces the same photo, for the candidate only.
+	token := k.Login(t, org.Tenant.Slug, "photo1")
+	k.Do(t, "GET", "/api/v1/me/photo", token, nil).Want(t, http.StatusOK)
+	k.Do(t, "PUT", "/api/v1/me/photo", token, pngPhoto(t, 60, 80), "Content-Type", "image/png").Want(t, http.StatusOK)
+	k.Do(t, "PUT", "/api/v1/me/photo", org.Admin, pngPhoto(t, 60, 80), "Content-Type", "image/png").Want(t, http.StatusForbidden)
+	if got := signedIn(t, k, org, "admin").do("GET", "/my/photo", nil); got.status != http.StatusForbidden {
+		t.Errorf("admin on /my/photo: %d", got.status)
+	}
 	// Staff see it on the candidate's record.
 	var list struct {
 		Items []struct {
