@@ -177,6 +177,10 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Tag: tag, Permission: PermCandidateUpdate, Request: new(fileUpload), Response: new(PhotoView)}, h.putPhoto)
 	r.Get("/candidates/:id/photo", httpx.Op{Summary: "The certificate photo", Tag: tag, Permission: PermCandidateRead,
 		Produces: "image/jpeg"}, h.getPhoto)
+	r.Put("/me/photo", httpx.Op{Summary: "Upload your own certificate photo (candidates; JPEG or PNG, at most 2 MiB; multipart field file)",
+		Tag: tag, Permission: PermCandidatePhotoOwn, Request: new(fileUpload), Response: new(PhotoView)}, h.putOwnPhoto)
+	r.Get("/me/photo", httpx.Op{Summary: "Your own certificate photo (candidates)", Tag: tag, Permission: PermCandidatePhotoOwn,
+		Produces: "image/jpeg"}, h.getOwnPhoto)
 	r.Post("/public/institutions/:slug/batches/:id/applications", httpx.Op{
 		Summary: "Self-registration: apply to an open batch of a social organisation and get a candidate login",
 		Tag:     tag, Access: httpx.Public, Request: new(registrationRequest), Response: new(RegistrationView),
@@ -321,25 +325,52 @@ func (h *Handler) putPhoto(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var data []byte
-	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
-		rule := h.svc.Limits.Photo
-		tooLarge := error(ErrPhotoTooLarge)
-		if rule.MaxBytes != MaxPhotoBytes {
-			tooLarge = platform.E(platform.KindTooLarge, ErrPhotoTooLarge.Code, fmt.Sprintf("a photo is at most %d KiB", rule.MaxBytes>>10))
-		}
-		if _, data, err = upload(c, int64(rule.MaxBytes), tooLarge, "file", "photo"); err != nil {
-			return err
-		}
-	} else {
-		// A raw image body (Content-Type image/jpeg or image/png), within the 1 MiB of non-multipart bodies.
-		data = append([]byte(nil), c.Body()...)
+	data, err := h.photoBody(c)
+	if err != nil {
+		return err
 	}
 	p, err := h.svc.SetPhoto(c.UserContext(), id, data)
 	if err != nil {
 		return err
 	}
 	return c.JSON(NewPhotoView(p))
+}
+
+// photoBody reads an uploaded photo: the multipart field file (or photo), or a raw image body.
+func (h *Handler) photoBody(c *fiber.Ctx) ([]byte, error) {
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		rule := h.svc.Limits.Photo
+		tooLarge := error(ErrPhotoTooLarge)
+		if rule.MaxBytes != MaxPhotoBytes {
+			tooLarge = platform.E(platform.KindTooLarge, ErrPhotoTooLarge.Code, fmt.Sprintf("a photo is at most %d KiB", rule.MaxBytes>>10))
+		}
+		_, data, err := upload(c, int64(rule.MaxBytes), tooLarge, "file", "photo")
+		return data, err
+	}
+	// A raw image body (Content-Type image/jpeg or image/png), within the 1 MiB of non-multipart bodies.
+	return append([]byte(nil), c.Body()...), nil
+}
+
+// putOwnPhoto is PUT /me/photo: a candidate replaces their own certificate photo.
+func (h *Handler) putOwnPhoto(c *fiber.Ctx) error {
+	data, err := h.photoBody(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.svc.SetOwnPhoto(c.UserContext(), data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(NewPhotoView(p))
+}
+
+// getOwnPhoto is GET /me/photo: a candidate's own certificate photo.
+func (h *Handler) getOwnPhoto(c *fiber.Ctx) error {
+	p, err := h.svc.OwnPhoto(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return sendPhoto(c, p)
 }
 
 func (h *Handler) getPhoto(c *fiber.Ctx) error {
@@ -351,6 +382,11 @@ func (h *Handler) getPhoto(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return sendPhoto(c, p)
+}
+
+// sendPhoto answers with a photo, revalidated by its digest.
+func sendPhoto(c *fiber.Ctx, p Photo) error {
 	etag := `"` + p.SHA256 + `"`
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")

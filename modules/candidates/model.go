@@ -98,6 +98,10 @@ const (
 	PermCandidateRead   = "candidate:read"
 	PermCandidateUpdate = "candidate:update"
 	PermCandidateImport = "candidate:import"
+	// PermCandidatePhotoOwn lets a candidate-role user read and replace their own certificate photo
+	// (GET/PUT /me/photo, the portal's 我的照片): the only candidate data a candidate changes
+	// themselves; everything else staff correct, because eligibility was decided on it.
+	PermCandidatePhotoOwn = "candidate:photo_own"
 )
 
 // Sort keys of the candidate list.

@@ -102,6 +102,8 @@ type Deps struct {
 	// ExamDocuments renders tickets, sign-in sheets and the archive (nil: those links are not shown).
 	ExamDocuments ExamDocuments
 	Log           *slog.Logger
+	// Portal serves the candidates' portal: self-registration, 我的报名, 我的证书, 我的照片 (page_portal.go).
+	Portal Portal
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
 	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it

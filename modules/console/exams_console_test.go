@@ -154,7 +154,11 @@ func TestConsoleExamPages(t *testing.T) {
 		Where("tenant_id = ? AND name = ?", org.Tenant.ID, "王小明").Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	home := cb.do("GET", "/", nil)
+	// A candidate's home is the portal (page_portal.go), whose menu holds 我的准考证.
+	if home := cb.do("GET", "/", nil); home.status != http.StatusSeeOther || home.header.Get("Location") != "/my/applications" {
+		t.Fatalf("candidate's home: %d %q", home.status, home.header.Get("Location"))
+	}
+	home := cb.do("GET", "/my/applications", nil)
 	if !strings.Contains(home.body, `href="/my/tickets"`) || strings.Contains(home.body, `href="/exam-sites"`) {
 		t.Fatalf("candidate's menu:\n%s", home.body)
 	}

@@ -34,6 +34,7 @@ func (c *Console) pages(r *router) {
 	c.regulatorPages(r)
 	c.operatorPages(r)
 	c.publicPages(r)
+	c.portalPages(r)
 }
 
 // loginForm is the login page's form; its fields are named as POST /api/v1/auth/login's body.

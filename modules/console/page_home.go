@@ -35,7 +35,10 @@ var menu = []navItem{
 	{Path: "/evaluation-norms", Key: "nav.norms", Permission: cat.PermNormList, Kinds: []tenants.Kind{tenants.KindEnterprise}},
 	{Path: "/batches", Key: "nav.batches", Permission: batches.PermBatchList},
 	{Path: "/exam-sites", Key: "nav.exam_sites", Permission: exams.PermSiteRead},
+	{Path: "/my/applications", Key: "nav.my_applications", Permission: batches.PermApplicationListOwn},
 	{Path: "/my/tickets", Key: "nav.my_tickets", Permission: exams.PermTicketReadOwn},
+	{Path: "/my/certificates", Key: "nav.my_certificates", Permission: certificates.PermCertificateListOwn},
+	{Path: "/my/photo", Key: "nav.my_photo", Permission: candidates.PermCandidatePhotoOwn},
 	{Path: "/candidates", Key: "nav.candidates", Permission: candidates.PermCandidateList},
 	{Path: "/certificates", Key: "nav.certificates", Permission: certificates.PermCertificateList},
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
@@ -57,7 +60,11 @@ var menu = []navItem{
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {
 	var out []navItem
+	candidate := portalCandidateOnly(fc) // a candidate's menu is the portal's: no 工作台
 	for _, it := range menu {
+		if candidate && it.Path == "/" {
+			continue
+		}
 		if it.Permission != "" && !c.d.Authorizer.Can(fc.UserContext(), it.Permission) {
 			continue
 		}
@@ -86,6 +93,9 @@ type todo struct {
 }
 
 func (c *Console) home(fc *fiber.Ctx) error {
+	if portalCandidateOnly(fc) {
+		return fc.Redirect(portalHome, fiber.StatusSeeOther)
+	}
 	p := homePage{Todos: c.todos(fc)}
 	for _, it := range c.nav(fc) {
 		if it.Path != "/" {

@@ -89,6 +89,8 @@ var publicRoutes = []string{
 	// The console's public pages (page_public.go), twins of the public API above.
 	"GET /i/:slug", "GET /i/:slug/batches/:id", "GET /i/:slug/batches/:id/publicity", "POST /i/:slug/batches/:id/publicity",
 	"GET /complaints", "POST /complaints", "GET /verify", "POST /verify/credential", "GET /verify/:number",
+	"GET /i/:slug/batches/:id/apply",  // the candidates' portal: self-registration to an open batch
+	"POST /i/:slug/batches/:id/apply", // and its form (the console twin of the public applications)
 }
 
 func routeKey(r httpx.Route) string { return r.Method + " " + r.Path }

@@ -43,6 +43,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Public: console.Public{Batches: s.Lifecycle.Batches, Filings: s.Lifecycle.Filings, Certificates: s.Certificates.Service,
 			Complaints: s.Oversight.Oversight.Supervision, Lookups: s.Certificates.PublicLimiter,
 			Objections: s.Lifecycle.objections, ComplaintsRL: s.Oversight.complaints},
+		Portal: console.Portal{Candidates: s.Lifecycle.Candidates, Batches: s.Lifecycle.Batches,
+			Certificates: s.Certificates.Service, Limiter: s.Lifecycle.selfRegistrations},
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
