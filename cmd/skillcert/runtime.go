@@ -27,7 +27,7 @@ type runtime struct {
 	cfg      platform.Config
 	log      *slog.Logger
 	db       *bun.DB
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	queue    jobs.Redis
 	jobs     *jobs.Client
 	registry *prometheus.Registry
@@ -84,11 +84,11 @@ func openProduction(ctx context.Context, cfg platform.Config, log *slog.Logger, 
 			return nil, err
 		}
 	}
-	if r.rdb, err = platform.OpenRedis(ctx, cfg.RedisURL); err != nil {
+	if r.rdb, err = platform.ConnectRedis(ctx, cfg); err != nil {
 		r.Close()
 		return nil, err
 	}
-	if r.queue, err = jobs.RedisFromURL(cfg.RedisURL); err != nil {
+	if r.queue, err = jobs.RedisFromConfig(cfg); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -116,10 +116,12 @@ func openDev(ctx context.Context, cfg platform.Config, log *slog.Logger) (*runti
 		r.Close()
 		return nil, err
 	}
-	if r.rdb, err = platform.OpenRedis(ctx, r.devRedis.URL()); err != nil {
+	rdb, err := platform.OpenRedis(ctx, r.devRedis.URL())
+	if err != nil {
 		r.Close()
 		return nil, err
 	}
+	r.rdb = rdb
 	r.queue = r.devRedis.Conn()
 	if err := r.assemble(ctx); err != nil {
 		r.Close()
@@ -232,7 +234,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := r.bootstrap(ctx, cfg.AdminPassword); err != nil {
 		return err
 	}
-	log.Info("serving", "addr", cfg.Addr, "database", platform.RedactURL(cfg.DatabaseURL), "redis", platform.RedactURL(cfg.RedisURL))
+	log.Info("serving", "addr", cfg.Addr, "database", platform.RedactURL(cfg.DatabaseURL), "redis", cfg.RedisName())
 	return r.serveHTTP(ctx, nil)
 }
 

@@ -27,6 +27,12 @@ type Config struct {
 	WorkerAddr       string        // SKILLCERT_WORKER_ADDR: the worker's /healthz, /readyz, /metrics; "" = none
 	TrustedProxies   []string      // SKILLCERT_TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is believed
 
+	// RedisClusterAddrs (SKILLCERT_REDIS_CLUSTER_ADDRS, host:port,host:port,…) are the seed nodes of a
+	// Redis Cluster; when set they are used instead of RedisURL, with RedisPassword
+	// (SKILLCERT_REDIS_PASSWORD) if the cluster asks for one.
+	RedisClusterAddrs []string
+	RedisPassword     string
+
 	// Env is the environment the configuration was read from. Modules read their own tuning from it
 	// (e.g. oversight's SKILLCERT_SYNC_*), so that nothing reads the process environment behind the
 	// caller's back; nil reads as empty.
@@ -79,6 +85,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
+	if v := strings.TrimSpace(getenv("SKILLCERT_REDIS_CLUSTER_ADDRS")); v != "" {
+		for _, a := range strings.Split(v, ",") {
+			a = strings.TrimSpace(a)
+			if a == "" {
+				continue
+			}
+			if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+				return c, fmt.Errorf("SKILLCERT_REDIS_CLUSTER_ADDRS must list host:port addresses separated by commas, got %q", a)
+			}
+			c.RedisClusterAddrs = append(c.RedisClusterAddrs, a)
+		}
+	}
+	c.RedisPassword = getenv("SKILLCERT_REDIS_PASSWORD")
 	if v := getenv("SKILLCERT_PUBLIC_RATE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -138,10 +157,19 @@ func (c Config) RequireServices(needRedis bool) error {
 	if c.DatabaseURL == "" {
 		return fmt.Errorf("SKILLCERT_DATABASE_URL is not set (serve, worker and migrate run on PostgreSQL; use `skillcert dev` for the embedded mode)")
 	}
-	if needRedis && c.RedisURL == "" {
-		return fmt.Errorf("SKILLCERT_REDIS_URL is not set (serve and worker need Redis; use `skillcert dev` for the embedded mode)")
+	if needRedis && c.RedisURL == "" && len(c.RedisClusterAddrs) == 0 {
+		return fmt.Errorf("SKILLCERT_REDIS_URL is not set, nor SKILLCERT_REDIS_CLUSTER_ADDRS (serve and worker need Redis; use `skillcert dev` for the embedded mode)")
 	}
 	return nil
+}
+
+// RedisName describes the configured Redis for logs, without a secret: the cluster's seed addresses
+// or the redacted URL.
+func (c Config) RedisName() string {
+	if len(c.RedisClusterAddrs) > 0 {
+		return "cluster " + strings.Join(c.RedisClusterAddrs, ",")
+	}
+	return RedactURL(c.RedisURL)
 }
 
 // RedactURL returns u with any password replaced, for logs and error messages.

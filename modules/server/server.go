@@ -33,7 +33,7 @@ import (
 // Deps are the outside resources the server runs on.
 type Deps struct {
 	DB       *bun.DB
-	Redis    *redis.Client
+	Redis    redis.UniversalClient // a *redis.Client or, on a Redis Cluster, a *redis.ClusterClient
 	Log      *slog.Logger
 	Config   platform.Config
 	Registry *prometheus.Registry // nil: a new one
