@@ -32,6 +32,11 @@ type Config struct {
 	// (SKILLCERT_REDIS_PASSWORD) if the cluster asks for one.
 	RedisClusterAddrs []string
 	RedisPassword     string
+	// DatabaseReplicaURLs (SKILLCERT_DATABASE_REPLICA_URLS, comma-separated postgres:// URLs) are
+	// streaming replicas of DatabaseURL serving the reads that tolerate a short lag; a replica more
+	// than ReplicaMaxLag (SKILLCERT_REPLICA_MAX_LAG, default 5s) behind, or down, is skipped.
+	DatabaseReplicaURLs []string
+	ReplicaMaxLag       time.Duration
 
 	// Env is the environment the configuration was read from. Modules read their own tuning from it
 	// (e.g. oversight's SKILLCERT_SYNC_*), so that nothing reads the process environment behind the
@@ -98,6 +103,23 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.RedisPassword = getenv("SKILLCERT_REDIS_PASSWORD")
+	for _, u := range strings.Split(getenv("SKILLCERT_DATABASE_REPLICA_URLS"), ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "postgres" && pu.Scheme != "postgresql") || pu.Host == "" {
+			return c, fmt.Errorf("SKILLCERT_DATABASE_REPLICA_URLS must list postgres://user@host:5432/db URLs separated by commas, got %s", RedactURL(u))
+		}
+		c.DatabaseReplicaURLs = append(c.DatabaseReplicaURLs, u)
+	}
+	c.ReplicaMaxLag = 5 * time.Second
+	if v := strings.TrimSpace(getenv("SKILLCERT_REPLICA_MAX_LAG")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SKILLCERT_REPLICA_MAX_LAG must be a positive duration like 5s, got %q", v)
+		}
+		c.ReplicaMaxLag = d
+	}
 	if v := getenv("SKILLCERT_PUBLIC_RATE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
