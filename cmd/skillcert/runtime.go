@@ -28,6 +28,7 @@ type runtime struct {
 	log      *slog.Logger
 	db       *bun.DB
 	rdb      redis.UniversalClient
+	reads    *platform.Reads
 	queue    jobs.Redis
 	jobs     *jobs.Client
 	registry *prometheus.Registry
@@ -42,6 +43,7 @@ func (r *runtime) Close() {
 	if r.rdb != nil {
 		_ = r.rdb.Close()
 	}
+	r.reads.Close()
 	if r.db != nil {
 		_ = r.db.Close()
 	}
@@ -84,6 +86,8 @@ func openProduction(ctx context.Context, cfg platform.Config, log *slog.Logger, 
 			return nil, err
 		}
 	}
+	r.reads = platform.OpenReads(ctx, r.db, cfg.DatabaseReplicaURLs, cfg.ReplicaMaxLag, log)
+	r.reads.Start()
 	if r.rdb, err = platform.ConnectRedis(ctx, cfg); err != nil {
 		r.Close()
 		return nil, err
@@ -134,7 +138,7 @@ func (r *runtime) assemble(ctx context.Context) error {
 	r.registry = prometheus.NewRegistry()
 	r.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	r.jobs = jobs.NewClient(r.queue)
-	srv, err := server.New(ctx, server.Deps{DB: r.db, Redis: r.rdb, Log: r.log, Config: r.cfg, Registry: r.registry, Jobs: r.jobs})
+	srv, err := server.New(ctx, server.Deps{DB: r.db, Reads: r.reads, Redis: r.rdb, Log: r.log, Config: r.cfg, Registry: r.registry, Jobs: r.jobs})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ type Deps struct {
 	Config   platform.Config
 	Registry *prometheus.Registry // nil: a new one
 	Jobs     jobs.Enqueuer        // the task queue (asynq); services enqueue through it
+
+	// Reads are the PostgreSQL read replicas for lag-tolerant reads (nil: everything on DB).
+	Reads *platform.Reads
 }
 
 // Server is the assembled application.
