@@ -43,7 +43,6 @@ func BenchmarkEnqueue(b *testing.B) {
 			ctx := context.Background()
 			b.SetParallelism(4) // 2 cores × 4 = 8 goroutines
 			b.ResetTimer()
-			var n uint64
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
@@ -55,7 +54,6 @@ func BenchmarkEnqueue(b *testing.B) {
 					}
 				}
 			})
-			_ = n
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
 		})
 	}

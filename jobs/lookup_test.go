@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/skillcert/skillcert/modules/platform/dbtest"
 )
 
 func TestTaskState(t *testing.T) {
@@ -48,9 +46,7 @@ func TestTaskState(t *testing.T) {
 	}
 
 	// Losing the queue (Redis flushed or restarted empty) loses the task.
-	if err := dbtest.Redis(t).FlushDB(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
+	flushTestRedis(t)
 	if got, err := c.TaskState(ctx, "", "test:lookup", tenant, "now"); err != nil || got != TaskMissing {
 		t.Fatalf("after FLUSHDB: TaskState = %v, %v; want missing", got, err)
 	}

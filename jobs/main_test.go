@@ -21,6 +21,10 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // and a server takes any task from its queues.
 func testRedis(t *testing.T) Redis {
 	t.Helper()
+	if onCluster != nil { // the test runs inside TestOnRedisCluster
+		onCluster.FlushAll(t)
+		return RedisCluster(onCluster.Addrs, onCluster.Password)
+	}
 	if err := dbtest.Redis(t).FlushDB(context.Background()).Err(); err != nil {
 		t.Fatalf("flushing Redis: %v", err)
 	}
@@ -29,6 +33,18 @@ func testRedis(t *testing.T) Redis {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// flushTestRedis empties the Redis testRedis returned (the package's DB, or the whole cluster).
+func flushTestRedis(t *testing.T) {
+	t.Helper()
+	if onCluster != nil {
+		onCluster.FlushAll(t)
+		return
+	}
+	if err := dbtest.Redis(t).FlushDB(context.Background()).Err(); err != nil {
+		t.Fatalf("flushing Redis: %v", err)
+	}
 }
 
 // testLogger logs through t.Log until the test's cleanups have run, then drops lines, so a late

@@ -17,7 +17,40 @@ import (
 // that callers (cmd, tests of other packages) reach the queues through jobs without importing asynq,
 // which stays an implementation detail of this package.
 type Redis struct {
-	opt asynq.RedisClientOpt
+	opt asynq.RedisConnOpt // asynq.RedisClientOpt, or asynq.RedisClusterClientOpt on a cluster
+}
+
+// RedisCluster names a Redis Cluster by its seed addresses (SKILLCERT_REDIS_CLUSTER_ADDRS), with
+// SKILLCERT_REDIS_PASSWORD if any. asynq keeps every queue's keys in one hash slot ("asynq:{queue}:…"),
+// so its multi-key scripts run on the cluster unchanged; a queue lives on one master.
+func RedisCluster(addrs []string, password string) Redis {
+	return Redis{opt: clusterOpt{asynq.RedisClusterClientOpt{Addrs: append([]string(nil), addrs...), Password: password}}}
+}
+
+// clusterOpt is asynq's cluster option whose client reloads the slot map as soon as a node is gone
+// (platform.NewClusterClient), so the queues follow a promoted replica at once instead of failing
+// for up to ten seconds after a master's crash.
+type clusterOpt struct{ asynq.RedisClusterClientOpt }
+
+func (o clusterOpt) MakeRedisClient() any {
+	return platform.NewClusterClient(&redis.ClusterOptions{
+		Addrs:        o.Addrs,
+		MaxRedirects: o.MaxRedirects,
+		Username:     o.Username,
+		Password:     o.Password,
+		DialTimeout:  o.DialTimeout,
+		ReadTimeout:  o.ReadTimeout,
+		WriteTimeout: o.WriteTimeout,
+		TLSConfig:    o.TLSConfig,
+	})
+}
+
+// RedisFromConfig returns the queues' Redis for cfg: the cluster when cfg names one, else the URL.
+func RedisFromConfig(cfg platform.Config) (Redis, error) {
+	if len(cfg.RedisClusterAddrs) > 0 {
+		return RedisCluster(cfg.RedisClusterAddrs, cfg.RedisPassword), nil
+	}
+	return RedisFromURL(cfg.RedisURL)
 }
 
 // RedisFromURL turns SKILLCERT_REDIS_URL (redis://[user:password@]host:port/db, rediss:// for TLS,
@@ -105,9 +138,17 @@ func (d *DevRedis) Close() {
 }
 
 // RedisOf returns the queues' Redis that the go-redis client c talks to (the server's own client:
-// the console's health page inspects the queues on it).
-func RedisOf(c *redis.Client) Redis {
-	o := c.Options()
-	return Redis{opt: asynq.RedisClientOpt{Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB,
-		DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, TLSConfig: o.TLSConfig}}
+// the console's health page inspects the queues on it) — a single Redis or a Redis Cluster.
+func RedisOf(c redis.UniversalClient) Redis {
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		o := cc.Options()
+		return Redis{opt: clusterOpt{asynq.RedisClusterClientOpt{Addrs: append([]string(nil), o.Addrs...), Username: o.Username,
+			Password: o.Password, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, TLSConfig: o.TLSConfig}}}
+	}
+	if sc, ok := c.(*redis.Client); ok {
+		o := sc.Options()
+		return Redis{opt: asynq.RedisClientOpt{Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB,
+			DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout, TLSConfig: o.TLSConfig}}
+	}
+	panic(fmt.Sprintf("jobs: RedisOf: unsupported client %T", c))
 }

@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"github.com/hibiken/asynq"
+
 	"context"
 	"strings"
 	"testing"
@@ -28,7 +30,7 @@ func TestRedisFromURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o := o.opt; o.Addr != tt.addr || o.Username != tt.user || o.Password != tt.password || o.DB != tt.db || (o.TLSConfig != nil) != tt.tls {
+			if o := o.opt.(asynq.RedisClientOpt); o.Addr != tt.addr || o.Username != tt.user || o.Password != tt.password || o.DB != tt.db || (o.TLSConfig != nil) != tt.tls {
 				t.Errorf("got %+v", o)
 			}
 		})

@@ -143,7 +143,7 @@ func TestValidRole(t *testing.T) {
 // TestRevocationReachesEveryInstance runs two authorizers (two instances) on the real Redis: a role
 // revoked on one stops working on the other, cached decisions included.
 func TestRevocationReachesEveryInstance(t *testing.T) {
-	rdb := dbtest.Redis(t)
+	rdb := watcherRedis(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tenant, user := uuid.New(), uuid.New()
 	s := &store{as: []policies.Assignment{{TenantID: tenant, Kind: tenants.KindEnterprise, UserID: user, Role: "admin"}}}

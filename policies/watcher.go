@@ -36,7 +36,7 @@ type RoleChange struct {
 // reloads everything after a reconnect and on a timer — whatever is lost heals within ReloadEvery —
 // and keeps doing both while Redis is away.
 type Watcher struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	origin string
 	log    *slog.Logger
 	// ReloadEvery is the safety-net full reload period (default 5 minutes).
@@ -64,8 +64,10 @@ type pendingChange struct {
 // repairs them as it repairs a lost message).
 const maxPending = 10000
 
-// NewWatcher returns a watcher on rdb for this instance.
-func NewWatcher(rdb *redis.Client, log *slog.Logger) *Watcher {
+// NewWatcher returns a watcher on rdb for this instance. On a Redis Cluster (a *redis.ClusterClient)
+// PUBLISH reaches subscribers on every node, and the subscription follows the topology after a
+// failover; the resubscription triggers the same reload as any reconnect.
+func NewWatcher(rdb redis.UniversalClient, log *slog.Logger) *Watcher {
 	return &Watcher{rdb: rdb, origin: uuid.NewString(), log: log, ReloadEvery: 5 * time.Minute,
 		PublishTimeout: 2 * time.Second, pending: map[userInTenant]pendingChange{}}
 }

@@ -34,6 +34,7 @@ func WithTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun
 	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
 		return fn(ctx, tx)
 	}
+	platform.NoteWrite(ctx) // the request's later lag-tolerant reads go to the primary (platform.Reads)
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := setScope(ctx, tx, s.TenantID.String(), ""); err != nil {
 			return err
@@ -123,6 +124,7 @@ func WithConnTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, co
 	if !ok {
 		return ErrNoScope
 	}
+	platform.NoteWrite(ctx)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err

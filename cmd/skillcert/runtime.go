@@ -27,7 +27,8 @@ type runtime struct {
 	cfg      platform.Config
 	log      *slog.Logger
 	db       *bun.DB
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
+	reads    *platform.Reads
 	queue    jobs.Redis
 	jobs     *jobs.Client
 	registry *prometheus.Registry
@@ -42,6 +43,7 @@ func (r *runtime) Close() {
 	if r.rdb != nil {
 		_ = r.rdb.Close()
 	}
+	r.reads.Close()
 	if r.db != nil {
 		_ = r.db.Close()
 	}
@@ -84,11 +86,13 @@ func openProduction(ctx context.Context, cfg platform.Config, log *slog.Logger, 
 			return nil, err
 		}
 	}
-	if r.rdb, err = platform.OpenRedis(ctx, cfg.RedisURL); err != nil {
+	r.reads = platform.OpenReads(ctx, r.db, cfg.DatabaseReplicaURLs, cfg.ReplicaMaxLag, log)
+	r.reads.Start()
+	if r.rdb, err = platform.ConnectRedis(ctx, cfg); err != nil {
 		r.Close()
 		return nil, err
 	}
-	if r.queue, err = jobs.RedisFromURL(cfg.RedisURL); err != nil {
+	if r.queue, err = jobs.RedisFromConfig(cfg); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -116,10 +120,12 @@ func openDev(ctx context.Context, cfg platform.Config, log *slog.Logger) (*runti
 		r.Close()
 		return nil, err
 	}
-	if r.rdb, err = platform.OpenRedis(ctx, r.devRedis.URL()); err != nil {
+	rdb, err := platform.OpenRedis(ctx, r.devRedis.URL())
+	if err != nil {
 		r.Close()
 		return nil, err
 	}
+	r.rdb = rdb
 	r.queue = r.devRedis.Conn()
 	if err := r.assemble(ctx); err != nil {
 		r.Close()
@@ -132,7 +138,7 @@ func (r *runtime) assemble(ctx context.Context) error {
 	r.registry = prometheus.NewRegistry()
 	r.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	r.jobs = jobs.NewClient(r.queue)
-	srv, err := server.New(ctx, server.Deps{DB: r.db, Redis: r.rdb, Log: r.log, Config: r.cfg, Registry: r.registry, Jobs: r.jobs})
+	srv, err := server.New(ctx, server.Deps{DB: r.db, Reads: r.reads, Redis: r.rdb, Log: r.log, Config: r.cfg, Registry: r.registry, Jobs: r.jobs})
 	if err != nil {
 		return err
 	}
@@ -232,7 +238,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := r.bootstrap(ctx, cfg.AdminPassword); err != nil {
 		return err
 	}
-	log.Info("serving", "addr", cfg.Addr, "database", platform.RedactURL(cfg.DatabaseURL), "redis", platform.RedactURL(cfg.RedisURL))
+	log.Info("serving", "addr", cfg.Addr, "database", platform.RedactURL(cfg.DatabaseURL), "redis", cfg.RedisName())
 	return r.serveHTTP(ctx, nil)
 }
 

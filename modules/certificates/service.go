@@ -65,6 +65,8 @@ type Config struct {
 	RetryAfter time.Duration
 	Log        *slog.Logger
 	Now        func() time.Time // nil: time.Now
+	// Reads routes the public verification and status lists to read replicas (nil: the primary).
+	Reads *platform.Reads
 }
 
 // Service issues, serves, verifies and revokes certificates.
@@ -86,6 +88,7 @@ type Service struct {
 	loadRender func() (*render.Renderer, error)
 
 	masterKeyState
+	reads *platform.Reads // lag-tolerant public reads (nil: the primary)
 }
 
 // NewService returns the certificates service.
@@ -95,6 +98,7 @@ func NewService(c Config) *Service {
 		photos: c.Photos, publicURL: strings.TrimRight(c.PublicURL, "/"), retryAfter: c.RetryAfter,
 		log: c.Log, now: c.Now, loadRender: c.Renderer, lookup: c.Queue,
 	}
+	s.reads = c.Reads
 	if l, ok := c.Jobs.(jobs.TaskLookup); ok && s.lookup == nil {
 		s.lookup = l
 	}
@@ -664,7 +668,8 @@ func (s *Service) resignStatusList(ctx context.Context, tx bun.IDB, tenantID uui
 // StatusList returns the signed revocation status list of an institution, as served publicly.
 func (s *Service) StatusList(ctx context.Context, institutionID uuid.UUID) ([]byte, error) {
 	var b []byte
-	err := tenants.SystemReadTx(ctx, s.db, func(ctx context.Context, tx bun.Tx) error {
+	// A status list may lag by the replicas' bound: a verifier caches it for longer anyway.
+	err := tenants.SystemReadTx(ctx, s.reads.DB(ctx, s.db), func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewSelect().Model((*statusListRow)(nil)).Column("credential").Where("tenant_id = ?", institutionID).Scan(ctx, &b)
 	})
 	if err != nil {
@@ -1195,7 +1200,7 @@ func (s *Service) LookupNumber(ctx context.Context, number, name string) (Lookup
 			return Lookup{}, ErrNotFound
 		}
 	}
-	r, err := getLookup(ctx, s.db, number)
+	r, err := getLookup(ctx, s.reads.DB(ctx, s.db), number) // a replica within the lag bound, or the primary
 	if err != nil {
 		return Lookup{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"strconv"
 	"time"
@@ -64,21 +65,28 @@ func (t *Throttle) keys(account, addr string) (string, string) {
 // Blocked reports whether the account or the address has used up its failures in this window.
 func (t *Throttle) Blocked(ctx context.Context, account, addr string) (bool, error) {
 	ka, kd := t.keys(account, addr)
-	vals, err := t.rdb.MGet(ctx, ka, kd).Result()
-	if err != nil {
+	// Two GETs in one pipeline, not MGET: on a Redis Cluster the two keys live in different hash
+	// slots, where MGET fails with CROSSSLOT; the cluster client sends each GET to its node.
+	p := t.rdb.Pipeline()
+	a, d := p.Get(ctx, ka), p.Get(ctx, kd)
+	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return false, err
 	}
-	return count(vals[0]) >= t.AccountLimit || count(vals[1]) >= t.AddressLimit, nil
+	return count(a.Val()) >= t.AccountLimit || count(d.Val()) >= t.AddressLimit, nil
 }
 
 // Fail counts one failed attempt against both.
 func (t *Throttle) Fail(ctx context.Context, account, addr string) error {
 	ka, kd := t.keys(account, addr)
-	p := t.rdb.TxPipeline()
-	p.Incr(ctx, ka)
-	p.Expire(ctx, ka, 2*t.Window)
-	p.Incr(ctx, kd)
-	p.Expire(ctx, kd, 2*t.Window)
+	// No MULTI: on a Redis Cluster the two keys live in different hash slots, where one transaction
+	// over both fails with CROSSSLOT. Each counter is created with its expiry (SET NX EX) before the
+	// INCR, so none is ever left without one: a key names its window and is only written during it,
+	// and it expires two windows after its first write.
+	p := t.rdb.Pipeline()
+	for _, k := range []string{ka, kd} {
+		p.SetNX(ctx, k, 0, 2*t.Window)
+		p.Incr(ctx, k)
+	}
 	_, err := p.Exec(ctx)
 	return err
 }
@@ -89,8 +97,7 @@ func (t *Throttle) Succeed(ctx context.Context, account, addr string) error {
 	return t.rdb.Del(ctx, ka).Err()
 }
 
-func count(v any) int64 {
-	s, _ := v.(string)
+func count(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
 }

@@ -27,6 +27,17 @@ type Config struct {
 	WorkerAddr       string        // SKILLCERT_WORKER_ADDR: the worker's /healthz, /readyz, /metrics; "" = none
 	TrustedProxies   []string      // SKILLCERT_TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is believed
 
+	// RedisClusterAddrs (SKILLCERT_REDIS_CLUSTER_ADDRS, host:port,host:port,…) are the seed nodes of a
+	// Redis Cluster; when set they are used instead of RedisURL, with RedisPassword
+	// (SKILLCERT_REDIS_PASSWORD) if the cluster asks for one.
+	RedisClusterAddrs []string
+	RedisPassword     string
+	// DatabaseReplicaURLs (SKILLCERT_DATABASE_REPLICA_URLS, comma-separated postgres:// URLs) are
+	// streaming replicas of DatabaseURL serving the reads that tolerate a short lag; a replica more
+	// than ReplicaMaxLag (SKILLCERT_REPLICA_MAX_LAG, default 5s) behind, or down, is skipped.
+	DatabaseReplicaURLs []string
+	ReplicaMaxLag       time.Duration
+
 	// Env is the environment the configuration was read from. Modules read their own tuning from it
 	// (e.g. oversight's SKILLCERT_SYNC_*), so that nothing reads the process environment behind the
 	// caller's back; nil reads as empty.
@@ -78,6 +89,36 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if v := strings.TrimSpace(getenv("SKILLCERT_REDIS_CLUSTER_ADDRS")); v != "" {
+		for _, a := range strings.Split(v, ",") {
+			a = strings.TrimSpace(a)
+			if a == "" {
+				continue
+			}
+			if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+				return c, fmt.Errorf("SKILLCERT_REDIS_CLUSTER_ADDRS must list host:port addresses separated by commas, got %q", a)
+			}
+			c.RedisClusterAddrs = append(c.RedisClusterAddrs, a)
+		}
+	}
+	c.RedisPassword = getenv("SKILLCERT_REDIS_PASSWORD")
+	for _, u := range strings.Split(getenv("SKILLCERT_DATABASE_REPLICA_URLS"), ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "postgres" && pu.Scheme != "postgresql") || pu.Host == "" {
+			return c, fmt.Errorf("SKILLCERT_DATABASE_REPLICA_URLS must list postgres://user@host:5432/db URLs separated by commas, got %s", RedactURL(u))
+		}
+		c.DatabaseReplicaURLs = append(c.DatabaseReplicaURLs, u)
+	}
+	c.ReplicaMaxLag = 5 * time.Second
+	if v := strings.TrimSpace(getenv("SKILLCERT_REPLICA_MAX_LAG")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SKILLCERT_REPLICA_MAX_LAG must be a positive duration like 5s, got %q", v)
+		}
+		c.ReplicaMaxLag = d
 	}
 	if v := getenv("SKILLCERT_PUBLIC_RATE"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -138,10 +179,19 @@ func (c Config) RequireServices(needRedis bool) error {
 	if c.DatabaseURL == "" {
 		return fmt.Errorf("SKILLCERT_DATABASE_URL is not set (serve, worker and migrate run on PostgreSQL; use `skillcert dev` for the embedded mode)")
 	}
-	if needRedis && c.RedisURL == "" {
-		return fmt.Errorf("SKILLCERT_REDIS_URL is not set (serve and worker need Redis; use `skillcert dev` for the embedded mode)")
+	if needRedis && c.RedisURL == "" && len(c.RedisClusterAddrs) == 0 {
+		return fmt.Errorf("SKILLCERT_REDIS_URL is not set, nor SKILLCERT_REDIS_CLUSTER_ADDRS (serve and worker need Redis; use `skillcert dev` for the embedded mode)")
 	}
 	return nil
+}
+
+// RedisName describes the configured Redis for logs, without a secret: the cluster's seed addresses
+// or the redacted URL.
+func (c Config) RedisName() string {
+	if len(c.RedisClusterAddrs) > 0 {
+		return "cluster " + strings.Join(c.RedisClusterAddrs, ",")
+	}
+	return RedactURL(c.RedisURL)
 }
 
 // RedactURL returns u with any password replaced, for logs and error messages.

@@ -107,6 +107,41 @@ func OpenRedis(ctx context.Context, rawURL string) (*redis.Client, error) {
 	return rdb, nil
 }
 
+// ConnectRedis opens the configured Redis — the cluster of c.RedisClusterAddrs when set, else the
+// server of c.RedisURL — as one go-redis UniversalClient, the type everything but the job queues
+// (login throttling, rate limits, the policy watcher, readiness) talks to, and checks that it answers.
+func ConnectRedis(ctx context.Context, c Config) (redis.UniversalClient, error) {
+	// Each branch returns a nil interface on error, never a typed nil pointer in it.
+	if len(c.RedisClusterAddrs) > 0 {
+		rdb, err := OpenRedisCluster(ctx, c.RedisClusterAddrs, c.RedisPassword)
+		if err != nil {
+			return nil, err
+		}
+		return rdb, nil
+	}
+	rdb, err := OpenRedis(ctx, c.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	return rdb, nil
+}
+
+// OpenRedisCluster connects to a Redis Cluster through its seed addresses and checks that every
+// master answers. Commands follow the cluster's MOVED/ASK redirects and its topology after a failover;
+// after a crash too (see NewClusterClient); reads go to masters (our counters must read their own
+// increments).
+func OpenRedisCluster(ctx context.Context, addrs []string, password string) (*redis.ClusterClient, error) {
+	rdb := NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Password: password})
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := rdb.ForEachMaster(pingCtx, func(ctx context.Context, m *redis.Client) error { return m.Ping(ctx).Err() })
+	if err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("cannot reach the Redis Cluster at %s: %s", strings.Join(addrs, ","), firstLine(err))
+	}
+	return rdb, nil
+}
+
 // DatabaseName returns the database named in a postgres URL, for messages.
 func DatabaseName(rawURL string) string {
 	u, err := url.Parse(rawURL)

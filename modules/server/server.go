@@ -33,11 +33,14 @@ import (
 // Deps are the outside resources the server runs on.
 type Deps struct {
 	DB       *bun.DB
-	Redis    *redis.Client
+	Redis    redis.UniversalClient // a *redis.Client or, on a Redis Cluster, a *redis.ClusterClient
 	Log      *slog.Logger
 	Config   platform.Config
 	Registry *prometheus.Registry // nil: a new one
 	Jobs     jobs.Enqueuer        // the task queue (asynq); services enqueue through it
+
+	// Reads are the PostgreSQL read replicas for lag-tolerant reads (nil: everything on DB).
+	Reads *platform.Reads
 }
 
 // Server is the assembled application.

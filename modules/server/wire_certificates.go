@@ -36,6 +36,7 @@ func (s *Server) buildCertificates(context.Context) error {
 	}
 	cfg := s.deps.Config
 	svc := certificates.NewService(certificates.Config{
+		Reads:        s.deps.Reads,
 		DB:           s.deps.DB,
 		Jobs:         s.deps.Jobs,
 		Institutions: s.Directory,

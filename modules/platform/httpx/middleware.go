@@ -38,7 +38,8 @@ func RequestID() fiber.Handler {
 		}
 		c.Locals(localsRequestID, id)
 		c.Set(fiber.HeaderXRequestID, id)
-		c.SetUserContext(platform.WithRequestID(c.UserContext(), id))
+		// TrackWrites: a request that writes reads its own writes from the primary (platform.Reads).
+		c.SetUserContext(platform.TrackWrites(platform.WithRequestID(c.UserContext(), id)))
 		return c.Next()
 	}
 }

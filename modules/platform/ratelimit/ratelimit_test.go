@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestAllowCountsPerKeyAndWindow(t *testing.T) {
-	rdb := dbtest.Redis(t)
+	rdb := testRedis(t)
 	l := New(rdb, "test-"+strconv.FormatInt(time.Now().UnixNano(), 36), 3, time.Minute, quiet)
 	// A day ahead of the real clock: counters expire (in real Redis time) at the end of their window.
 	clock := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Minute).Add(5 * time.Second)
@@ -102,7 +102,7 @@ func TestZeroLimitIsOff(t *testing.T) {
 }
 
 func TestMiddlewareRefusesWith429(t *testing.T) {
-	rdb := dbtest.Redis(t)
+	rdb := testRedis(t)
 	l := PerMinute(rdb, "mw-"+strconv.FormatInt(time.Now().UnixNano(), 36), 2, quiet)
 	app := fiber.New(fiber.Config{ErrorHandler: httpx.ErrorHandler(quiet)})
 	app.Get("/wrapped", l.Wrap(func(c *fiber.Ctx) error { return c.SendString("ok") }))
