@@ -69,6 +69,7 @@ func (h *Handler) Routes(r *httpx.Router) {
 	r.Get("/batches/:id/passes", httpx.Op{Summary: "Passed, unheld applications recorded at finalize", Tag: tag,
 		Permission: PermBatchRead, List: passList, Response: new(platform.Page[PassedView])}, h.passes)
 
+	h.scoringRoutes(r)
 	r.Post("/batches/:id/evaluators", httpx.Op{Summary: "Assign evaluators (all methods, or those given)", Tag: tag,
 		Permission: PermBatchAssign, Request: new(assignRequest), Response: new(AssignmentsView)}, h.assignEvaluators)
 	r.Post("/batches/:id/supervisors", httpx.Op{Summary: "Assign internal quality supervisors", Tag: tag,
