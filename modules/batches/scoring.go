@@ -23,6 +23,9 @@ import (
 type EvaluatorBatch struct {
 	Batch   Batch
 	Methods []Method // in the batch's order
+	// Unscored counts, while the batch takes scores, the admitted applications with a cell left for
+	// the user to score (not absent, not exempt, not recused).
+	Unscored int
 }
 
 // ScoreSheet is the grid an evaluator scores a batch on.
@@ -156,11 +159,47 @@ func (s *Service) MyEvaluations(ctx context.Context) ([]EvaluatorBatch, error) {
 			if b.Status == StatusCancelled {
 				continue
 			}
-			out = append(out, EvaluatorBatch{Batch: b, Methods: inBatchOrder(b, methods[b.ID])})
+			eb := EvaluatorBatch{Batch: b, Methods: inBatchOrder(b, methods[b.ID])}
+			if b.Status == StatusClosed {
+				if eb.Unscored, err = s.unscored(ctx, tx, b, user, eb.Methods); err != nil {
+					return err
+				}
+			}
+			out = append(out, eb)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// unscored counts b's admitted applications with a cell of methods that evaluator has yet to score.
+func (s *Service) unscored(ctx context.Context, tx bun.IDB, b Batch, evaluator uuid.UUID, methods []Method) (int, error) {
+	apps, err := applicationsOfBatch(ctx, tx, b.TenantID, b.ID, AppEligible, AppApproved)
+	if err != nil || len(apps) == 0 {
+		return 0, err
+	}
+	absent, err := s.absentees(ctx, tx, b.ID)
+	if err != nil {
+		return 0, err
+	}
+	recused, err := recusedCandidates(ctx, tx, b.TenantID, b.ID, evaluator)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range apps {
+		if recused[a.CandidateID] {
+			continue
+		}
+		for _, m := range methods {
+			_, done := a.Scores[m]
+			if !done && !slices.Contains(absent[a.ID], m) && (m != MethodTheory || !a.Decision.TheoryExempt) {
+				n++
+				break
+			}
+		}
+	}
+	return n, nil
 }
 
 // inBatchOrder lists the methods of set in the order of b's methods.

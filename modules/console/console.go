@@ -101,7 +101,13 @@ type Deps struct {
 	Exams ExamDesk
 	// ExamDocuments renders tickets, sign-in sheets and the archive (nil: those links are not shown).
 	ExamDocuments ExamDocuments
-	Log           *slog.Logger
+
+	// Scoring serves the evaluator's 评分 pages and Supervision the supervisor's 督导 pages
+	// (batches.Service; page_scoring.go, page_supervision.go); nil: those pages answer 404.
+	Scoring     Scoring
+	Supervision Supervision
+
+	Log *slog.Logger
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
 	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it

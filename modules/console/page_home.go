@@ -40,6 +40,8 @@ var menu = []navItem{
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
 	{Path: "/decisions", Key: "nav.decisions", Permission: oversight.PermDecisionList},
+	{Path: "/scoring", Key: "nav.scoring", Permission: batches.PermScoreWrite},
+	{Path: "/supervision", Key: "nav.supervision", Permission: batches.PermSupervisionWrite},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {
