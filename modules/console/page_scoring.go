@@ -116,6 +116,7 @@ type scoreCellForm struct {
 	PassMark string
 	Label    string // 张三 理论知识考试: the input's accessible name
 	State    string // "" (an input), absent, exempt, recused, readonly
+	Below    bool   // the score shown is under the pass mark
 	Error    string // message id
 }
 
@@ -186,6 +187,9 @@ func (c *Console) scoreSheet(fc *fiber.Ctx, id uuid.UUID, typed, errs map[string
 			}
 			if v, ok := typed[key]; ok && cell.State == "" {
 				cell.Value = v
+			}
+			if f, err := strconv.ParseFloat(cell.Value, 64); err == nil && f < s.Batch.PassMarks[m] {
+				cell.Below = true
 			}
 			if e := errs[key]; e != "" {
 				cell.Error = e
