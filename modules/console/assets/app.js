@@ -267,6 +267,10 @@
       inp.blur();
     }
   });
+  // Enter never sends the grid from a cell (a key press may arrive apart from its keydown).
+  form.addEventListener("keypress", function (ev) {
+    if (ev.key === "Enter" && ev.target.dataset.method) { ev.preventDefault(); }
+  });
   form.addEventListener("focusout", function (ev) {
     var row = rowOf(ev.target);
     if (!row || row.dataset.dirty !== "1") { return; }
