@@ -174,31 +174,37 @@ func TestBrowserScoringScreens(t *testing.T) {
 		name          string
 		width, height int
 	}{{"desktop", 1280, 900}, {"phone", 360, 740}} {
-		for _, lang := range []string{"zh-CN", "en"} {
-			t.Run(size.name+"-"+lang, func(t *testing.T) {
-				for _, who := range []struct{ user, path, ready string }{
-					{fx.org.Users["evaluator"].Username, "/scoring/" + fx.batch.String(), `#score-0-theory`},
-					{fx.org.Users["supervisor"].Username, "/supervision/" + fx.batch.String(), `#findings`},
-				} {
-					c := newChrome(t, k, size.width, size.height)
-					c.do("viewport", chromedp.EmulateViewport(int64(size.width), int64(size.height)))
-					scoringLogin(c, fx.org.Tenant.Slug, who.user)
-					if lang == "en" {
-						c.do("english", chromedp.Click(chromedp.CSS(`form.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`)))
-					}
-					c.do("page", chromedp.Navigate(c.base+who.path), chromedp.WaitVisible(chromedp.CSS(who.ready)))
-					if shots {
-						t.Logf("%s: %s", who.path, c.screenshot(strings.Split(who.path, "/")[1]))
-					}
-					overflow, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if overflow {
-						c.fail("no sideways scroll", "%s is wider than %d px", who.path, size.width)
-					}
+		t.Run(size.name, func(t *testing.T) {
+			// One browser per size: the evaluator in Chinese then English, signs out, and the supervisor
+			// in English then Chinese (the language is a cookie that outlives the session).
+			c := newChrome(t, k, size.width, size.height)
+			c.do("viewport", chromedp.EmulateViewport(int64(size.width), int64(size.height)))
+			look := func(path, ready, lang string) {
+				c.do("page", chromedp.Navigate(c.base+path), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] `+ready)))
+				if shots {
+					t.Logf("%s: %s", path, c.screenshot(strings.Split(path, "/")[1]+"-"+lang))
 				}
-			})
-		}
+				overflow, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if overflow {
+					c.fail("no sideways scroll", "%s is wider than %d px", path, size.width)
+				}
+			}
+			toggle := func(lang string) {
+				c.do("language", chromedp.Click(chromedp.CSS(`form.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"]`)))
+			}
+			grid, record := "/scoring/"+fx.batch.String(), "/supervision/"+fx.batch.String()
+			scoringLogin(c, fx.org.Tenant.Slug, fx.org.Users["evaluator"].Username)
+			look(grid, `#score-0-theory`, "zh-CN")
+			toggle("en")
+			look(grid, `#score-0-theory`, "en")
+			c.do("sign out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`#tenant`)))
+			scoringLogin(c, fx.org.Tenant.Slug, fx.org.Users["supervisor"].Username)
+			look(record, `#findings`, "en")
+			toggle("zh-CN")
+			look(record, `#findings`, "zh-CN")
+		})
 	}
 }
