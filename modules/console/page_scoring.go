@@ -412,24 +412,52 @@ func (c *Console) scoreJSON(fc *fiber.Ctx, saved []batches.Application, errs map
 }
 
 // scoreFieldMessage is the catalog id of a cell's error code.
-func scoreFieldMessage(code string) string {
+func scoreFieldMessage(code string) (key string) {
 	switch code {
-	case "out_of_range", "absent", "exempt", "unknown_method", "not_found", "duplicate", "required":
-		return "scoring.field." + code
+	case "out_of_range":
+		key = "scoring.field.out_of_range"
+	case "absent":
+		key = "scoring.field.absent"
+	case "exempt":
+		key = "scoring.field.exempt"
+	case "unknown_method":
+		key = "scoring.field.unknown_method"
+	case "not_found":
+		key = "scoring.field.not_found"
+	case "duplicate":
+		key = "scoring.field.duplicate"
+	case "required":
+		key = "scoring.field.required"
+	default:
+		key = "scoring.field.invalid"
 	}
-	return "scoring.field.invalid"
+	return key
 }
 
 // scoreErrorMessage is the catalog id of a refusal of the whole grid.
-func scoreErrorMessage(err error) string {
+func scoreErrorMessage(err error) (key string) {
 	var pe *platform.Error
+	code := ""
 	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "scores_locked", "not_assigned", "recused", "invalid_state", "absent", "too_many_items":
-			return "scoring.error." + pe.Code
-		}
+		code = pe.Code
 	}
-	return "scoring.error.other"
+	switch code {
+	case "scores_locked":
+		key = "scoring.error.scores_locked"
+	case "not_assigned":
+		key = "scoring.error.not_assigned"
+	case "recused":
+		key = "scoring.error.recused"
+	case "invalid_state":
+		key = "scoring.error.invalid_state"
+	case "absent":
+		key = "scoring.error.absent"
+	case "too_many_items":
+		key = "scoring.error.too_many_items"
+	default:
+		key = "scoring.error.other"
+	}
+	return key
 }
 
 // recuse serves the 回避 form: the signed-in evaluator declares their relation to a candidate of the
@@ -459,10 +487,16 @@ func (c *Console) recuse(fc *fiber.Ctx) error {
 		return perr
 	}
 	for _, fe := range pe.Fields {
+		var key string
 		switch fe.Field {
-		case "candidate_id", "relation":
-			f.Fields[fe.Field] = "scoring.recusal_field." + fe.Field
+		case "candidate_id":
+			key = "scoring.recusal_field.candidate_id"
+		case "relation":
+			key = "scoring.recusal_field.relation"
+		default:
+			continue
 		}
+		f.Fields[fe.Field] = key
 	}
 	if len(f.Fields) == 0 {
 		if pe.Code == "duplicate" {

@@ -180,18 +180,39 @@ func (c *Console) saveSupervision(fc *fiber.Ctx) error {
 		return perr
 	}
 	for _, fe := range pe.Fields {
-		if fe.Field == "present" || fe.Field == "findings" {
-			p.Form.Fields[fe.Field] = "superv.field." + fe.Field + "." + fe.Code
+		if id := supervFieldMessage(fe.Field, fe.Code); id != "" {
+			p.Form.Fields[fe.Field] = id
 		}
 	}
 	if len(p.Form.Fields) == 0 {
-		switch pe.Code {
-		case "signed_off", "exam_not_started", "invalid_state":
-			p.Error = "superv.error." + pe.Code
-		default:
-			p.Error = "superv.error.other"
-		}
+		p.Error = supervErrorMessage(pe.Code)
 	}
 	fc.Status(httpx.ProblemFor(err).Status)
 	return c.render(fc, "supervision_show", p)
+}
+
+// supervFieldMessage is the catalog id of a field error of the record form ("" for another field).
+func supervFieldMessage(field, code string) (key string) {
+	switch {
+	case field == "present":
+		key = "superv.field.present.required"
+	case field == "findings" && code == "too_long":
+		key = "superv.field.findings.too_long"
+	}
+	return key
+}
+
+// supervErrorMessage is the catalog id of a refusal of the record.
+func supervErrorMessage(code string) (key string) {
+	switch code {
+	case "signed_off":
+		key = "superv.error.signed_off"
+	case "exam_not_started":
+		key = "superv.error.exam_not_started"
+	case "invalid_state":
+		key = "superv.error.invalid_state"
+	default:
+		key = "superv.error.other"
+	}
+	return key
 }
