@@ -45,7 +45,9 @@ func BenchmarkScoreGrid(b *testing.B) {
 		b.Fatalf("%d applications", len(page.Items))
 	}
 	ev := org.Tokens["evaluator"]
-	score := func(i, n int) map[string]any { return map[string]any{"theory": 60 + (i+n)%40, "practical": 61 + (i+n)%39} }
+	score := func(i, n int) map[string]any {
+		return map[string]any{"theory": 60 + (i+n)%40, "practical": 61 + (i+n)%39}
+	}
 	b.Run("grid", func(b *testing.B) {
 		for n := 0; n < b.N; n++ {
 			items := make([]map[string]any, rows)

@@ -58,12 +58,6 @@ var (
 	ErrExamNotBegun = platform.Unprocessable("exam_not_started", "the record is signed off once the exam has begun")
 )
 
-// Permissions of supervision records.
-const (
-	PermSupervisionRead  = "supervision:read"
-	PermSupervisionWrite = "supervision:write"
-)
-
 // Validate checks the input (field errors).
 func (in SupervisionInput) Validate() error {
 	var v platform.Validation
