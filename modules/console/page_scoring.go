@@ -21,7 +21,7 @@ import (
 
 // Scoring is what the evaluator's 评分 pages need of the batches module (batches.Service): the batches
 // one scores, the score sheet of one and saving its rows, declaring a recusal. Each page names its
-// API twin (modules/batches/http_scoring.go).
+// API twin (modules/batches/http.go).
 type Scoring interface {
 	MyEvaluations(ctx context.Context) ([]batches.EvaluatorBatch, error)
 	ScoreSheet(ctx context.Context, batchID uuid.UUID) (batches.ScoreSheet, error)

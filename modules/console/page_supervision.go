@@ -14,7 +14,7 @@ import (
 
 // Supervision is what the supervisor's 督导 pages need of the batches module (batches.Service): the
 // batches one supervises, a batch's records, and writing one's own (逢考必督). API twins in
-// modules/batches/http_scoring.go.
+// modules/batches/http.go.
 type Supervision interface {
 	MySupervision(ctx context.Context) ([]batches.SupervisedBatch, error)
 	Supervision(ctx context.Context, batchID uuid.UUID) (batches.Batch, []batches.SupervisionRecord, error)
