@@ -3,8 +3,6 @@ package batches
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -446,71 +444,23 @@ func (s *Service) setScores(ctx context.Context, id uuid.UUID, scores map[Method
 	actor := tenants.ActorFrom(ctx)
 	var absent []Method
 	a, err := s.updateApplicationWith(ctx, id, "application.scores", func(ctx context.Context, tx bun.Tx, b Batch, a *Application, now time.Time) error {
-		switch b.Status {
-		case StatusClosed:
-		case StatusPublicity, StatusFinalized:
-			return ErrScoresLocked
-		default:
-			return invalidState(b.Status, "take scores (scores are entered after the batch closes)")
+		if err := scoringOpen(b); err != nil {
+			return err
 		}
 		assigned, err := evaluatorMethods(ctx, tx, a.TenantID, b.ID, actor.UserID)
 		if err != nil {
 			return err
 		}
-		if len(assigned) == 0 {
-			return ErrNotAssigned
-		}
 		recused, err := isRecused(ctx, tx, a.TenantID, b.ID, actor.UserID, a.CandidateID)
 		if err != nil {
 			return err
 		}
-		if recused {
-			return ErrRecused
-		}
-		var v platform.Validation
-		if len(scores) == 0 {
-			v.Add("scores", "required", "at least one method's score is required")
-		}
-		for m, sc := range scores {
-			f := string(m)
-			if !v.Check(b.HasMethod(m), f, "unknown_method", "the batch does not assess with "+f) {
-				continue
-			}
-			v.Check(sc >= 0 && sc <= MaxScore, f, "out_of_range", "scores are between 0 and 100")
-			v.Check(m != MethodTheory || !a.Decision.TheoryExempt, f, "exempt",
-				"the candidate is exempt from the theory exam: "+a.Decision.ExemptReasonEN)
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		for m := range scores {
-			if !assigned[m] {
-				return ErrNotAssigned
+		if len(assigned) > 0 && !recused && a.Status.Admitted() {
+			if absent, err = s.absentMethods(ctx, tx, a.ID); err != nil {
+				return err
 			}
 		}
-		if !a.Status.Admitted() {
-			return platform.Conflict("invalid_state", "the application is "+string(a.Status)+"; only admitted applications are scored")
-		}
-		var err2 error
-		if absent, err2 = s.absentMethods(ctx, tx, a.ID); err2 != nil {
-			return err2
-		}
-		for m := range scores {
-			if slices.Contains(absent, m) {
-				return ErrAbsent
-			}
-		}
-		next := maps.Clone(a.Scores)
-		if next == nil {
-			next = map[Method]float64{}
-		}
-		maps.Copy(next, scores)
-		a.Scores = next
-		a.Result = ComputeResult(b, a.Decision.TheoryExempt, next, false)
-		if len(absent) > 0 {
-			a.Result = ResultFail // stored; read as absent
-		}
-		return nil
+		return scoreApplication(b, a, scoring{assigned: assigned, recused: recused, absent: absent}, scores)
 	})
 	if err == nil && len(absent) > 0 {
 		a.Result = ResultAbsent

@@ -519,6 +519,9 @@ const (
 	PermObjectionList       = "objection:list"
 	PermObjectionResolve    = "objection:resolve"
 	PermCalendarWrite       = "calendar:write"
+	// Supervision records (逢考必督, supervision.go): the supervisor writes their own; the institution reads.
+	PermSupervisionRead  = "supervision:read"
+	PermSupervisionWrite = "supervision:write"
 )
 
 // Sort keys of the batches' lists.

@@ -104,6 +104,12 @@ type Deps struct {
 	Log           *slog.Logger
 	// Portal serves the candidates' portal: self-registration, 我的报名, 我的证书, 我的照片 (page_portal.go).
 	Portal Portal
+
+	// Scoring serves the evaluator's 评分 pages and ExamSupervision the supervisor's 督导 pages
+	// (batches.Service; page_scoring.go, page_supervision.go); nil: those pages answer 404.
+	Scoring         Scoring
+	ExamSupervision ExamSupervision
+
 	// PublicURL is the platform's public address; an https one makes the cookies Secure.
 	PublicURL string
 	// Secret keys the CSRF tokens (HMAC). It must be the same on every replica (the server derives it

@@ -35,6 +35,7 @@ func (c *Console) pages(r *router) {
 	c.operatorPages(r)
 	c.publicPages(r)
 	c.portalPages(r)
+	c.scoringPages(r)
 }
 
 // loginForm is the login page's form; its fields are named as POST /api/v1/auth/login's body.

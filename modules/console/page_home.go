@@ -56,6 +56,8 @@ var menu = []navItem{
 	{Path: "/oversight/sync", Key: "reg.nav.sync", Permission: oversight.PermRead},
 	{Path: "/platform/tenants", Key: "oper.nav.tenants", Permission: directory.PermTenantList},
 	{Path: "/platform/health", Key: "oper.nav.health", Permission: directory.PermTenantList},
+	{Path: "/scoring", Key: "nav.scoring", Permission: batches.PermScoreWrite},
+	{Path: "/supervision", Key: "nav.supervision", Permission: batches.PermSupervisionWrite},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {

@@ -113,6 +113,7 @@ func (c *Console) todos(fc *fiber.Ctx) []todo {
 			add("todo.publicity", bt.InPublicity, "/batches?status="+string(batches.StatusPublicity), "")
 		}
 	}
+	out = append(out, c.scoringTodos(ctx)...) // 评分 and 督导 (page_scoring_todos.go)
 	if t.Certificates != nil && c.may(ctx, ruleCertificate) {
 		if n, err := t.Certificates.CountFailed(ctx); err != nil {
 			failed("certificates", err)

@@ -30,6 +30,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		Health:                s,
 		Exams:                 s.Exams.Exams,
 		ExamDocuments:         s.Exams.Documents,
+		Scoring:               s.Lifecycle.Batches, // 评分 (page_scoring.go)
+		ExamSupervision:       s.Lifecycle.Batches, // 督导 (page_supervision.go)
 		Log:                   s.deps.Log,
 		PublicURL:             s.deps.Config.PublicURL,
 		Secret:                s.Oversight.secret,

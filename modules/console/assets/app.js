@@ -205,3 +205,116 @@
     if (input.value && !document.getElementById(input.id + "-err")) { check(); }
   });
 })();
+/* --- scoring --- */
+// 评分: the score grid (form[data-score-grid]). Enter moves to the next cell as Tab does; a cell is
+// checked against 0–100 as it is typed and marked when under its pass mark; a changed row is saved
+// when focus leaves it — one row posted to the form's own action with the CSRF token, answered in
+// JSON — and its state (saving, saved, not saved) and result shown in the row. Without the script the
+// whole grid is one form.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-score-grid]");
+  if (!form || !window.fetch || !window.URLSearchParams) { return; }
+  var d = form.dataset;
+  function cells() { return Array.prototype.slice.call(form.querySelectorAll("input[data-method]")); }
+  function rowOf(el) { return el.closest("tr[data-row]"); }
+  function setError(inp, msg) {
+    var err = document.getElementById(inp.id + "-err");
+    if (err) { err.textContent = msg || ""; }
+    inp.closest("td").classList.toggle("invalid", !!msg);
+    if (msg) {
+      inp.setAttribute("aria-invalid", "true");
+      inp.setAttribute("aria-describedby", inp.id + "-err");
+    } else {
+      inp.removeAttribute("aria-invalid");
+    }
+  }
+  // check validates one cell; it returns false when the value can't be saved.
+  function check(inp) {
+    var raw = inp.value.trim().replace("，", ".");
+    var td = inp.closest("td");
+    td.classList.remove("below");
+    if (raw === "") { setError(inp, ""); return true; }
+    var n = Number(raw);
+    if (isNaN(n)) { setError(inp, d.nan); return false; }
+    if (n < 0 || n > 100) { setError(inp, d.range); return false; }
+    setError(inp, "");
+    td.classList.toggle("below", n < Number(inp.dataset.pass));
+    return true;
+  }
+  function state(row, text, bad) {
+    var st = row.querySelector("td.state");
+    st.textContent = text;
+    st.className = "state" + (bad ? " err" : " ok");
+  }
+  function result(row, key, text) {
+    var cell = row.querySelector("td.result");
+    cell.textContent = "";
+    if (!text) { return; }
+    var tag = document.createElement("span");
+    tag.className = "tag " + (key === "pass" ? "ok" : "bad");
+    tag.textContent = text;
+    cell.appendChild(tag);
+  }
+  function save(row) {
+    var ins = Array.prototype.slice.call(row.querySelectorAll("input[data-method]"));
+    if (!ins.every(check)) { state(row, d.error, true); return; }
+    var body = new URLSearchParams();
+    body.set("_csrf", form.querySelector("input[name=_csrf]").value);
+    row.querySelectorAll("input[name]").forEach(function (i) { body.set(i.name, i.value.trim()); });
+    row.dataset.dirty = "";
+    state(row, d.saving, false);
+    fetch(form.getAttribute("action"), {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "Accept": "application/json", "X-CSRF-Token": body.get("_csrf") }
+    }).then(function (r) {
+      return r.json().catch(function () { return { error: d.error }; });
+    }).then(function (res) {
+      (res.errors || []).forEach(function (e) {
+        var inp = row.querySelector("input[data-method='" + e.method + "']");
+        if (inp) { setError(inp, e.message); }
+      });
+      if (res.error || (res.errors && res.errors.length)) {
+        row.dataset.dirty = "1";
+        state(row, res.error || d.error, true);
+        return;
+      }
+      (res.saved || []).forEach(function (s) { result(row, s.result, s.result_text); });
+      state(row, d.saved, false);
+    }).catch(function () {
+      row.dataset.dirty = "1";
+      state(row, d.error, true);
+    });
+  }
+  form.addEventListener("input", function (ev) {
+    var inp = ev.target;
+    if (!inp.dataset.method) { return; }
+    rowOf(inp).dataset.dirty = "1";
+    check(inp);
+    if (Number(inp.value) < Number(inp.dataset.pass) && inp.value.trim() !== "" && check(inp)) {
+      result(rowOf(inp), "fail", d.fail);
+    }
+  });
+  form.addEventListener("keydown", function (ev) {
+    var inp = ev.target;
+    if (ev.key !== "Enter" || !inp.dataset.method) { return; }
+    ev.preventDefault();
+    var all = cells(), i = all.indexOf(inp) + (ev.shiftKey ? -1 : 1);
+    if (i >= 0 && i < all.length) {
+      all[i].focus();
+      all[i].select();
+    } else {
+      inp.blur();
+    }
+  });
+  // Enter never sends the grid from a cell (a key press may arrive apart from its keydown).
+  form.addEventListener("keypress", function (ev) {
+    if (ev.key === "Enter" && ev.target.dataset.method) { ev.preventDefault(); }
+  });
+  form.addEventListener("focusout", function (ev) {
+    var row = rowOf(ev.target);
+    if (!row || row.dataset.dirty !== "1") { return; }
+    if (ev.relatedTarget && rowOf(ev.relatedTarget) === row) { return; }
+    save(row);
+  });
+})();
