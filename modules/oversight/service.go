@@ -133,12 +133,13 @@ func New(db *bun.DB, deps Deps, opts Options) (*Service, error) {
 	in := inbox.New(base, inbox.Deps{Tenants: deps.Directory, Facts: keeper, Outbound: send, Kicker: kicker})
 	rec := reconcile.New(base, reconcile.Deps{Holdings: records, Log: opts.Log,
 		Dispatch: func(ctx context.Context) error { _, err := in.Dispatch(ctx); return err }})
+	sup := supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec})
 	s := &Service{
 		Institutions: institutions.New(base),
 		Inbox:        in,
 		Delivery:     send,
-		Stats:        stats.New(base),
-		Supervision:  supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec}),
+		Stats:        stats.New(base, sup),
+		Supervision:  sup,
 		Decisions:    decisions.New(base, decisions.Deps{Tenants: deps.Directory, Revoker: deps.Revoker}),
 		CrossCheck:   crosscheck.New(base, crosscheck.Deps{Facts: keeper, Applications: records}),
 		Reconcile:    rec,
