@@ -47,6 +47,9 @@ type Deps struct {
 	Directory Directory
 	// Revoker revokes certificates on invalidate_certificate decisions; nil: those decisions answer 503.
 	Revoker Revoker
+	// Chains checks institutions' audit chains for the regulator's drill-down (audit.Service); nil:
+	// that check answers 503.
+	Chains institutions.Chains
 	// Jobs is the job queue: deliveries start right after reports arrive, and the daily
 	// reconciliation fans out per regulator. Nil: deliveries wait for the periodic tick.
 	Jobs jobs.Enqueuer
@@ -135,7 +138,7 @@ func New(db *bun.DB, deps Deps, opts Options) (*Service, error) {
 		Dispatch: func(ctx context.Context) error { _, err := in.Dispatch(ctx); return err }})
 	sup := supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec})
 	s := &Service{
-		Institutions: institutions.New(base),
+		Institutions: institutions.New(base, deps.Chains),
 		Inbox:        in,
 		Delivery:     send,
 		Stats:        stats.New(base, sup),

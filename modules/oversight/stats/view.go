@@ -91,7 +91,7 @@ type Stats struct {
 	// ByStars counts the institutions by their current star rating (supervision's monitoring score
 	// over the last year, whatever the period filter).
 	ByStars []StarCount `json:"by_stars"`
-	Rows            []Row              `json:"-"` // the full breakdown, for exports
+	Rows    []Row       `json:"-"` // the full breakdown, for exports
 }
 
 func (st *Stats) fillValid() {
