@@ -31,6 +31,7 @@ func (c *Console) pages(r *router) {
 	c.candidatePages(r)
 	c.certificatePages(r)
 	c.examPages(r)
+	c.oversightDashPages(r)
 }
 
 // loginForm is the login page's form; its fields are named as POST /api/v1/auth/login's body.

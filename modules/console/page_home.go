@@ -40,6 +40,8 @@ var menu = []navItem{
 	{Path: "/users", Key: "nav.users", Permission: identity.PermUserList},
 	{Path: "/audit", Key: "nav.audit", Permission: audit.PermAuditList},
 	{Path: "/decisions", Key: "nav.decisions", Permission: oversight.PermDecisionList},
+	{Path: "/oversight/dashboard", Key: "nav.oversight_dashboard", Permission: oversight.PermRead, Kinds: []tenants.Kind{tenants.KindRegulator}},
+	{Path: "/oversight/institutions", Key: "nav.oversight_institutions", Permission: oversight.PermRead, Kinds: []tenants.Kind{tenants.KindRegulator}},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {

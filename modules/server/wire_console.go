@@ -36,7 +36,8 @@ func (s *Server) mountConsole(ctx context.Context) error {
 		// The 工作台's counts come from the modules that keep the records.
 		Todos: console.Todos{Batches: s.Lifecycle.Batches, Certificates: s.Certificates.Service,
 			Filings: s.Lifecycle.Filings, Decisions: s.Oversight.Oversight.Decisions},
-		Decisions: s.Oversight.Oversight.Decisions,
+		Decisions:     s.Oversight.Oversight.Decisions,
+		OversightView: regulatorView(s),
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
@@ -80,4 +81,14 @@ func (s *Server) FontProblem() error {
 		return fmt.Errorf("no CJK font for certificate PDFs (apt-get install %s, or set %s): %w", render.FontPackage, render.EnvFontPath, err)
 	}
 	return nil
+}
+
+// regulatorView gives the console the regulator's 工作台 counts, dashboard and drill-down.
+func regulatorView(s *Server) console.OversightView {
+	o := s.Oversight.Oversight
+	v := console.OversightView{Stats: o.Stats, Institutions: o.Institutions, Filings: s.Lifecycle.Filings}
+	v.Todos = console.RegulatorTodos{FilingsToDecide: s.Lifecycle.Filings.CountToDecide, OpenComplaints: o.Supervision.CountOpenComplaints,
+		FailingSync: o.Delivery.CountFailing, OpenDifferences: o.Reconcile.CountOpen, OpenFlags: o.CrossCheck.CountOpen,
+		DecisionsUnderReview: o.Decisions.CountUnderReview}
+	return v
 }
