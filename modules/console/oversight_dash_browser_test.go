@@ -15,7 +15,7 @@ import (
 // one certificate. Every page fits a 360 px phone. SKILLCERT_SCREENSHOTS=1 logs screenshots of the
 // 工作台, the dashboard and the institution page, desktop and phone, for a person to look at.
 func TestDashBrowserDrillToCertificate(t *testing.T) {
-	s := dashSetup(t)
+	s := dashSetup(t, "650103", "650105")
 	shots := os.Getenv("SKILLCERT_SCREENSHOTS") != ""
 	inst := "/oversight/institutions/" + s.org.Tenant.ID.String()
 	for _, size := range []struct {

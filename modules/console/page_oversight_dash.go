@@ -143,9 +143,10 @@ func (f dashFilter) Query() string {
 
 // dashChart is one chart of the dashboard: its drawing and the data behind its export.
 type dashChart struct {
-	Name string // the export's ?chart=
-	HTML template.HTML
-	spec chart.Chart
+	Name    string // the export's ?chart=
+	HTML    template.HTML
+	HasData bool
+	spec    chart.Chart
 	// heads are the export's column heads (message ids): the category, then one per series.
 	heads []string
 }
@@ -207,6 +208,7 @@ func (c *Console) dashboardPage(fc *fiber.Ctx) error {
 		if p.Charts[i].HTML, err = chart.Render(p.Charts[i].spec); err != nil {
 			return err
 		}
+		p.Charts[i].HasData = chart.Layout(p.Charts[i].spec).HasData
 	}
 	insts := append([]stats.InstitutionCount(nil), st.ByInstitution...)
 	sortInstitutions(insts)

@@ -42,14 +42,15 @@ type Chart struct {
 	Empty    string // what to show when there is nothing to draw
 	// Percent formats values as percentages of 1 (0.875 → 87.5%); otherwise they are counts.
 	Percent bool
-	// Width and Height of the drawing in SVG units (0: 640 × 240); it scales to its container.
+	// Width and Height of the drawing in SVG units (0: 420 × 220); it scales to its container.
 	Width, Height int
 }
 
 // Drawing sizes: the margins leave room for the y axis' tick labels and the x axis' categories.
 const (
-	defaultWidth  = 640
-	defaultHeight = 240
+	defaultWidth  = 420
+	defaultHeight = 220
+	maxBarWidth   = 56
 	marginLeft    = 52
 	marginRight   = 8
 	marginTop     = 12
@@ -185,7 +186,7 @@ func Layout(c Chart) Geometry {
 			g.Lines = append(g.Lines, pl)
 		}
 	case Stacked:
-		w := band * 0.7
+		w := math.Min(band*0.7, maxBarWidth)
 		for i, label := range c.Labels {
 			base := 0.0
 			for si, s := range c.Series {
@@ -200,11 +201,12 @@ func Layout(c Chart) Geometry {
 			}
 		}
 	default: // Bar
-		w := band * 0.8 / float64(len(c.Series))
+		w := math.Min(band*0.8/float64(len(c.Series)), maxBarWidth)
+		pad := (band - w*float64(len(c.Series))) / 2
 		for i, label := range c.Labels {
 			for si, s := range c.Series {
 				v := math.Max(value(s, i), 0)
-				g.Bars = append(g.Bars, Rect{X: round(g.Left + band*float64(i) + band*0.1 + w*float64(si)), Y: y(v), W: round(w), H: round(g.Bottom - y(v)),
+				g.Bars = append(g.Bars, Rect{X: round(g.Left + band*float64(i) + pad + w*float64(si)), Y: y(v), W: round(w), H: round(g.Bottom - y(v)),
 					Class: class(si), Title: c.tip(label, s.Name, value(s, i))})
 			}
 		}

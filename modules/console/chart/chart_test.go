@@ -24,10 +24,10 @@ func TestDashChartBarGeometry(t *testing.T) {
 		got = append(got, chart.Rect{X: b.X, Y: b.Y, W: b.W, H: b.H})
 	}
 	want := []chart.Rect{
-		{X: 61.8, Y: 162, W: 78.4, H: 50},
-		{X: 159.8, Y: 112, W: 78.4, H: 100},
-		{X: 257.8, Y: 37, W: 78.4, H: 175},
-		{X: 355.8, Y: 212, W: 78.4, H: 0},
+		{X: 73, Y: 162, W: 56, H: 50}, // at most 56 wide, centred in its band
+		{X: 171, Y: 112, W: 56, H: 100},
+		{X: 269, Y: 37, W: 56, H: 175},
+		{X: 367, Y: 212, W: 56, H: 0},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("bars (-want +got):\n%s", d)
