@@ -22,9 +22,10 @@ import (
 // institutions against the statistics API call it draws on (GET /api/v1/oversight/stats), both
 // through the assembled app, alternating request by request so that both share the machine's load.
 // Target: the dashboard within 2× the API call. Data are generated with generate_series as the table
-// owner (the certificates, then the summary the dispatcher keeps, as its one-report-at-a-time
-// maintenance leaves it, and batch facts for the pass rates); each institution evaluates 3
-// occupations at 3 levels over 24 months.
+// owner: 1,000,000 certificates counted into the summary the dispatcher keeps (as its
+// one-report-at-a-time maintenance leaves it), and batch facts for the pass rates; each institution
+// evaluates 3 occupations at 3 levels over 24 months. The data are made once; the timed part is a
+// sub-benchmark.
 func BenchmarkDashboard(b *testing.B) {
 	k := testkit.New(b)
 	reg := k.Tenant(b, tenants.KindRegulator, "650000")
@@ -41,25 +42,20 @@ func BenchmarkDashboard(b *testing.B) {
 		SELECT gen_random_uuid(), 'dash-%[1]s-' || i, '看板机构 ' || i, (ARRAY['enterprise', 'social_org', 'school'])[1 + i %% 3],
 			(ARRAY['650102', '650103', '650104', '650105'])[1 + i %% 4], 'active', now(), now()
 		FROM generate_series(1, 1000) AS i`, run))
-	seed(fmt.Sprintf(`INSERT INTO certificates (id, tenant_id, kind, issue_key, status, number, application_id, candidate_id,
-			holder_name, id_type, id_number, occupation_code, occupation_name, level, title, issued_at, issued_on, revoked_at,
-			created_at, updated_at)
-		SELECT gen_random_uuid(), t.id, 'skill_level', 'dash:' || g, CASE WHEN g %% 50 = 0 THEN 'revoked' ELSE 'issued' END,
-			'D%[1]s' || lpad(g::text, 13, '0'), gen_random_uuid(), gen_random_uuid(), '某某', 'resident_id', '0',
-			(ARRAY['6-31-01-03', '4-01-06-02', '6-29-01-01'])[1 + (g / 7) %% 3], '电工', 3 + g %% 3, '职业技能等级证书',
-			now(), (date '2025-01-01' + ((g / 11) %% 730)), CASE WHEN g %% 50 = 0 THEN now() END, now(), now()
-		FROM generate_series(0, 999999) AS g
-		JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM tenants WHERE slug LIKE 'dash-%[1]s-%%') t ON t.n = g %% 1000`, run))
+	// 1,000,000 certificates, generated and counted into the summary in one statement: the summary is
+	// all the statistics (and so the dashboard and the API alike) read — they never scan the
+	// certificates table, whose rows would only make the seeding minutes long.
 	seed(fmt.Sprintf(`INSERT INTO oversight_cert_stats (tenant_id, occupation_code, level, month, issued, revoked)
-		SELECT c.tenant_id, c.occupation_code, c.level, date_trunc('month', c.issued_on)::date, count(*), count(*) FILTER (WHERE c.status = 'revoked')
-		FROM certificates c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug LIKE 'dash-%s-%%'
+		SELECT t.id, (ARRAY['6-31-01-03', '4-01-06-02', '6-29-01-01'])[1 + (g / 7) %% 3], 3 + g %% 3,
+			date_trunc('month', date '2025-01-01' + ((g / 11) %% 730))::date, count(*), count(*) FILTER (WHERE g %% 50 = 0)
+		FROM generate_series(0, 999999) AS g
+		JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM tenants WHERE slug LIKE 'dash-%[1]s-%%') t ON t.n = g %% 1000
 		GROUP BY 1, 2, 3, 4`, run))
 	seed(fmt.Sprintf(`INSERT INTO oversight_batch_facts (tenant_id, batch_id, occupation_code, level, title, exam_end,
 			results_published_at, results_due_on, results_late, candidates, passed)
 		SELECT t.id, 'b' || g, (ARRAY['6-31-01-03', '4-01-06-02', '6-29-01-01'])[1 + g %% 3], 3 + g %% 3, '批次', date '2026-01-05' + g,
 			now() - (g || ' days')::interval, date '2026-01-20' + g, g %% 7 = 0, 40, 30 + (g %% 10)
 		FROM tenants t, generate_series(1, 6) AS g WHERE t.slug LIKE 'dash-%s-%%'`, run))
-	seed("ANALYZE certificates")
 	seed("ANALYZE oversight_cert_stats")
 	seed("ANALYZE oversight_batch_facts")
 	b.Logf("seeded 1,000 institutions and 1,000,000 certificates in %s", time.Since(start).Round(time.Second))
@@ -89,29 +85,31 @@ func BenchmarkDashboard(b *testing.B) {
 	if st, body := get("/oversight/dashboard", console); st != http.StatusOK || !strings.Contains(body, "1000000") || !strings.Contains(body, `role="img"`) {
 		b.Fatalf("dashboard: %d %.300s", st, body)
 	}
-	var apiT, dashT []time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if st, _ := get("/api/v1/oversight/stats", api); st != http.StatusOK {
-			b.Fatalf("stats: %d", st)
+	b.Run("dashboard_vs_stats_api", func(b *testing.B) {
+		var apiT, dashT []time.Duration
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
+			if st, _ := get("/api/v1/oversight/stats", api); st != http.StatusOK {
+				b.Fatalf("stats: %d", st)
+			}
+			t1 := time.Now()
+			if st, _ := get("/oversight/dashboard", console); st != http.StatusOK {
+				b.Fatalf("dashboard: %d", st)
+			}
+			apiT, dashT = append(apiT, t1.Sub(t0)), append(dashT, time.Since(t1))
 		}
-		t1 := time.Now()
-		if st, _ := get("/oversight/dashboard", console); st != http.StatusOK {
-			b.Fatalf("dashboard: %d", st)
+		b.StopTimer()
+		med := func(d []time.Duration) time.Duration {
+			s := append([]time.Duration(nil), d...)
+			sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+			return s[len(s)/2]
 		}
-		apiT, dashT = append(apiT, t1.Sub(t0)), append(dashT, time.Since(t1))
-	}
-	b.StopTimer()
-	med := func(d []time.Duration) time.Duration {
-		s := append([]time.Duration(nil), d...)
-		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-		return s[len(s)/2]
-	}
-	ma, md := med(apiT), med(dashT)
-	b.ReportMetric(float64(ma.Microseconds())/1000, "stats-api-ms")
-	b.ReportMetric(float64(md.Microseconds())/1000, "dashboard-ms")
-	b.ReportMetric(float64(md)/float64(ma), "ratio")
+		ma, md := med(apiT), med(dashT)
+		b.ReportMetric(float64(ma.Microseconds())/1000, "stats-api-ms")
+		b.ReportMetric(float64(md.Microseconds())/1000, "dashboard-ms")
+		b.ReportMetric(float64(md)/float64(ma), "ratio")
+	})
 }
 
 // dashBenchLogin signs in as org's admin through the console's login form and returns the session
