@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/skillcert/skillcert/modules/oversight/supervision"
 	"github.com/skillcert/skillcert/modules/testkit"
 	"github.com/skillcert/skillcert/tenants"
 )
@@ -96,6 +97,24 @@ func TestDashRegulatorPages(t *testing.T) {
 			t.Errorf("the other province's regulator has to-dos: %v", got)
 		}
 		wantPage(t, reg.do("GET", "/", nil), http.StatusOK, `href="/oversight/dashboard"`, `href="/oversight/institutions"`)
+	})
+
+	t.Run("complaints and decisions under review are counted too", func(t *testing.T) {
+		if _, err := k.Server.Oversight.Oversight.Supervision.Complain(context.Background(), supervision.ComplaintInput{
+			InstitutionSlug: org.Tenant.Slug, Content: "考场秩序混乱，有人代考。", Contact: "13800000000"}); err != nil {
+			t.Fatal(err)
+		}
+		var d struct{ ID string }
+		k.Do(t, "POST", "/api/v1/oversight/decisions", s.reg.Admin, map[string]any{"institution_id": org.Tenant.ID, "kind": "rectify",
+			"reason": "档案不全", "deadline": time.Now().AddDate(0, 0, 30).Format(time.DateOnly)}).Want(t, http.StatusCreated).Decode(t, &d)
+		k.Do(t, "POST", "/api/v1/decisions/"+d.ID+"/review-request", org.Admin, map[string]any{"reason": "档案已齐全"}).Want(t, http.StatusOK)
+		got := todos(t, reg)
+		if got["/oversight/complaints"] != "1 件投诉待处理" || got["/oversight/decisions?review_requested=true"] != "1 项决定已申请复核" {
+			t.Errorf("to-dos: %v", got)
+		}
+		if got := todos(t, other); len(got) != 0 {
+			t.Errorf("the other county's regulator has to-dos: %v", got)
+		}
 	})
 
 	t.Run("the dashboard draws the jurisdiction's figures as charts with tables", func(t *testing.T) {
