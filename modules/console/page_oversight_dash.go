@@ -15,6 +15,7 @@ import (
 
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/console/chart"
+	"github.com/skillcert/skillcert/modules/exams"
 	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/oversight"
 	"github.com/skillcert/skillcert/modules/oversight/core"
@@ -33,6 +34,14 @@ type OversightView struct {
 	Stats        OversightStats
 	Institutions OversightInstitutions
 	Filings      InstitutionFilings
+	// Exams gives a batch's seat arrangement and attendance (exams.Service; nil: not shown).
+	Exams ExamOversight
+}
+
+// ExamOversight reads an institution's exam administration for its regulator (exams.Service).
+type ExamOversight interface {
+	OverseeArrangement(ctx context.Context, institutionID, batchID uuid.UUID) (exams.Arrangement, error)
+	OverseeAttendance(ctx context.Context, institutionID, batchID, sessionID uuid.UUID) (exams.Attendance, error)
 }
 
 // RegulatorTodos count what waits for a regulator, each satisfied by the oversight service that

@@ -2,12 +2,15 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/skillcert/skillcert/modules/audit"
 	"github.com/skillcert/skillcert/modules/candidates"
+	"github.com/skillcert/skillcert/modules/exams"
 	"github.com/skillcert/skillcert/modules/filings"
 	"github.com/skillcert/skillcert/modules/oversight"
 	"github.com/skillcert/skillcert/modules/oversight/core"
@@ -207,8 +210,10 @@ func (c *Console) drillCertificate(fc *fiber.Ctx) error {
 // drillApplication is an application as the batch page lists it (the id number masked).
 type drillApplication struct {
 	institutions.ApplicationRecord
-	MaskedID string
-	Methods  []drillScore
+	MaskedID   string
+	Methods    []drillScore
+	Seats      []string // ticket number and seat, per session
+	Attendance []string // message ids of the check-in state, per session
 }
 
 type drillScore struct {
@@ -250,8 +255,55 @@ func (c *Console) drillBatch(fc *fiber.Ctx) error {
 			}
 		}
 	}
+	arranged := c.drillExams(fc, id, batchID, apps)
 	return c.render(fc, "oversight_batch", map[string]any{"Inst": drillRow(inst), "B": b, "Apps": apps,
-		"Passed": passed, "Results": results})
+		"Passed": passed, "Results": results, "Arranged": arranged})
+}
+
+// drillExams adds each application's seats and check-ins (考场编排, 签到) from exam administration,
+// for regulators who may read them; it reports whether the batch is arranged. A batch without an
+// arrangement, or one that can't be read, shows none (logged).
+func (c *Console) drillExams(fc *fiber.Ctx, institutionID, batchID uuid.UUID, apps []drillApplication) bool {
+	ctx := fc.UserContext()
+	ex := c.d.OversightView.Exams
+	if ex == nil || !c.d.Authorizer.Can(ctx, exams.PermOverseeExams) {
+		return false
+	}
+	arr, err := ex.OverseeArrangement(ctx, institutionID, batchID)
+	if err != nil || len(arr.Seats) == 0 {
+		if err != nil && httpx.ProblemFor(err).Status != fiber.StatusNotFound {
+			c.d.Log.WarnContext(ctx, "console: reading a batch's arrangement failed", "batch", batchID, "err", err)
+		}
+		return false
+	}
+	index := map[uuid.UUID]int{}
+	for i, a := range apps {
+		index[a.ID] = i
+	}
+	var sessions []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for _, s := range arr.Seats {
+		if i, ok := index[s.ApplicationID]; ok {
+			apps[i].Seats = append(apps[i].Seats, fmt.Sprintf("%s · %d", s.TicketNumber, s.Seat))
+		}
+		if !seen[s.SessionID] {
+			seen[s.SessionID] = true
+			sessions = append(sessions, s.SessionID)
+		}
+	}
+	for _, sid := range sessions {
+		att, err := ex.OverseeAttendance(ctx, institutionID, batchID, sid)
+		if err != nil {
+			c.d.Log.WarnContext(ctx, "console: reading attendance failed", "batch", batchID, "err", err)
+			continue
+		}
+		for _, it := range att.Items {
+			if i, ok := index[it.ApplicationID]; ok {
+				apps[i].Attendance = append(apps[i].Attendance, "drill.attendance."+string(it.Status))
+			}
+		}
+	}
+	return true
 }
 
 func (c *Console) drillAudit(fc *fiber.Ctx) error {

@@ -87,6 +87,9 @@ func (s *Server) FontProblem() error {
 func regulatorView(s *Server) console.OversightView {
 	o := s.Oversight.Oversight
 	v := console.OversightView{Stats: o.Stats, Institutions: o.Institutions, Filings: s.Lifecycle.Filings}
+	if s.Exams.Exams != nil {
+		v.Exams = s.Exams.Exams
+	}
 	v.Todos = console.RegulatorTodos{FilingsToDecide: s.Lifecycle.Filings.CountToDecide, OpenComplaints: o.Supervision.CountOpenComplaints,
 		FailingSync: o.Delivery.CountFailing, OpenDifferences: o.Reconcile.CountOpen, OpenFlags: o.CrossCheck.CountOpen,
 		DecisionsUnderReview: o.Decisions.CountUnderReview}
