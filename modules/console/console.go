@@ -101,6 +101,8 @@ type Deps struct {
 	Exams ExamDesk
 	// ExamDocuments renders tickets, sign-in sheets and the archive (nil: those links are not shown).
 	ExamDocuments ExamDocuments
+	// OversightView is what a regulator's 工作台, dashboard and drill-down read (page_oversight_dash.go).
+	OversightView OversightView
 	Log           *slog.Logger
 	// Portal serves the candidates' portal: self-registration, 我的报名, 我的证书, 我的照片 (page_portal.go).
 	Portal Portal

@@ -36,6 +36,7 @@ func (c *Console) pages(r *router) {
 	c.publicPages(r)
 	c.portalPages(r)
 	c.scoringPages(r)
+	c.oversightDashPages(r)
 }
 
 // loginForm is the login page's form; its fields are named as POST /api/v1/auth/login's body.

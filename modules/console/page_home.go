@@ -58,6 +58,8 @@ var menu = []navItem{
 	{Path: "/platform/health", Key: "oper.nav.health", Permission: directory.PermTenantList},
 	{Path: "/scoring", Key: "nav.scoring", Permission: batches.PermScoreWrite},
 	{Path: "/supervision", Key: "nav.supervision", Permission: batches.PermSupervisionWrite},
+	{Path: "/oversight/dashboard", Key: "nav.oversight_dashboard", Permission: oversight.PermRead, Kinds: []tenants.Kind{tenants.KindRegulator}},
+	{Path: "/oversight/institutions", Key: "nav.oversight_institutions", Permission: oversight.PermRead, Kinds: []tenants.Kind{tenants.KindRegulator}},
 }
 
 func (c *Console) nav(fc *fiber.Ctx) []navItem {

@@ -34,6 +34,13 @@ type templates struct {
 var funcs = template.FuncMap{
 	"asset": assetURL,
 	"add":   func(a, b int) int { return a + b },
+	// deref is the value of a *int64 (0 for nil), for optional numbers such as a chain's first bad entry.
+	"deref": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
 	// dict builds the argument of a partial: {{template "pager" (dict "L" $.L "List" $p.List)}}.
 	"dict": func(pairs ...any) (map[string]any, error) {
 		if len(pairs)%2 != 0 {

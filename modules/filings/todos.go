@@ -34,3 +34,20 @@ func (s *Service) CountRenewable(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// CountToDecide counts the submitted filings of the institutions in the jurisdiction of the
+// regulator in ctx: filings waiting for its decision (the console's 工作台).
+func (s *Service) CountToDecide(ctx context.Context) (int, error) {
+	_, ids, err := s.jurisdiction(ctx)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	var n int
+	err = tenants.OversightTx(ctx, s.db, ids, func(ctx context.Context, tx bun.Tx) error {
+		c, err := tx.NewSelect().Model((*filingRow)(nil)).
+			Where("f.tenant_id IN (?)", bun.In(ids)).Where("f.status = ?", string(StatusSubmitted)).Count(ctx)
+		n = int(c)
+		return err
+	})
+	return n, err
+}

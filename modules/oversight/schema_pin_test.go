@@ -75,6 +75,22 @@ var pinnedColumns = []struct{ table, column, typ string }{
 	{"applications", "status", "text"},
 	{"applications", "created_at", "timestamp with time zone"},
 
+	// The regulator's drill-down into a batch (institutions/drill.go: Records.Batch).
+	{"batches", "publicity_ends_at", "timestamp with time zone"},
+	{"applications", "candidate_name", "text"},
+	{"applications", "result", "text"},
+	{"applications", "scores", "jsonb"},
+	{"applications", "theory_exempt", "boolean"},
+	{"objections", "id", "uuid"},
+	{"objections", "tenant_id", "uuid"},
+	{"objections", "batch_id", "uuid"},
+	{"objections", "application_id", "uuid"},
+	{"objections", "reason", "text"},
+	{"objections", "status", "text"},
+	{"objections", "note", "text"},
+	{"objections", "created_at", "timestamp with time zone"},
+	{"objections", "resolved_at", "timestamp with time zone"},
+
 	// Certificates (Records.Certificates, Records.Holdings).
 	{"certificates", "id", "uuid"},
 	{"certificates", "tenant_id", "uuid"},

@@ -47,6 +47,9 @@ type Deps struct {
 	Directory Directory
 	// Revoker revokes certificates on invalidate_certificate decisions; nil: those decisions answer 503.
 	Revoker Revoker
+	// Chains checks institutions' audit chains for the regulator's drill-down (audit.Service); nil:
+	// that check answers 503.
+	Chains institutions.Chains
 	// Jobs is the job queue: deliveries start right after reports arrive, and the daily
 	// reconciliation fans out per regulator. Nil: deliveries wait for the periodic tick.
 	Jobs jobs.Enqueuer
@@ -133,12 +136,13 @@ func New(db *bun.DB, deps Deps, opts Options) (*Service, error) {
 	in := inbox.New(base, inbox.Deps{Tenants: deps.Directory, Facts: keeper, Outbound: send, Kicker: kicker})
 	rec := reconcile.New(base, reconcile.Deps{Holdings: records, Log: opts.Log,
 		Dispatch: func(ctx context.Context) error { _, err := in.Dispatch(ctx); return err }})
+	sup := supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec, Risks: records})
 	s := &Service{
-		Institutions: institutions.New(base),
+		Institutions: institutions.New(base, deps.Chains),
 		Inbox:        in,
 		Delivery:     send,
-		Stats:        stats.New(base),
-		Supervision:  supervision.New(base, supervision.Deps{Tenants: deps.Directory, Supervisors: records, Differences: rec, Risks: records}),
+		Stats:        stats.New(base, sup),
+		Supervision:  sup,
 		Decisions:    decisions.New(base, decisions.Deps{Tenants: deps.Directory, Revoker: deps.Revoker}),
 		CrossCheck:   crosscheck.New(base, crosscheck.Deps{Facts: keeper, Applications: records}),
 		Reconcile:    rec,

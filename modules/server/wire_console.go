@@ -47,6 +47,7 @@ func (s *Server) mountConsole(ctx context.Context) error {
 			Objections: s.Lifecycle.objections, ComplaintsRL: s.Oversight.complaints},
 		Portal: console.Portal{Candidates: s.Lifecycle.Candidates, Batches: s.Lifecycle.Batches,
 			Certificates: s.Certificates.Service, Limiter: s.Lifecycle.selfRegistrations},
+		OversightView: regulatorView(s),
 	})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
@@ -90,4 +91,17 @@ func (s *Server) FontProblem() error {
 		return fmt.Errorf("no CJK font for certificate PDFs (apt-get install %s, or set %s): %w", render.FontPackage, render.EnvFontPath, err)
 	}
 	return nil
+}
+
+// regulatorView gives the console the regulator's 工作台 counts, dashboard and drill-down.
+func regulatorView(s *Server) console.OversightView {
+	o := s.Oversight.Oversight
+	v := console.OversightView{Stats: o.Stats, Institutions: o.Institutions, Filings: s.Lifecycle.Filings}
+	if s.Exams.Exams != nil {
+		v.Exams = s.Exams.Exams
+	}
+	v.Todos = console.RegulatorTodos{FilingsToDecide: s.Lifecycle.Filings.CountToDecide, OpenComplaints: o.Supervision.CountOpenComplaints,
+		FailingSync: o.Delivery.CountFailing, OpenDifferences: o.Reconcile.CountOpen, OpenFlags: o.CrossCheck.CountOpen,
+		DecisionsUnderReview: o.Decisions.CountUnderReview}
+	return v
 }

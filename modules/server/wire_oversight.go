@@ -34,6 +34,9 @@ func (s *Server) buildOversight(ctx context.Context) error {
 	}
 	opts.AllowPrivate, opts.Secret, opts.Registerer, opts.Log = s.deps.Config.SyncAllowPrivate, secret, s.Registry, s.deps.Log
 	deps := oversight.Deps{Directory: s.Directory, Jobs: s.deps.Jobs}
+	if s.Audit != nil {
+		deps.Chains = s.Audit // the regulator's drill-down checks institutions' audit chains
+	}
 	if s.Certificates.Service != nil {
 		deps.Revoker = s.Certificates.Service
 	}

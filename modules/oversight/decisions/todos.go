@@ -5,6 +5,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/skillcert/skillcert/modules/oversight/core"
 	"github.com/skillcert/skillcert/tenants"
 )
 
@@ -21,6 +22,24 @@ func (s *Service) CountUnanswered(ctx context.Context) (int, error) {
 		c, err := tx.NewSelect().Model((*institutionDecisionRow)(nil)).
 			Where("tenant_id = ? AND statement_at IS NULL AND review_requested_at IS NULL AND review_outcome = ''", scope.TenantID).
 			Count(ctx)
+		n = int(c)
+		return err
+	})
+	return n, err
+}
+
+// CountUnderReview counts the decisions of the regulator in ctx whose review the institution asked
+// for (复核) and that are not decided yet: the regulator's to-do (the console's 工作台). The request
+// is the institution's record, read in the oversight transaction.
+func (s *Service) CountUnderReview(ctx context.Context) (int, error) {
+	var n int
+	err := s.base.Oversee(ctx, func(ctx context.Context, tx bun.Tx, j core.Jurisdiction) error {
+		if len(j.IDs) == 0 {
+			return nil
+		}
+		c, err := tx.NewSelect().Model((*institutionDecisionRow)(nil)).
+			Where("tenant_id IN (?)", bun.In(j.IDs)).Where("regulator_id = ?", j.Regulator.TenantID).
+			Where("review_requested_at IS NOT NULL AND review_outcome = ''").Count(ctx)
 		n = int(c)
 		return err
 	})

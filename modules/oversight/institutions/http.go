@@ -40,6 +40,58 @@ func (h *Handler) Routes(r *httpx.Router) {
 		Tag: core.Tag, Permission: core.PermRead, List: certificateList, Response: new(platform.Page[CertificateRecord])}, h.certificates)
 	r.Get("/oversight/institutions/:tenant_id/audit", httpx.Op{Summary: "An institution's audit log (?since=RFC3339, oldest first)",
 		Tag: core.Tag, Permission: core.PermRead, List: auditList, Response: new(platform.Page[audit.EntryView])}, h.audit)
+	r.Get("/oversight/institutions/:tenant_id/audit/verify", httpx.Op{Summary: "An institution's audit chain checked, with its latest anchor",
+		Tag: core.Tag, Permission: core.PermRead, Response: new(audit.VerifyView)}, h.verify)
+	r.Get("/oversight/institutions/:tenant_id/batches/:id", httpx.Op{Summary: "An institution's batch with its applications and objections",
+		Tag: core.Tag, Permission: core.PermRead, Response: new(BatchDetail)}, h.batch)
+	r.Get("/oversight/institutions/:tenant_id/certificates/:id", httpx.Op{Summary: "One of an institution's certificates",
+		Tag: core.Tag, Permission: core.PermRead, Response: new(CertificateRecord)}, h.certificate)
+}
+
+// ids reads the institution's id and a record's.
+func ids(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
+	inst, err := httpx.UUIDParam(c, "tenant_id")
+	if err != nil {
+		return inst, uuid.Nil, err
+	}
+	id, err := httpx.UUIDParam(c, "id")
+	return inst, id, err
+}
+
+func (h *Handler) batch(c *fiber.Ctx) error {
+	inst, id, err := ids(c)
+	if err != nil {
+		return err
+	}
+	b, err := h.svc.Batch(c.UserContext(), inst, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(b)
+}
+
+func (h *Handler) certificate(c *fiber.Ctx) error {
+	inst, id, err := ids(c)
+	if err != nil {
+		return err
+	}
+	cert, err := h.svc.Certificate(c.UserContext(), inst, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cert)
+}
+
+func (h *Handler) verify(c *fiber.Ctx) error {
+	id, err := httpx.UUIDParam(c, "tenant_id")
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.VerifyChain(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(audit.NewVerifyView(res))
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {

@@ -15,6 +15,7 @@ import (
 type RecordFilter struct {
 	Status  string
 	BatchID uuid.UUID // certificates of one batch
+	ID      uuid.UUID // one certificate
 }
 
 // Holding is one certificate an institution holds, for reconciliation.

@@ -17,10 +17,11 @@ import (
 type Service struct {
 	base    core.Base
 	records Records
+	chains  Chains
 }
 
-// New returns the service.
-func New(base core.Base) *Service { return &Service{base: base} }
+// New returns the service; chains checks audit chains (nil: VerifyChain answers 503).
+func New(base core.Base, chains Chains) *Service { return &Service{base: base, chains: chains} }
 
 // Jurisdiction returns the institutions the regulator in ctx oversees.
 func (s *Service) Jurisdiction(ctx context.Context) ([]uuid.UUID, error) {

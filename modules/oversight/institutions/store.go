@@ -47,6 +47,9 @@ func (Records) Certificates(ctx context.Context, tx bun.IDB, institutionID uuid.
 	if f.BatchID != uuid.Nil {
 		q = q.Where("batch_id = ?", f.BatchID)
 	}
+	if f.ID != uuid.Nil {
+		q = q.Where("id = ?", f.ID)
+	}
 	err := newestFirst.Page(q, after, limit).Scan(ctx, &rows)
 	return rows, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/skillcert/skillcert/modules/oversight/core"
 	"github.com/skillcert/skillcert/modules/platform/httpx"
+	"github.com/skillcert/skillcert/tenants"
 )
 
 // Handler serves the statistics.
@@ -18,7 +19,7 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
 // Routes registers the operations.
 func (h *Handler) Routes(r *httpx.Router) {
-	r.Get("/oversight/stats", httpx.Op{Summary: "Statistics (?from=YYYY-MM&to=&occupation_code=&level=&institution_id=&format=json|csv|xlsx&table=certificates|pass_rates|late_results)",
+	r.Get("/oversight/stats", httpx.Op{Summary: "Statistics (?from=YYYY-MM&to=&occupation_code=&level=&institution_id=&district=&institution_kind=&format=json|csv|xlsx&table=certificates|pass_rates|late_results)",
 		Tag: core.Tag, Permission: core.PermRead, Response: new(Stats)}, h.stats)
 }
 
@@ -41,6 +42,8 @@ func (h *Handler) stats(c *fiber.Ctx) error {
 		}
 	}
 	f.OccupationCode = c.Query("occupation_code")
+	f.District = c.Query("district")
+	f.InstitutionKind = tenants.Kind(c.Query("institution_kind"))
 	if f.InstitutionID, err = core.QueryUUID(c, "institution_id"); err != nil {
 		return err
 	}

@@ -10,15 +10,42 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/skillcert/skillcert/modules/platform"
+	"github.com/skillcert/skillcert/modules/platform/regions"
+	"github.com/skillcert/skillcert/tenants"
 )
 
 // Filter narrows the statistics: months From..To inclusive (first days of months; zero: open), one
-// occupation, level or institution.
+// occupation, level or institution; the institutions of one district (a region code: a county, or a
+// city or province with all its divisions) or of one kind.
 type Filter struct {
-	From, To       time.Time
-	OccupationCode string
-	Level          int
-	InstitutionID  uuid.UUID
+	From, To        time.Time
+	OccupationCode  string
+	Level           int
+	InstitutionID   uuid.UUID
+	District        string
+	InstitutionKind tenants.Kind
+}
+
+// Validate checks the filter's district and institution kind (400 invalid_parameter).
+func (f Filter) Validate() error {
+	if f.District != "" && !regions.Valid(f.District) {
+		return platform.E(platform.KindInvalid, "invalid_parameter", "district must be a 6-digit region code")
+	}
+	if f.InstitutionKind != "" && (!f.InstitutionKind.Valid() || !f.InstitutionKind.IsInstitution()) {
+		return platform.E(platform.KindInvalid, "invalid_parameter", "institution_kind must be enterprise, social_org or school")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return platform.E(platform.KindInvalid, "invalid_parameter", "to must not be before from")
+	}
+	return nil
+}
+
+// keeps reports whether the filter's district and kind admit the institution t.
+func (f Filter) keeps(t tenants.Tenant) bool {
+	if f.District != "" && !regions.InJurisdiction(f.District, t.RegionCode) {
+		return false
+	}
+	return f.InstitutionKind == "" || t.Kind == f.InstitutionKind
 }
 
 func (f Filter) apply(q *bun.SelectQuery, ids []uuid.UUID, monthCol string) *bun.SelectQuery {

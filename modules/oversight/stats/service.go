@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,10 +15,19 @@ import (
 )
 
 // Service computes statistics.
-type Service struct{ base core.Base }
+type Service struct {
+	base  core.Base
+	stars Ratings
+}
 
-// New returns the service.
-func New(base core.Base) *Service { return &Service{base: base} }
+// Ratings gives the star rating (1–5) of every institution in a jurisdiction, inside the regulator's
+// oversight transaction (supervision's monitoring scores).
+type Ratings interface {
+	Stars(ctx context.Context, tx bun.IDB, j core.Jurisdiction) (map[uuid.UUID]int, error)
+}
+
+// New returns the service; stars may be nil (no breakdown by star rating).
+func New(base core.Base, stars Ratings) *Service { return &Service{base: base, stars: stars} }
 
 // statsSource is where the certificate statistics come from: the summary table the dispatcher keeps
 // (one row per institution, occupation, level and month). Statistics never scan certificates: a
@@ -29,8 +39,12 @@ const statsSource = facts.CertStatsTable
 // month and institution; pass rates; results published late. withRows adds the full breakdown (for
 // exports).
 func (s *Service) Compute(ctx context.Context, f Filter, withRows bool) (Stats, error) {
+	if err := f.Validate(); err != nil {
+		return Stats{}, err
+	}
 	st := Stats{ByOccupation: []OccupationCount{}, ByLevel: []LevelCount{}, ByMonth: []MonthCount{},
-		ByInstitution: []InstitutionCount{}, PassRates: []PassRate{}, PassRatesByInst: []PassRate{}, Late: []LateResult{}}
+		ByInstitution: []InstitutionCount{}, PassRates: []PassRate{}, PassRatesByInst: []PassRate{}, Late: []LateResult{},
+		Districts: []string{}, ByStars: []StarCount{}}
 	err := s.base.Oversee(ctx, func(ctx context.Context, tx bun.Tx, j core.Jurisdiction) error {
 		if f.InstitutionID != uuid.Nil {
 			if err := j.Require(f.InstitutionID); err != nil {
@@ -40,26 +54,46 @@ func (s *Service) Compute(ctx context.Context, f Filter, withRows bool) (Stats, 
 		if len(j.IDs) == 0 {
 			return nil
 		}
+		names, err := core.Tenants(ctx, tx, j.IDs)
+		if err != nil {
+			return err
+		}
+		st.Districts = districts(names)
+		ids := j.IDs
+		if f.District != "" || f.InstitutionKind != "" {
+			ids = nil
+			for _, id := range j.IDs {
+				if f.keeps(names[id]) {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+		}
+		st.Institutions = len(ids)
+		if s.stars != nil {
+			stars, err := s.stars.Stars(ctx, tx, j)
+			if err != nil {
+				return err
+			}
+			st.ByStars = starCounts(stars, ids)
+		}
 		sel := func(cols, group string) *bun.SelectQuery {
 			q := tx.NewSelect().TableExpr(statsSource).
 				ColumnExpr(cols + ", coalesce(sum(issued), 0) AS issued, coalesce(sum(revoked), 0) AS revoked")
-			q = f.apply(q, j.IDs, "month")
+			q = f.apply(q, ids, "month")
 			if group != "" {
 				q = q.GroupExpr(group).OrderExpr(group)
 			}
 			return q
 		}
 		var insts []institutionSum
-		var err error
 		if platform.IsPostgres(tx) {
-			insts, err = groupingSets(ctx, tx, f, j.IDs, &st)
+			insts, err = groupingSets(ctx, tx, f, ids, &st)
 		} else {
 			insts, err = groupEach(ctx, sel, &st)
 		}
-		if err != nil {
-			return err
-		}
-		names, err := core.Tenants(ctx, tx, j.IDs)
 		if err != nil {
 			return err
 		}
@@ -83,17 +117,17 @@ func (s *Service) Compute(ctx context.Context, f Filter, withRows bool) (Stats, 
 			}
 		}
 		st.fillValid()
-		return resultStats(ctx, tx, j, f, names, &st)
+		return resultStats(ctx, tx, ids, f, names, &st)
 	})
 	return st, err
 }
 
 // resultStats adds pass rates and late results from the batch facts (batches whose results were
 // published; the month filter applies to the publication month).
-func resultStats(ctx context.Context, tx bun.Tx, j core.Jurisdiction, f Filter, names map[uuid.UUID]tenants.Tenant, st *Stats) error {
+func resultStats(ctx context.Context, tx bun.Tx, ids []uuid.UUID, f Filter, names map[uuid.UUID]tenants.Tenant, st *Stats) error {
 	base := func(cols string) *bun.SelectQuery {
 		q := tx.NewSelect().TableExpr(facts.BatchFactsTable).ColumnExpr(cols).Where("results_published_at IS NOT NULL")
-		return f.apply(q, j.IDs, "results_published_at")
+		return f.apply(q, ids, "results_published_at")
 	}
 	var rates []struct {
 		TenantID       uuid.UUID `bun:"tenant_id,type:uuid"`
@@ -225,4 +259,33 @@ func groupEach(ctx context.Context, sel func(cols, group string) *bun.SelectQuer
 	var insts []institutionSum
 	err := sel("tenant_id", "tenant_id").Scan(ctx, &insts)
 	return insts, err
+}
+
+// districts lists the region codes of the institutions in names, in order: the district filter's
+// choices.
+func districts(names map[uuid.UUID]tenants.Tenant) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, t := range names {
+		if t.RegionCode != "" && !seen[t.RegionCode] {
+			seen[t.RegionCode] = true
+			out = append(out, t.RegionCode)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// starCounts counts the institutions ids by star rating, from 5 stars down (every rating listed).
+func starCounts(stars map[uuid.UUID]int, ids []uuid.UUID) []StarCount {
+	out := make([]StarCount, 5)
+	for i := range out {
+		out[i].Stars = 5 - i
+	}
+	for _, id := range ids {
+		if n, ok := stars[id]; ok && n >= 1 && n <= 5 {
+			out[5-n].Institutions++
+		}
+	}
+	return out
 }

@@ -32,6 +32,12 @@ type (
 	}
 )
 
+// StarCount is how many institutions have a star rating.
+type StarCount struct {
+	Stars        int `json:"stars"`
+	Institutions int `json:"institutions"`
+}
+
 // Row is one cell of the full breakdown (institution × occupation × level × month): the export.
 type Row struct {
 	InstitutionID   uuid.UUID `json:"institution_id"`
@@ -78,7 +84,14 @@ type Stats struct {
 	ResultsBatches  int                `json:"results_published_batches"`
 	LateResults     int                `json:"late_results"`
 	Late            []LateResult       `json:"late"`
-	Rows            []Row              `json:"-"` // the full breakdown, for exports
+	// Institutions is how many institutions the figures cover (the jurisdiction's, narrowed by the
+	// district and kind filters); Districts are the region codes of the jurisdiction's institutions.
+	Institutions int      `json:"institutions"`
+	Districts    []string `json:"districts"`
+	// ByStars counts the institutions by their current star rating (supervision's monitoring score
+	// over the last year, whatever the period filter).
+	ByStars []StarCount `json:"by_stars"`
+	Rows    []Row       `json:"-"` // the full breakdown, for exports
 }
 
 func (st *Stats) fillValid() {

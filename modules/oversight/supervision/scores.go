@@ -57,6 +57,17 @@ func (s *Service) Score(ctx context.Context, id uuid.UUID) (Score, error) {
 	return out, err
 }
 
+// Stars gives the star rating of every institution in the jurisdiction j, in tx (the regulator's
+// oversight transaction): the statistics count institutions by it.
+func (s *Service) Stars(ctx context.Context, tx bun.IDB, j core.Jurisdiction) (map[uuid.UUID]int, error) {
+	all, err := s.scores(ctx, tx, j)
+	out := make(map[uuid.UUID]int, len(all))
+	for _, sc := range all {
+		out[sc.InstitutionID] = sc.Stars
+	}
+	return out, err
+}
+
 type countBy struct {
 	ID uuid.UUID `bun:"id,type:uuid"`
 	N  int       `bun:"n"`
