@@ -36,6 +36,7 @@ type Batches interface {
 	ListApplications(ctx context.Context, batchID uuid.UUID, req platform.PageRequest, f batches.ApplicationFilter) (platform.Page[batches.Application], error)
 	BatchApplications(ctx context.Context, batchID uuid.UUID, req platform.PageRequest, f batches.ApplicationFilter) (batches.Batch, platform.Page[batches.Application], error)
 	GetApplication(ctx context.Context, id uuid.UUID) (batches.Application, error)
+	Apply(ctx context.Context, batchID uuid.UUID, in batches.NewApplication) (batches.Application, error)
 	Decisions(ctx context.Context, batchID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]eligibility.Decision, error)
 	PathText(ruleSet, path string) (zh, en string)
 	Review(ctx context.Context, id uuid.UUID, decision, reason string) (batches.Application, error)
@@ -70,6 +71,8 @@ func (c *Console) batchPages(r *router) {
 	r.post("/batches/:id/supervisors", access{Permission: batches.PermBatchAssign}, c.assignStaff(false))
 	r.post("/batches/:id/recusals", access{Permission: batches.PermRecusalCreate}, c.declareRecusal)
 	r.get("/batches/:id/applications", access{Permission: batches.PermApplicationList}, c.applicationsPage)
+	r.get("/batches/:id/applications/new", access{Permission: batches.PermApplicationCreate}, c.enrolPage) // (the form of POST /api/v1/batches/{id}/applications)
+	r.post("/batches/:id/applications", access{Permission: batches.PermApplicationCreate}, c.enrol)        // POST /api/v1/batches/{id}/applications
 	r.get("/applications/:id", access{Permission: batches.PermApplicationRead}, c.applicationPage)
 	r.post("/applications/:id/review", access{Permission: batches.PermApplicationReview}, c.reviewApplication)
 	r.post("/applications/:id/paid", access{Permission: batches.PermApplicationMarkPaid}, c.markPaid)
@@ -674,6 +677,10 @@ func (c *Console) batchSteps(fc *fiber.Ctx, f *batchFlow) ([]step, error) {
 	}
 	if p.Applications > 0 {
 		apply.Notes = append(apply.Notes, note{Key: "batch_note.paid", Args: []any{"Paid", p.Paid, "Count", p.Applications}})
+	}
+	if b.Status == batches.StatusOpen && f.can(batches.PermApplicationCreate) {
+		// While open, the step's work is enrolling the tenant's candidates (page_batches_enrol.go).
+		apply.Link, apply.LinkKey = base+"/applications/new", "batch_link.enrol"
 	}
 	apply.Actions = act(batches.PermBatchClose, b.Status == batches.StatusOpen,
 		stepAction{Path: base + "/close", Key: "batch_action.close", Confirm: "batch_confirm.close", Primary: true})
