@@ -99,13 +99,20 @@ type drillInstitutionPage struct {
 	ChainError   bool
 }
 
-func (c *Console) drillInstitution(fc *fiber.Ctx) error {
-	ctx := fc.UserContext()
+// drillInstitutionOf reads the institution a drill-down address names (:tenant_id) — 404 for one outside
+// the regulator's jurisdiction, as the API answers.
+func (c *Console) drillInstitutionOf(fc *fiber.Ctx) (uuid.UUID, core.Institution, error) {
 	id, err := httpx.UUIDParam(fc, "tenant_id")
 	if err != nil {
-		return err
+		return uuid.Nil, core.Institution{}, err
 	}
-	inst, err := c.d.OversightView.Institutions.Get(ctx, id)
+	inst, err := c.d.OversightView.Institutions.Get(fc.UserContext(), id)
+	return id, inst, err
+}
+
+func (c *Console) drillInstitution(fc *fiber.Ctx) error {
+	ctx := fc.UserContext()
+	id, inst, err := c.drillInstitutionOf(fc)
 	if err != nil {
 		return err
 	}
@@ -149,11 +156,7 @@ type drillCertRow struct {
 
 func (c *Console) drillCertificates(fc *fiber.Ctx) error {
 	ctx := fc.UserContext()
-	id, err := httpx.UUIDParam(fc, "tenant_id")
-	if err != nil {
-		return err
-	}
-	inst, err := c.d.OversightView.Institutions.Get(ctx, id)
+	id, inst, err := c.drillInstitutionOf(fc)
 	if err != nil {
 		return err
 	}
@@ -188,15 +191,11 @@ func (c *Console) drillCertificates(fc *fiber.Ctx) error {
 
 func (c *Console) drillCertificate(fc *fiber.Ctx) error {
 	ctx := fc.UserContext()
-	id, err := httpx.UUIDParam(fc, "tenant_id")
+	id, inst, err := c.drillInstitutionOf(fc)
 	if err != nil {
 		return err
 	}
 	certID, err := httpx.UUIDParam(fc, "id")
-	if err != nil {
-		return err
-	}
-	inst, err := c.d.OversightView.Institutions.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -223,15 +222,11 @@ type drillScore struct {
 
 func (c *Console) drillBatch(fc *fiber.Ctx) error {
 	ctx := fc.UserContext()
-	id, err := httpx.UUIDParam(fc, "tenant_id")
+	id, inst, err := c.drillInstitutionOf(fc)
 	if err != nil {
 		return err
 	}
 	batchID, err := httpx.UUIDParam(fc, "id")
-	if err != nil {
-		return err
-	}
-	inst, err := c.d.OversightView.Institutions.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -308,11 +303,7 @@ func (c *Console) drillExams(fc *fiber.Ctx, institutionID, batchID uuid.UUID, ap
 
 func (c *Console) drillAudit(fc *fiber.Ctx) error {
 	ctx := fc.UserContext()
-	id, err := httpx.UUIDParam(fc, "tenant_id")
-	if err != nil {
-		return err
-	}
-	inst, err := c.d.OversightView.Institutions.Get(ctx, id)
+	id, inst, err := c.drillInstitutionOf(fc)
 	if err != nil {
 		return err
 	}
