@@ -71,6 +71,7 @@ func TestPortalBrowserRegister(t *testing.T) {
 	if err != nil || problems != "" {
 		c.fail("layout", "%v %s", err, problems)
 	}
+	a11yContrast(c, "contrast")
 
 	// Keyboard: Tab reaches every field and the submit button, in form order.
 	order := portalTabOrder(c, 20)

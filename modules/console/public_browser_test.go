@@ -40,7 +40,7 @@ func publicTabTo(c *chrome, step, id string, limit int) {
 }
 
 // publicA11y checks what can be automated of the page's accessibility: every control labelled, one
-// h1, the language declared, and the controls reachable with the keyboard.
+// h1, text contrast at WCAG AA, and the controls reachable with the keyboard.
 func publicA11y(c *chrome, step string, ids ...string) {
 	c.t.Helper()
 	bad, err := chromedp.Run(c.ctx, chromedp.Evaluate[string](publicUnlabelled))
@@ -51,6 +51,7 @@ func publicA11y(c *chrome, step string, ids ...string) {
 	if err != nil || n != 1 {
 		c.fail(step, "%d h1 (%v)", n, err)
 	}
+	a11yContrast(c, step)
 	for _, id := range ids {
 		publicTabTo(c, step, id, 40)
 	}

@@ -68,6 +68,7 @@ func TestBrowserScoringByKeyboard(t *testing.T) {
 	if got := c.attr("labels", `#score-0-theory`, "aria-label"); got != "张三 理论知识考试" {
 		c.fail("labels", "the first cell is labelled %q", got)
 	}
+	a11yContrast(c, "contrast")
 
 	// 张三: theory, Tab, practical, Enter → 李四's theory; the first row is saved as focus leaves it.
 	c.do("first cell", chromedp.Focus(chromedp.CSS(`#score-0-theory`)), chromedp.KeyEvent("78"), chromedp.KeyEvent(kb.Tab))
