@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 	"github.com/skillcert/skillcert/policies"
 	"github.com/skillcert/skillcert/tenants"
@@ -24,15 +23,7 @@ var onCluster *dbtest.RedisCluster
 // its own client, as each instance has its own).
 func watcherRedis(t *testing.T) redis.UniversalClient {
 	t.Helper()
-	if onCluster != nil {
-		rdb, err := platform.OpenRedisCluster(context.Background(), onCluster.Addrs, onCluster.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = rdb.Close() })
-		return rdb
-	}
-	return dbtest.Redis(t)
+	return dbtest.RedisOrCluster(t, onCluster)
 }
 
 // TestOnRedisCluster carries role changes between instances over a three-master Redis Cluster with

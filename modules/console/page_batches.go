@@ -593,20 +593,7 @@ func staffable(s batches.Status) bool {
 // tenantUsers reads the tenant's users (a few pages at most: an institution's staff), for the
 // assignment choices and for naming the assigned.
 func (c *Console) tenantUsers(ctx context.Context) ([]identity.User, error) {
-	var out []identity.User
-	req := platform.PageRequest{Sort: identity.SortUsername, Limit: platform.MaxLimit}
-	for range 20 {
-		page, err := c.d.Users.ListUsers(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Items...)
-		if page.NextCursor == "" {
-			break
-		}
-		req.Cursor = page.NextCursor
-	}
-	return out, nil
+	return allPages(ctx, platform.PageRequest{Sort: identity.SortUsername, Limit: platform.MaxLimit}, c.d.Users.ListUsers)
 }
 
 func userName(u identity.User) string {

@@ -249,3 +249,22 @@ func exportCell(v any) any {
 	}
 	return v
 }
+
+// allPages reads every page of a list that stays small (a tenant's staff, a person's own applications
+// or certificates), at most 20 pages of platform.MaxLimit, starting from req.
+func allPages[T any](ctx context.Context, req platform.PageRequest,
+	fetch func(context.Context, platform.PageRequest) (platform.Page[T], error)) ([]T, error) {
+	var out []T
+	for range 20 {
+		page, err := fetch(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == "" {
+			break
+		}
+		req.Cursor = page.NextCursor
+	}
+	return out, nil
+}

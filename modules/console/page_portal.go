@@ -279,20 +279,10 @@ type portalAppsPage struct {
 
 // portalOwnApplications lists all of the caller's applications (a person has a handful), newest first.
 func (c *Console) portalOwnApplications(fc *fiber.Ctx) ([]batches.Application, error) {
-	var out []batches.Application
-	req := platform.PageRequest{Limit: platform.MaxLimit, Desc: true}
-	for range 20 {
-		p, err := c.d.Portal.Batches.MyApplications(fc.UserContext(), req, batches.ApplicationFilter{})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.NextCursor == "" {
-			break
-		}
-		req.Cursor = p.NextCursor
-	}
-	return out, nil
+	return allPages(fc.UserContext(), platform.PageRequest{Limit: platform.MaxLimit, Desc: true},
+		func(ctx context.Context, req platform.PageRequest) (platform.Page[batches.Application], error) {
+			return c.d.Portal.Batches.MyApplications(ctx, req, batches.ApplicationFilter{})
+		})
 }
 
 func (c *Console) portalAppOf(fc *fiber.Ctx, a batches.Application, cache map[uuid.UUID]batches.Batch) (portalApp, error) {
@@ -378,20 +368,10 @@ type portalCertsPage struct {
 }
 
 func (c *Console) portalOwnCertificates(fc *fiber.Ctx) ([]certificates.Certificate, error) {
-	var out []certificates.Certificate
-	req := platform.PageRequest{Limit: platform.MaxLimit, Desc: true}
-	for range 20 {
-		p, err := c.d.Portal.Certificates.Mine(fc.UserContext(), req, certificates.ListFilter{})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.NextCursor == "" {
-			break
-		}
-		req.Cursor = p.NextCursor
-	}
-	return out, nil
+	return allPages(fc.UserContext(), platform.PageRequest{Limit: platform.MaxLimit, Desc: true},
+		func(ctx context.Context, req platform.PageRequest) (platform.Page[certificates.Certificate], error) {
+			return c.d.Portal.Certificates.Mine(ctx, req, certificates.ListFilter{})
+		})
 }
 
 func (c *Console) portalCertificates(fc *fiber.Ctx) error {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/skillcert/skillcert/modules/platform"
 )
 
 // RedisCluster is a Redis Cluster the test started on loopback: three masters, each with the number
@@ -130,6 +132,22 @@ func (c *RedisCluster) node(addr string) *redis.Client {
 func (c *RedisCluster) Client(tb testing.TB) *redis.ClusterClient {
 	tb.Helper()
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs, Password: c.Password})
+	tb.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// RedisOrCluster returns the package's Redis DB (Redis), or — when c is set, inside a test that runs
+// the package's tests again on a cluster — a client of c made as production makes one
+// (platform.OpenRedisCluster: it follows a failover at once), closed when the test ends.
+func RedisOrCluster(tb testing.TB, c *RedisCluster) redis.UniversalClient {
+	tb.Helper()
+	if c == nil {
+		return Redis(tb)
+	}
+	rdb, err := platform.OpenRedisCluster(context.Background(), c.Addrs, c.Password)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	tb.Cleanup(func() { _ = rdb.Close() })
 	return rdb
 }

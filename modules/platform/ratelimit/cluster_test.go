@@ -8,7 +8,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/skillcert/skillcert/modules/platform"
 	"github.com/skillcert/skillcert/modules/platform/dbtest"
 )
 
@@ -18,15 +17,7 @@ var onCluster *dbtest.RedisCluster
 // testRedis is the package's Redis DB, or the cluster inside TestOnRedisCluster.
 func testRedis(t *testing.T) redis.UniversalClient {
 	t.Helper()
-	if onCluster != nil {
-		rdb, err := platform.OpenRedisCluster(context.Background(), onCluster.Addrs, onCluster.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = rdb.Close() })
-		return rdb
-	}
-	return dbtest.Redis(t)
+	return dbtest.RedisOrCluster(t, onCluster)
 }
 
 // TestOnRedisCluster runs the limiter on a three-master Redis Cluster with one replica each (the
